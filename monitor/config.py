@@ -1,0 +1,279 @@
+"""Configuration: ``config.yaml`` read with ruamel.yaml (safe), ``${VAR}`` expanded, validated by pydantic.
+
+Why ruamel.yaml in safe mode: YAML 1.1 loaders (PyYAML) turn bare ``no``/``off``/``on`` into booleans,
+which silently breaks keyword lists (``不回`` is fine, ``no`` is not). ruamel's safe loader speaks YAML
+1.2, where only ``true``/``false`` are booleans.
+
+Secrets never live in the file: a source names the *environment variable* holding its token
+(``bearer_token_env``), and the token is read when the source is built. ``${VAR}`` and
+``${VAR:-default}`` may appear in any string value and are expanded from the environment.
+
+Relative paths (``data_dir``, ``report.out_dir``, twarc ``paths``) are taken relative to the directory
+of the config file, so the tool behaves the same from cron (cwd ``/``) as from a shell.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from monitor.errors import ConfigError
+
+_ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KeywordSet(Model):
+    """Regex patterns for one language. ``include`` marks a hit, ``exclude`` vetoes it."""
+
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+
+
+class DetectorRules(Model):
+    """Per-detector user rules. ``mode: extend`` adds to the built-in rules, ``replace`` drops them."""
+
+    mode: Literal["extend", "replace"] = "extend"
+    en: KeywordSet = Field(default_factory=KeywordSet)
+    zh: KeywordSet = Field(default_factory=KeywordSet)
+
+
+class DetectionConfig(Model):
+    complaint: DetectorRules = Field(default_factory=DetectorRules)
+    maintenance: DetectorRules = Field(default_factory=DetectorRules)
+    urgency: DetectorRules = Field(default_factory=DetectorRules)
+    topics: dict[str, list[str]] = Field(default_factory=dict)
+    topics_mode: Literal["extend", "replace"] = "extend"
+    ignore_quoted: bool = True
+
+
+class Brand(Model):
+    names: list[str] = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+
+    @property
+    def terms(self) -> list[str]:
+        return [*self.names, *self.aliases]
+
+
+class OfficialAccount(Model):
+    platform: str
+    handle: str
+    # Numeric id where known. Handles change and look-alikes copy them; the twitter source resolves
+    # handles to ids once and keeps them in the store, this field pins it explicitly.
+    user_id: str | None = None
+
+    @field_validator("handle")
+    @classmethod
+    def _strip_at(cls, v: str) -> str:
+        return v.lstrip("@")
+
+
+class ReportConfig(Model):
+    out_dir: Path = Path("reports-out")
+    time: dt.time = dt.time(7, 30)  # daily report time, in the configured time zone
+
+
+class SourceBase(Model):
+    name: str
+    enabled: bool = True
+    interval_minutes: int = Field(15, ge=1, le=7 * 24 * 60)
+    jitter_seconds: int = Field(60, ge=0, le=3600)
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not _NAME_RE.match(v):
+            raise ValueError("use lower-case letters, digits, '-', '_' or '.' (it names cursors and runs)")
+        return v
+
+
+class FeedSource(SourceBase):
+    type: Literal["feed"]
+    url: str
+    official: bool = False
+    platform: str = "feed"  # posts carry this platform name (e.g. weibo, telegram via RSSHub)
+    timezone: str | None = None  # for dates without a zone in this feed
+    timeout_seconds: float = Field(20, gt=0, le=300)
+    max_bytes: int = Field(5_000_000, ge=1024)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not re.match(r"^(https?|file)://", v):
+            raise ValueError("must start with http://, https:// or file://")
+        return v
+
+
+class TwarcSource(SourceBase):
+    type: Literal["twarc"]
+    paths: list[Path] = Field(min_length=1)
+    platform: str = "twitter"
+
+
+class TwitterSource(SourceBase):
+    type: Literal["twitter"]
+    bearer_token_env: str = "X_BEARER_TOKEN"
+    query_max_length: int = Field(512, ge=64, le=4096)
+    languages: list[str] = Field(default_factory=list)
+    exclude_terms: list[str] = Field(default_factory=list)
+    monthly_read_budget: int | None = Field(None, ge=1)
+    max_results: int = Field(100, ge=10, le=100)
+
+
+class StatuspageSource(SourceBase):
+    type: Literal["statuspage"]
+    base_url: str
+    timeout_seconds: float = Field(20, gt=0, le=300)
+
+
+SourceConfig = Annotated[
+    FeedSource | TwarcSource | TwitterSource | StatuspageSource, Field(discriminator="type")
+]
+
+
+class Config(Model):
+    brand: Brand
+    timezone: str = "UTC"
+    data_dir: Path = Path("data")
+    store_url: str | None = None
+    user_agent: str = "mention-monitor/0.1 (+https://github.com/mention-monitor/mention-monitor)"
+    official_accounts: list[OfficialAccount] = Field(default_factory=list)
+    detection: DetectionConfig = Field(default_factory=DetectionConfig)
+    report: ReportConfig = Field(default_factory=ReportConfig)
+    sources: list[SourceConfig] = Field(default_factory=list)
+    # Directory of the config file; set by load_config, used to resolve relative paths.
+    base_dir: Path = Path(".")
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r}; use an IANA name such as Asia/Shanghai") from exc
+        return v
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Config:
+        seen: set[str] = set()
+        for src in self.sources:
+            if src.name in seen:
+                raise ValueError(f"two sources are named {src.name!r}; names must be unique")
+            seen.add(src.name)
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def path(self, p: Path) -> Path:
+        """Resolve a configured path against the config file's directory."""
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    @property
+    def resolved_store_url(self) -> str:
+        if self.store_url:
+            return self.store_url
+        return f"sqlite:///{self.path(self.data_dir) / 'mention-monitor.db'}"
+
+    @property
+    def out_dir(self) -> Path:
+        return self.path(self.report.out_dir)
+
+    def official_handles(self, platform: str) -> list[str]:
+        return [a.handle for a in self.official_accounts if a.platform == platform]
+
+    def source(self, name: str) -> Any:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+
+def _expand_env(node: Any, path: str, env: Mapping[str, str], problems: list[str]) -> Any:
+    if isinstance(node, str):
+
+        def sub(m: re.Match[str]) -> str:
+            var, default = m.group(1), m.group(2)
+            if var in env:
+                return env[var]
+            if default is not None:
+                return default
+            problems.append(f"{path or '<root>'}: environment variable {var} is not set")
+            return ""
+
+        return _ENV_RE.sub(sub, node)
+    if isinstance(node, Mapping):
+        return {k: _expand_env(v, f"{path}.{k}" if path else str(k), env, problems) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_expand_env(v, f"{path}[{i}]", env, problems) for i, v in enumerate(node)]
+    return node
+
+
+def format_loc(loc: tuple[Any, ...]) -> str:
+    """``('sources', 1, 'feed', 'url')`` -> ``sources[1].url`` (drop the union tag pydantic inserts)."""
+    out = ""
+    kinds = {"feed", "twarc", "twitter", "statuspage"}
+    prev_index = False
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            out += f"[{part}]"
+            prev_index = True
+            continue
+        if prev_index and i >= 2 and loc[0] == "sources" and part in kinds and i == 2:
+            prev_index = False
+            continue
+        prev_index = False
+        out += f".{part}" if out else str(part)
+    return out or "<root>"
+
+
+def parse_config(data: Any, base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
+    """Validate a parsed YAML tree. Raises ConfigError listing every problem with its key path."""
+    problems: list[str] = []
+    if not isinstance(data, Mapping):
+        raise ConfigError(["<root>: the file must be a mapping of settings (is it empty?)"])
+    expanded = _expand_env(data, "", os.environ if env is None else env, problems)
+    expanded["base_dir"] = base_dir
+    try:
+        cfg = Config.model_validate(expanded)
+    except ValidationError as exc:
+        for err in exc.errors():
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown setting (check the spelling against config.yaml's comments)"
+            problems.append(f"{format_loc(tuple(err['loc']))}: {msg}")
+        raise ConfigError(problems) from None
+    if problems:
+        raise ConfigError(problems)
+    return cfg
+
+
+def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> Config:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"{p}: cannot read the config file ({exc.strerror}); pass --config PATH"]) from None
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        data = yaml.load(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise ConfigError([f"{p}{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
+    return parse_config(data, p.resolve().parent, env)

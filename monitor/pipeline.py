@@ -1,0 +1,148 @@
+"""One collection pass: run sources, commit their batches, then detect and link replies.
+
+A source that fails is recorded on its run row and the others carry on; the caller (CLI or daemon)
+decides the exit status from the returned results.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from monitor import store
+from monitor.config import Config
+from monitor.errors import MonitorError, RateLimited, SourceDisabled, SourceError
+from monitor.linking import link_replies
+from sources import SOURCES
+from sources.base import Source, SourceContext
+
+log = logging.getLogger(__name__)
+
+STATE_KEY = "_state"  # per-source bookkeeping cursor: skip_until (rate limits), disabled (HTTP 410)
+
+
+@dataclass(slots=True)
+class RunResult:
+    source: str
+    status: str  # ok | error | skipped
+    fetched: int = 0
+    new: int = 0
+    requests: int = 0
+    took: float = 0.0
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "error"
+
+
+def build_sources(cfg: Config, names: Sequence[str] | None = None) -> list[Source]:
+    """Instantiate the enabled sources (or exactly ``names``, enabled or not)."""
+    chosen = []
+    for sc in cfg.sources:
+        if names and sc.name not in names:
+            continue
+        if not names and not sc.enabled:
+            continue
+        chosen.append(SOURCES[sc.type](sc, cfg))
+    missing = set(names or ()) - {s.name for s in chosen}
+    if missing:
+        raise MonitorError(f"--source: no source named {', '.join(sorted(missing))} in the config")
+    return chosen
+
+
+def _skip_reason(state: dict, now: datetime) -> str | None:
+    if state.get("disabled"):
+        return f"disabled: {state['disabled']} (fix the config, then run `mention-monitor reset {state.get('name', '')}`)"
+    until = state.get("skip_until")
+    if until and datetime.fromisoformat(until) > now:
+        return f"rate limited until {until}; the next pass after that picks up"
+    return None
+
+
+def run_source(engine: Engine, cfg: Config, source: Source, *, since: datetime | None = None,
+               now: Callable[[], datetime] = store.now_utc, progress: bool = False) -> RunResult:
+    """Run one source to completion or first error, committing batch by batch."""
+    started = time.monotonic()
+    with engine.connect() as conn:
+        saved = store.load_cursors(conn, source.name)
+        usage = store.month_usage(conn, source.name, now())["posts_read"]
+    state = dict(saved.get(STATE_KEY, {}))
+    reason = _skip_reason(state, now())
+    run_id = store.start_run(engine, source.name)
+    if reason:
+        store.finish_run(engine, run_id, fetched=0, new=0, requests=0, status="skipped", error=reason)
+        log.info("%s: skipped (%s)", source.name, reason)
+        return RunResult(source.name, "skipped", error=reason)
+
+    def known(platform: str, ids: object) -> set[str]:
+        with engine.connect() as c:
+            return store.existing_post_ids(c, platform, ids)  # type: ignore[arg-type]
+
+    ctx = SourceContext(cursors=saved, known_post_ids=known, now=now, since=since,
+                        usage_this_month=usage, progress=progress)
+    res = RunResult(source.name, "ok")
+    try:
+        for batch in source.fetch(ctx):
+            with engine.begin() as conn:  # records first, cursors in the same transaction
+                res.new += store.upsert_posts(conn, batch.posts)
+                res.new += store.upsert_announcements(conn, batch.announcements)
+                store.save_cursors(conn, source.name, batch.cursors)
+            res.fetched += batch.fetched
+            res.requests += batch.requests
+            for note in batch.notes:
+                log.warning("%s: %s", source.name, note)
+    except RateLimited as exc:
+        res.status, res.error = "error", str(exc)
+        _save_state(engine, source.name, {**state, "skip_until": exc.reset_at.isoformat()})
+    except SourceDisabled as exc:
+        res.status, res.error = "error", str(exc)
+        _save_state(engine, source.name, {**state, "disabled": str(exc), "name": source.name})
+    except SourceError as exc:
+        res.status, res.error = "error", str(exc)
+    except Exception as exc:  # a bug in one source must not stop the others
+        log.exception("%s: unexpected failure", source.name)
+        res.status, res.error = "error", f"{source.name}: unexpected {type(exc).__name__}: {exc}"
+    res.took = time.monotonic() - started
+    store.finish_run(engine, run_id, fetched=res.fetched, new=res.new, requests=res.requests,
+                     status=res.status, error=res.error)
+    line = "%s: fetched=%d new=%d requests=%d took=%.2fs"
+    if res.failed:
+        log.error(line + " error=%s", source.name, res.fetched, res.new, res.requests, res.took, res.error)
+    else:
+        log.info(line, source.name, res.fetched, res.new, res.requests, res.took)
+    return res
+
+
+def _save_state(engine: Engine, source: str, state: dict) -> None:
+    with engine.begin() as conn:
+        store.save_cursors(conn, source, {STATE_KEY: state})
+
+
+def reset_source(engine: Engine, source: str) -> None:
+    """Forget a source's skip/disabled state (its query cursors stay)."""
+    with engine.begin() as conn:
+        store.save_cursors(conn, source, {STATE_KEY: None})
+
+
+def post_process(engine: Engine, cfg: Config) -> dict[str, int]:
+    """Detect on posts not yet labelled, then link official replies. Idempotent."""
+    from monitor.detect import detect_pending  # local: detection pulls in opencc
+
+    detected = detect_pending(engine, cfg)
+    with engine.begin() as conn:
+        linked = link_replies(conn)
+    return {"detected": detected, "linked": linked}
+
+
+def collect(engine: Engine, cfg: Config, names: Sequence[str] | None = None, *,
+            since: datetime | None = None, progress: bool = False) -> list[RunResult]:
+    """One pass of every enabled source (or ``names``), then detection and linking."""
+    results = [run_source(engine, cfg, s, since=since, progress=progress) for s in build_sources(cfg, names)]
+    post_process(engine, cfg)
+    return results

@@ -1,0 +1,406 @@
+"""The store: a handful of functions over SQLAlchemy Core 2 (SQLite by default, PostgreSQL too).
+
+Schema changes are append-only named migrations (the sqlite-utils / twitter-to-sqlite habit): each
+runs once, in order, recorded in ``migrations``. Never edit a released migration; add a new one and
+update the matching ``Table`` below. Times are stored as naive UTC (``UTCDateTime`` converts at the
+boundary) so SQLite and PostgreSQL sort and compare them the same way. All ids are strings.
+
+Writes are upserts on natural keys (platform + post id, source + entry id, ...), so running the same
+pass twice stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    TypeDecorator,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from monitor.errors import StoreError
+from sources.base import Announcement, Post
+
+log = logging.getLogger(__name__)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC in Python, naive UTC in the database."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; convert to UTC first")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # raw SQL on SQLite
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC)
+
+
+metadata = MetaData()
+
+posts = Table(
+    "posts", metadata,
+    Column("platform", Text, primary_key=True),
+    Column("post_id", Text, primary_key=True),
+    Column("url", Text),
+    Column("author_id", Text),
+    Column("author_handle", Text),
+    Column("author_name", Text),
+    Column("is_official", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("lang", Text),
+    Column("reply_to_id", Text),
+    Column("conversation_id", Text),
+    Column("origin", Text),
+    Column("raw", JSON),
+    Column("collected_at", UTCDateTime, nullable=False),
+)
+
+announcements = Table(
+    "announcements", metadata,
+    Column("source", Text, primary_key=True),
+    Column("entry_id", Text, primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("url", Text),
+    Column("kind", Text, nullable=False),
+    Column("status", Text),
+    Column("published", UTCDateTime),
+    Column("updated", UTCDateTime),
+    Column("window_start", UTCDateTime),
+    Column("window_end", UTCDateTime),
+    Column("raw", JSON),
+    Column("collected_at", UTCDateTime, nullable=False),
+)
+
+detections = Table(
+    "detections", metadata,
+    Column("platform", Text, primary_key=True),
+    Column("post_id", Text, primary_key=True),
+    Column("complaint", Boolean, nullable=False),
+    Column("maintenance", Boolean, nullable=False),
+    Column("claimed_wait_seconds", BigInteger),
+    Column("urgency", Text),
+    Column("topics", JSON),
+    Column("impersonation_suspect", Boolean, nullable=False, default=False),
+    Column("evidence", JSON),
+    Column("detected_at", UTCDateTime, nullable=False),
+)
+
+reply_links = Table(
+    "reply_links", metadata,
+    Column("platform", Text, primary_key=True),
+    Column("reply_id", Text, primary_key=True),
+    Column("post_id", Text, nullable=False),
+    Column("latency_seconds", Float, nullable=False),
+    Column("linked_by", Text, nullable=False),  # reply_to | conversation
+)
+
+cursors = Table(
+    "cursors", metadata,
+    Column("source", Text, primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("state", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+runs = Table(
+    "runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", Text, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("fetched", Integer, nullable=False, default=0),
+    Column("new", Integer, nullable=False, default=0),
+    Column("requests", Integer, nullable=False, default=0),
+    Column("status", Text, nullable=False, default="running"),  # running | ok | error | skipped
+    Column("error", Text),
+)
+
+migration_log = Table(
+    "migrations", metadata,
+    Column("name", Text, primary_key=True),
+    Column("applied_at", UTCDateTime, nullable=False),
+)
+
+# --- migrations: append only -------------------------------------------------------------------
+
+_INITIAL = [
+    """CREATE TABLE posts (
+        platform TEXT NOT NULL, post_id TEXT NOT NULL, url TEXT, author_id TEXT, author_handle TEXT,
+        author_name TEXT, is_official BOOLEAN NOT NULL DEFAULT FALSE, created_at TIMESTAMP NOT NULL,
+        text TEXT NOT NULL, lang TEXT, reply_to_id TEXT, conversation_id TEXT, origin TEXT, raw {json},
+        collected_at TIMESTAMP NOT NULL, PRIMARY KEY (platform, post_id))""",
+    "CREATE INDEX ix_posts_created ON posts (created_at)",
+    "CREATE INDEX ix_posts_reply_to ON posts (platform, reply_to_id)",
+    "CREATE INDEX ix_posts_conversation ON posts (platform, conversation_id)",
+    """CREATE TABLE announcements (
+        source TEXT NOT NULL, entry_id TEXT NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL, url TEXT,
+        kind TEXT NOT NULL, status TEXT, published TIMESTAMP, updated TIMESTAMP, window_start TIMESTAMP,
+        window_end TIMESTAMP, raw {json}, collected_at TIMESTAMP NOT NULL, PRIMARY KEY (source, entry_id))""",
+    """CREATE TABLE detections (
+        platform TEXT NOT NULL, post_id TEXT NOT NULL, complaint BOOLEAN NOT NULL,
+        maintenance BOOLEAN NOT NULL, claimed_wait_seconds BIGINT, urgency TEXT, topics {json},
+        impersonation_suspect BOOLEAN NOT NULL DEFAULT FALSE, evidence {json},
+        detected_at TIMESTAMP NOT NULL, PRIMARY KEY (platform, post_id))""",
+    """CREATE TABLE reply_links (
+        platform TEXT NOT NULL, reply_id TEXT NOT NULL, post_id TEXT NOT NULL,
+        latency_seconds DOUBLE PRECISION NOT NULL, linked_by TEXT NOT NULL,
+        PRIMARY KEY (platform, reply_id))""",
+    "CREATE INDEX ix_reply_links_post ON reply_links (platform, post_id)",
+    """CREATE TABLE cursors (
+        source TEXT NOT NULL, key TEXT NOT NULL, state {json} NOT NULL, updated_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (source, key))""",
+    """CREATE TABLE runs (
+        id {autoinc}, source TEXT NOT NULL, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP,
+        fetched INTEGER NOT NULL DEFAULT 0, new INTEGER NOT NULL DEFAULT 0,
+        requests INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL DEFAULT 'running', error TEXT)""",
+    "CREATE INDEX ix_runs_source_started ON runs (source, started_at)",
+]
+
+MIGRATIONS: list[tuple[str, list[str]]] = [
+    ("0001_initial", _INITIAL),
+]
+
+
+def _ddl(engine_or_conn: Engine | Connection, sql: str) -> str:
+    autoinc = (
+        "INTEGER PRIMARY KEY AUTOINCREMENT"
+        if engine_or_conn.dialect.name == "sqlite"
+        else "INTEGER GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+    )
+    json_type = "TEXT" if engine_or_conn.dialect.name == "sqlite" else "JSONB"
+    return sql.replace("{autoinc}", autoinc).replace("{json}", json_type)
+
+
+def migrate(engine: Engine) -> list[str]:
+    """Apply pending migrations in order; return the names applied."""
+    applied: list[str] = []
+    with engine.begin() as conn:
+        conn.execute(
+            text("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
+        )
+        done = {r[0] for r in conn.execute(select(migration_log.c.name))}
+    for name, statements in MIGRATIONS:
+        if name in done:
+            continue
+        with engine.begin() as conn:
+            for sql in statements:
+                conn.execute(text(_ddl(conn, sql)))
+            conn.execute(migration_log.insert().values(name=name, applied_at=now_utc()))
+        log.info("store: applied migration %s", name)
+        applied.append(name)
+    return applied
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL lets the report read while a collector writes; busy_timeout waits for the writer instead
+    # of failing with "database is locked" when cron and the daemon overlap.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def open_store(url: str, *, migrate_schema: bool = True) -> Engine:
+    """Create the engine (and the SQLite file's directory), then migrate."""
+    try:
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        engine = create_engine(url, future=True)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        if migrate_schema:
+            migrate(engine)
+    except (SQLAlchemyError, OSError) as exc:
+        raise StoreError(f"store_url: cannot open the store ({type(exc).__name__}: {exc}).") from exc
+    return engine
+
+
+def _insert(conn: Connection, table: Table) -> Any:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def existing_post_ids(conn: Connection, platform: str, ids: Iterable[str]) -> set[str]:
+    found: set[str] = set()
+    id_list = list(dict.fromkeys(ids))
+    for chunk in _chunks(id_list):
+        q = select(posts.c.post_id).where(posts.c.platform == platform, posts.c.post_id.in_(chunk))
+        found.update(r[0] for r in conn.execute(q))
+    return found
+
+
+def _post_row(p: Post, collected_at: datetime) -> dict[str, Any]:
+    return {
+        "platform": p.platform, "post_id": p.post_id, "url": p.url, "author_id": p.author_id,
+        "author_handle": p.author_handle, "author_name": p.author_name, "is_official": p.is_official,
+        "created_at": p.created_at, "text": p.text, "lang": p.lang, "reply_to_id": p.reply_to_id,
+        "conversation_id": p.conversation_id, "origin": p.origin, "raw": p.raw,
+        "collected_at": collected_at,
+    }
+
+
+def upsert_posts(conn: Connection, items: Sequence[Post]) -> int:
+    """Insert or update posts on (platform, post_id); return how many were new."""
+    if not items:
+        return 0
+    now = now_utc()
+    # Deduplicate inside the batch: PostgreSQL refuses ON CONFLICT touching one row twice.
+    rows = list({(p.platform, p.post_id): _post_row(p, now) for p in items}.values())
+    new = 0
+    for platform in {r["platform"] for r in rows}:
+        ids = [r["post_id"] for r in rows if r["platform"] == platform]
+        new += len(ids) - len(existing_post_ids(conn, platform, ids))
+    updatable = ["url", "author_id", "author_handle", "author_name", "is_official", "text", "lang",
+                 "reply_to_id", "conversation_id", "raw"]
+    for chunk in _chunks(rows):
+        stmt = _insert(conn, posts).values(list(chunk))
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["platform", "post_id"], set_={c: stmt.excluded[c] for c in updatable}
+        )
+        conn.execute(stmt)
+    return new
+
+
+def upsert_announcements(conn: Connection, items: Sequence[Announcement]) -> int:
+    """Insert or update announcements on (source, entry_id); an edited entry updates its row."""
+    if not items:
+        return 0
+    now = now_utc()
+    rows = list({(a.source, a.entry_id): {
+        "source": a.source, "entry_id": a.entry_id, "title": a.title, "text": a.text, "url": a.url,
+        "kind": a.kind, "status": a.status, "published": a.published, "updated": a.updated,
+        "window_start": a.window_start, "window_end": a.window_end, "raw": a.raw, "collected_at": now,
+    } for a in items}.values())
+    new = 0
+    for source in {r["source"] for r in rows}:
+        keys = [r["entry_id"] for r in rows if r["source"] == source]
+        q = select(announcements.c.entry_id).where(
+            announcements.c.source == source, announcements.c.entry_id.in_(keys))
+        new += len(keys) - len({r[0] for r in conn.execute(q)})
+    updatable = ["title", "text", "url", "kind", "status", "published", "updated", "window_start",
+                 "window_end", "raw"]
+    for chunk in _chunks(rows):
+        stmt = _insert(conn, announcements).values(list(chunk))
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["source", "entry_id"], set_={c: stmt.excluded[c] for c in updatable})
+        conn.execute(stmt)
+    return new
+
+
+def load_cursors(conn: Connection, source: str) -> dict[str, dict[str, Any]]:
+    q = select(cursors.c.key, cursors.c.state).where(cursors.c.source == source)
+    return {k: (json.loads(s) if isinstance(s, str) else s) for k, s in conn.execute(q)}
+
+
+def save_cursors(conn: Connection, source: str, updates: dict[str, dict[str, Any] | None]) -> None:
+    now = now_utc()
+    for key, state in updates.items():
+        if state is None:
+            conn.execute(cursors.delete().where(cursors.c.source == source, cursors.c.key == key))
+            continue
+        stmt = _insert(conn, cursors).values(source=source, key=key, state=state, updated_at=now)
+        conn.execute(stmt.on_conflict_do_update(
+            index_elements=["source", "key"], set_={"state": stmt.excluded.state, "updated_at": now}))
+
+
+def start_run(engine: Engine, source: str) -> int:
+    with engine.begin() as conn:
+        res = conn.execute(runs.insert().values(source=source, started_at=now_utc(), status="running"))
+        return int(res.inserted_primary_key[0])
+
+
+def finish_run(engine: Engine, run_id: int, *, fetched: int, new: int, requests: int,
+               status: str, error: str | None = None) -> None:
+    with engine.begin() as conn:
+        conn.execute(runs.update().where(runs.c.id == run_id).values(
+            finished_at=now_utc(), fetched=fetched, new=new, requests=requests, status=status, error=error))
+
+
+def month_usage(conn: Connection, source: str, now: datetime) -> dict[str, int]:
+    """Posts read and requests made by ``source`` in the calendar month (UTC) containing ``now``."""
+    start = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    q = select(func.coalesce(func.sum(runs.c.fetched), 0), func.coalesce(func.sum(runs.c.requests), 0)).where(
+        runs.c.source == source, runs.c.started_at >= start)
+    fetched, reqs = conn.execute(q).one()
+    return {"posts_read": int(fetched), "requests": int(reqs)}
+
+
+def last_ok_run(conn: Connection, source: str) -> datetime | None:
+    q = select(func.max(runs.c.finished_at)).where(runs.c.source == source, runs.c.status == "ok")
+    return conn.execute(q).scalar()
+
+
+def table_counts(conn: Connection) -> dict[str, int]:
+    return {t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+            for t in (posts, announcements, detections, reply_links, cursors, runs)}
+
+
+def undetected_posts(conn: Connection, limit: int = 5000) -> list[dict[str, Any]]:
+    """Posts with no detection row yet (the detector runs on them after each pass)."""
+    q = (select(posts).outerjoin(detections, (detections.c.platform == posts.c.platform)
+                                 & (detections.c.post_id == posts.c.post_id))
+         .where(detections.c.post_id.is_(None)).limit(limit))
+    return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def upsert_detections(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    for chunk in _chunks(list(rows)):
+        stmt = _insert(conn, detections).values(list(chunk))
+        cols = [c.name for c in detections.columns if c.name not in ("platform", "post_id")]
+        conn.execute(stmt.on_conflict_do_update(
+            index_elements=["platform", "post_id"], set_={c: stmt.excluded[c] for c in cols}))
+
+
+def transaction(engine: Engine, fn: Callable[[Connection], Any]) -> Any:
+    with engine.begin() as conn:
+        return fn(conn)

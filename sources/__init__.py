@@ -1,0 +1,19 @@
+"""Collectors, one module per platform. The registry below is explicit on purpose: no plugin magic,
+``grep SOURCES`` finds every kind. A source's ``type:`` in config.yaml is its key here."""
+
+from __future__ import annotations
+
+from sources.base import Announcement, Batch, Post, Source, SourceContext
+from sources.feed import FeedSource
+from sources.statuspage import StatuspageSource
+from sources.twarc import TwarcSource
+from sources.twitter import TwitterSource
+
+SOURCES: dict[str, type[Source]] = {
+    "feed": FeedSource,
+    "twarc": TwarcSource,
+    "twitter": TwitterSource,
+    "statuspage": StatuspageSource,
+}
+
+__all__ = ["SOURCES", "Announcement", "Batch", "Post", "Source", "SourceContext"]

@@ -1,0 +1,132 @@
+"""The records every source yields, and the small base class they share.
+
+A source reads one platform and yields :class:`Batch` objects. It never writes the store: the runner
+(``monitor.pipeline``) commits each batch's records and *then* its cursor updates in one transaction,
+so a cursor can never move past posts that were not stored (a crash between pages re-reads nothing
+that was committed and skips nothing that was not).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+
+def utc(dt: datetime) -> datetime:
+    """Return ``dt`` as an aware UTC datetime; a naive value is taken to be UTC already."""
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def query_key(query: str | Mapping[str, Any]) -> str:
+    """Cursor key for a query: a short hash, so that editing keywords starts a fresh cursor."""
+    text = query if isinstance(query, str) else json.dumps(query, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(slots=True)
+class Post:
+    """One public post (tweet, forum post, feed item from a non-official feed). Ids are strings."""
+
+    platform: str
+    post_id: str
+    created_at: datetime
+    text: str
+    url: str | None = None
+    author_id: str | None = None
+    author_handle: str | None = None
+    author_name: str | None = None
+    is_official: bool = False
+    lang: str | None = None
+    reply_to_id: str | None = None
+    conversation_id: str | None = None
+    origin: str | None = None
+    raw: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        self.created_at = utc(self.created_at)
+
+
+@dataclass(slots=True)
+class Announcement:
+    """One entry of an official feed or status source (maintenance, incident, release, other)."""
+
+    source: str
+    entry_id: str
+    title: str
+    text: str
+    url: str | None = None
+    published: datetime | None = None
+    updated: datetime | None = None
+    kind: str = "other"
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    status: str | None = None
+    raw: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("published", "updated", "window_start", "window_end"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, utc(value))
+
+
+@dataclass(slots=True)
+class Batch:
+    """Records that belong together, plus the cursor state that becomes true once they are stored.
+
+    ``cursors`` maps a cursor key (see :func:`query_key`) to its new JSON-able state; ``None`` as a
+    value deletes that cursor. ``requests`` counts API/HTTP requests spent producing the batch and
+    ``fetched`` the posts/entries read (quota accounting), whether or not they turn out to be new.
+    """
+
+    posts: list[Post] = field(default_factory=list)
+    announcements: list[Announcement] = field(default_factory=list)
+    cursors: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    requests: int = 0
+    fetched: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SourceContext:
+    """What a source may know about the world besides its config: read-only views, injected.
+
+    ``cursors`` is this source's saved cursor state by key. ``known_post_ids(platform, ids)`` returns
+    the subset already stored. ``now`` is a clock (tests freeze it). ``since`` is a backfill start.
+    ``usage_this_month`` is posts read this calendar month (for budget checks).
+    """
+
+    cursors: Mapping[str, dict[str, Any]]
+    known_post_ids: Callable[[str, Iterable[str]], set[str]]
+    now: Callable[[], datetime]
+    since: datetime | None = None
+    dry_run: bool = False
+    usage_this_month: int = 0
+    progress: bool = False
+
+
+class Source(ABC):
+    """Base for every collector. Subclasses set ``kind`` and implement :meth:`fetch`."""
+
+    kind: ClassVar[str]
+
+    def __init__(self, config: Any, settings: Any) -> None:
+        # ``config`` is this source's pydantic model, ``settings`` the whole validated Config.
+        self.config = config
+        self.settings = settings
+        self.name: str = config.name
+
+    @abstractmethod
+    def fetch(self, ctx: SourceContext) -> Iterator[Batch]:
+        """Yield batches. Raise :class:`monitor.errors.SourceError` subclasses on failure."""
+
+    def describe(self) -> list[str]:
+        """Human-readable lines about what this source will request (``collect --dry-run``)."""
+        return [f"{self.kind} source {self.name}"]
