@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -58,7 +59,8 @@ def build_sources(cfg: Config, names: Sequence[str] | None = None) -> list[Sourc
 
 def _skip_reason(state: dict, now: datetime) -> str | None:
     if state.get("disabled"):
-        return f"disabled: {state['disabled']} (fix the config, then run `mention-monitor reset {state.get('name', '')}`)"
+        name = state.get("name", "")
+        return f"disabled: {state['disabled']} (fix the config, then run `mention-monitor reset {name}`)"
     until = state.get("skip_until")
     if until and datetime.fromisoformat(until) > now:
         return f"rate limited until {until}; the next pass after that picks up"
@@ -138,6 +140,17 @@ def post_process(engine: Engine, cfg: Config) -> dict[str, int]:
     with engine.begin() as conn:
         linked = link_replies(conn)
     return {"detected": detected, "linked": linked}
+
+
+def import_twarc(engine: Engine, cfg: Config, paths: Sequence[Path], platform: str = "twitter") -> RunResult:
+    """``mention-monitor import``: run the twarc source over ad-hoc files, then detect and link."""
+    from monitor.config import TwarcSource as TwarcConfig
+    from sources.twarc import TwarcSource
+
+    sc = TwarcConfig(name="import", type="twarc", paths=[p.resolve() for p in paths], platform=platform)
+    res = run_source(engine, cfg, TwarcSource(sc, cfg))
+    post_process(engine, cfg)
+    return res
 
 
 def collect(engine: Engine, cfg: Config, names: Sequence[str] | None = None, *,

@@ -1,0 +1,243 @@
+"""Command line: parse, call one library function, print. The only module that imports click.
+
+Every command takes ``--config`` (default ``config.yaml``, or ``$MENTION_MONITOR_CONFIG``). Expected
+failures (``MonitorError``) become one line on stderr and exit status 1.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from monitor.config import Config, load_config
+from monitor.errors import ConfigError, MonitorError
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
+    logging.basicConfig(level=level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if verbose < 2:  # third-party chatter (urllib3, apscheduler internals) only with -vv
+        for noisy in ("urllib3", "apscheduler.executors", "matplotlib", "tweepy"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as exc:
+            for p in exc.problems:
+                click.echo(f"config error: {p}", err=True)
+            sys.exit(1)
+        except MonitorError as exc:
+            _fail(str(exc))
+
+    return wrapper
+
+
+@contextmanager
+def _opened(cfg: Config, lock: bool) -> Iterator[Any]:
+    from monitor.lock import store_lock
+    from monitor.store import open_store
+
+    engine = open_store(cfg.resolved_store_url)
+    try:
+        if lock:
+            with store_lock(engine, cfg.path(cfg.data_dir)):
+                yield engine
+        else:
+            yield engine
+    finally:
+        engine.dispose()
+
+
+@click.group()
+@click.option("--config", "config_path", default="config.yaml", envvar="MENTION_MONITOR_CONFIG",
+              show_default=True, type=click.Path(dir_okay=False), help="Path to config.yaml.")
+@click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
+@click.version_option(package_name="mention-monitor")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str, verbose: int, quiet: bool) -> None:
+    """Monitor public mentions: slow-reply complaints, official reply times, maintenance, peaks."""
+    _setup_logging(verbose, quiet)
+    ctx.obj = {"config_path": config_path}
+
+
+def _cfg(ctx: click.Context) -> Config:
+    return load_config(ctx.obj["config_path"])
+
+
+@cli.command("check-config")
+@click.pass_context
+@handle_errors
+def check_config(ctx: click.Context) -> None:
+    """Validate config.yaml: one line per problem with its key path; exit 1 if any."""
+    from monitor.checks import config_problems, config_summary
+
+    cfg = _cfg(ctx)
+    problems = config_problems(cfg)
+    if problems:
+        raise ConfigError(problems)
+    for line in config_summary(cfg):
+        click.echo(line)
+
+
+@cli.command()
+@click.option("--source", "names", multiple=True, help="Only this source (repeatable).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+              help="Backfill from this UTC date (twitter: within the 7-day recent-search window).")
+@click.option("--dry-run", is_flag=True, help="Show what each source would request; fetch nothing.")
+@click.pass_context
+@handle_errors
+def collect(ctx: click.Context, names: tuple[str, ...], since: datetime | None, dry_run: bool) -> None:
+    """Run one pass of every enabled source (for cron). Exit 1 if any source failed."""
+    from monitor.pipeline import build_sources
+    from monitor.pipeline import collect as run_collect
+
+    cfg = _cfg(ctx)
+    if dry_run:
+        for source in build_sources(cfg, names or None):
+            for line in source.describe():
+                click.echo(line)
+        return
+    with _opened(cfg, lock=True) as engine:
+        results = run_collect(engine, cfg, names or None, since=since.replace(tzinfo=UTC) if since else None,
+                              progress=sys.stderr.isatty())
+    failed = [r for r in results if r.failed]
+    for r in failed:
+        click.echo(f"error: {r.error}", err=True)
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.pass_context
+@handle_errors
+def run(ctx: click.Context) -> None:
+    """Run as a daemon: every source at its interval, the daily report at report.time."""
+    from monitor.daemon import run_daemon
+
+    cfg = _cfg(ctx)
+    with _opened(cfg, lock=True) as engine:
+        run_daemon(engine, cfg)
+
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--platform", default="twitter", show_default=True)
+@click.pass_context
+@handle_errors
+def import_(ctx: click.Context, files: tuple[str, ...], platform: str) -> None:
+    """Import twarc2 JSONL files (raw pages or flattened) into the store."""
+    from monitor.pipeline import import_twarc
+
+    cfg = _cfg(ctx)
+    with _opened(cfg, lock=True) as engine:
+        res = import_twarc(engine, cfg, [Path(f) for f in files], platform)
+    click.echo(f"imported: read={res.fetched} new={res.new}")
+    if res.failed:
+        _fail(res.error or "import failed")
+
+
+@cli.command()
+@click.argument("file", default="-", type=click.File("r", encoding="utf-8"))
+@click.pass_context
+@handle_errors
+def detect(ctx: click.Context, file: Any) -> None:
+    """Label JSON lines ({"id","text",...}) from FILE or stdin; one JSON line out per line in."""
+    from monitor.detect import detect_jsonl
+
+    for line in detect_jsonl(_cfg(ctx), file):
+        click.echo(line)
+
+
+@cli.command()
+@click.pass_context
+@handle_errors
+def rules(ctx: click.Context) -> None:
+    """List the effective detection rules (built-in and from config)."""
+    from monitor.detect import list_rules
+
+    for line in list_rules(_cfg(ctx)):
+        click.echo(line)
+
+
+@cli.command()
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Local day (default: yesterday).")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day of a range.")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day of a range (inclusive).")
+@click.pass_context
+@handle_errors
+def report(ctx: click.Context, day: datetime | None, start: datetime | None, end: datetime | None) -> None:
+    """Write the daily report(s): CSV files and a self-contained index.html."""
+    from reports import build_range, build_report, default_day
+
+    cfg = _cfg(ctx)
+    if (start is None) != (end is None):
+        raise MonitorError("--from and --to go together")
+    with _opened(cfg, lock=False) as engine:
+        if start and end:
+            for path in build_range(engine, cfg, start.date(), end.date()):
+                click.echo(str(path))
+            return
+        the_day: date = day.date() if day else default_day(cfg, datetime.now(UTC))
+        click.echo(str(build_report(engine, cfg, the_day)))
+
+
+@cli.command()
+@click.pass_context
+@handle_errors
+def status(ctx: click.Context) -> None:
+    """Show store counts, each source's last run and this month's API use."""
+    from monitor.checks import status_lines
+
+    cfg = _cfg(ctx)
+    with _opened(cfg, lock=False) as engine:
+        for line in status_lines(engine, cfg):
+            click.echo(line)
+
+
+@cli.command()
+@click.argument("source")
+@click.pass_context
+@handle_errors
+def reset(ctx: click.Context, source: str) -> None:
+    """Clear a source's rate-limit or disabled state (after fixing its config)."""
+    from monitor.pipeline import reset_source
+
+    cfg = _cfg(ctx)
+    if all(s.name != source for s in cfg.sources):
+        raise MonitorError(f"no source named {source!r} in the config")
+    with _opened(cfg, lock=True) as engine:
+        reset_source(engine, source)
+    click.echo(f"{source}: state cleared")
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="demo-out", show_default=True)
+@handle_errors
+def demo(out_dir: str) -> None:
+    """Load the bundled demo data into a fresh store and write the reports; print the HTML path."""
+    from monitor.demo import run_demo
+
+    click.echo(str(run_demo(Path(out_dir))))
+
+
+def main() -> None:
+    cli(prog_name="mention-monitor")
