@@ -1,0 +1,44 @@
+"""Shared fixtures. Real data lives beside the repository in ../shared/data (skip when absent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.config import Config, parse_config
+from monitor.store import open_store
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def base_config(tmp_path: Path, **overrides: Any) -> Config:
+    data: dict[str, Any] = {
+        "brand": {"names": ["Bitpie", "比特派"]},
+        "timezone": "Asia/Shanghai",
+        "data_dir": str(tmp_path / "data"),
+        "official_accounts": [{"platform": "twitter", "handle": "BitpieWallet", "user_id": "1001"}],
+        "sources": [],
+    }
+    data.update(overrides)
+    return parse_config(data, tmp_path, env={})
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data not present at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def cfg(tmp_path: Path) -> Config:
+    return base_config(tmp_path)
+
+
+@pytest.fixture
+def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
+    eng = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+    yield eng
+    eng.dispose()

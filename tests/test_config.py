@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from monitor.cli import cli
+from monitor.config import load_config, parse_config
+from monitor.errors import ConfigError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _problems(data: object, env: dict[str, str] | None = None) -> list[str]:
+    with pytest.raises(ConfigError) as exc:
+        parse_config(data, Path("/tmp"), env=env or {})
+    return exc.value.problems
+
+
+def test_shipped_config_is_valid() -> None:
+    cfg = load_config(REPO / "config.yaml", env={})
+    assert "比特派" in cfg.brand.names
+    assert cfg.tz.key == "Asia/Shanghai"
+    # The store defaults to a data directory beside the config, never inside the code packages.
+    assert cfg.resolved_store_url == f"sqlite:///{REPO / 'data' / 'mention-monitor.db'}"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"brand": {"names": ["B"]}, "sources": [{"name": "a", "type": "feed", "url": "ftp://x"}]},
+         "sources[0].url: must start with http://, https:// or file://"),
+        ({"brand": {"names": ["B"]}, "sources": [
+            {"name": "a", "type": "feed", "url": "https://x"},
+            {"name": "b", "type": "feed", "url": "https://y", "interval_minutes": 0}]},
+         "sources[1].interval_minutes: Input should be greater than or equal to 1"),
+        ({"brand": {"names": ["B"]}, "timezone": "Mars/Olympus"}, "timezone: unknown time zone 'Mars/Olympus'"),
+        ({"brand": {"names": ["B"]}, "colour": "red"}, "colour: unknown setting"),
+        ({"brand": {"names": []}}, "brand.names: List should have at least 1 item"),
+        ({"brand": {"names": ["B"]}, "sources": [{"name": "a", "type": "carrier-pigeon"}]}, "sources[0]: "),
+        ({"brand": {"names": ["B"]}, "sources": [{"name": "Bad Name", "type": "twarc", "paths": ["x"]}]},
+         "sources[0].name: use lower-case letters"),
+    ],
+)
+def test_config_errors_name_their_key_path(data: dict, expected: str) -> None:
+    problems = _problems(data)
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_every_problem_is_reported_not_just_the_first() -> None:
+    problems = _problems({"brand": {"names": ["B"]}, "timezone": "Nowhere/X",
+                          "sources": [{"name": "a", "type": "feed", "url": "gopher://x"}]})
+    assert len(problems) == 2
+
+
+def test_env_expansion_and_missing_variable() -> None:
+    cfg = parse_config({"brand": {"names": ["${BRAND}"]}, "store_url": "${DB:-sqlite:///x.db}"},
+                       Path("/tmp"), env={"BRAND": "Bitpie"})
+    assert cfg.brand.names == ["Bitpie"] and cfg.store_url == "sqlite:///x.db"
+    assert _problems({"brand": {"names": ["${NOPE}"]}}) == ["brand.names[0]: environment variable NOPE is not set"]
+
+
+def test_yaml_12_keeps_no_and_off_as_strings(tmp_path: Path) -> None:
+    # PyYAML (YAML 1.1) would turn these keywords into booleans and break the keyword list.
+    (tmp_path / "c.yaml").write_text("brand:\n  names: [Bitpie]\n  aliases: [no, off, on]\n")
+    assert load_config(tmp_path / "c.yaml", env={}).brand.aliases == ["no", "off", "on"]
+
+
+def test_broken_yaml_names_line(tmp_path: Path) -> None:
+    (tmp_path / "c.yaml").write_text("brand:\n  names: [Bitpie\n")
+    with pytest.raises(ConfigError) as exc:
+        load_config(tmp_path / "c.yaml")
+    assert "not valid YAML" in exc.value.problems[0] and "line" in exc.value.problems[0]
+
+
+def test_check_config_cli_exit_codes(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("brand:\n  names: [B]\nsources:\n  - {name: a, type: feed, url: 'ftp://x'}\n")
+    res = CliRunner().invoke(cli, ["--config", str(bad), "check-config"])
+    assert res.exit_code == 1
+    assert "config error: sources[0].url: must start with" in res.output
+    good = tmp_path / "good.yaml"
+    good.write_text("brand:\n  names: [B]\nsources:\n  - {name: a, type: feed, url: 'https://x/feed'}\n")
+    res = CliRunner().invoke(cli, ["--config", str(good), "check-config"])
+    assert res.exit_code == 0, res.output
+    assert "config OK" in res.output and "source a (feed" in res.output

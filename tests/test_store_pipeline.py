@@ -1,0 +1,172 @@
+"""Store idempotency, migrations, and the runner's commit-then-cursor contract."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+
+from monitor import store
+from monitor.errors import RateLimited, SourceError
+from monitor.linking import link_replies
+from monitor.pipeline import run_source
+from sources.base import Announcement, Batch, Post, Source, SourceContext
+
+T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+
+
+def _post(pid: str, minutes: int = 0, **kw: object) -> Post:
+    return Post(platform="twitter", post_id=pid, created_at=T0 + timedelta(minutes=minutes), text=f"post {pid}",
+                **kw)  # type: ignore[arg-type]
+
+
+class ScriptedSource(Source):
+    """A source that yields pre-built batches, then optionally raises."""
+
+    kind = "scripted"
+
+    def __init__(self, name: str, batches: list[Batch], error: Exception | None = None) -> None:
+        super().__init__(SimpleNamespace(name=name), None)
+        self.batches, self.error, self.seen_cursors = batches, error, None
+
+    def fetch(self, ctx: SourceContext) -> Iterator[Batch]:
+        self.seen_cursors = dict(ctx.cursors)
+        yield from self.batches
+        if self.error:
+            raise self.error
+
+
+def _counts(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    with engine.connect() as c:
+        return store.table_counts(c)
+
+
+def test_migrations_are_recorded_and_run_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    eng = store.open_store(url, migrate_schema=False)
+    assert store.migrate(eng) == [name for name, _ in store.MIGRATIONS]
+    assert store.migrate(eng) == []
+
+
+def test_same_pass_twice_stores_nothing_twice(engine, cfg) -> None:  # type: ignore[no-untyped-def]
+    def batches() -> list[Batch]:
+        return [Batch(posts=[_post("1"), _post("2"), _post("2")],
+                      announcements=[Announcement(source="feed", entry_id="a", title="t", text="x")],
+                      cursors={"q": {"since_id": "2"}}, fetched=3, requests=1)]
+
+    first = run_source(engine, cfg, ScriptedSource("s", batches()))
+    after_first = _counts(engine)
+    second = run_source(engine, cfg, ScriptedSource("s", batches()))
+    after_second = _counts(engine)
+    assert (first.new, second.new) == (3, 0)  # 2 posts + 1 announcement, then nothing new
+    assert {k: v for k, v in after_first.items() if k != "runs"} == {
+        k: v for k, v in after_second.items() if k != "runs"}
+    assert after_second["posts"] == 2 and after_second["runs"] == 2
+
+
+def test_upsert_updates_edited_rows(engine) -> None:  # type: ignore[no-untyped-def]
+    with engine.begin() as c:
+        store.upsert_announcements(c, [Announcement(source="f", entry_id="1", title="v1", text="a")])
+        assert store.upsert_announcements(c, [Announcement(source="f", entry_id="1", title="v2", text="b")]) == 0
+        assert c.execute(select(store.announcements.c.title)).scalar() == "v2"
+
+
+def test_times_round_trip_as_aware_utc(engine) -> None:  # type: ignore[no-untyped-def]
+    local = datetime(2026, 11, 20, 16, 0, tzinfo=__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
+    with engine.begin() as c:
+        store.upsert_posts(c, [Post(platform="x", post_id="1", created_at=local, text="t")])
+        got = c.execute(select(store.posts.c.created_at)).scalar()
+    assert got == datetime(2026, 11, 20, 8, 0, tzinfo=UTC) and got.tzinfo is UTC
+
+
+def test_cursor_saved_only_with_committed_batches(engine, cfg) -> None:  # type: ignore[no-untyped-def]
+    """A failure after page 1 keeps page 1 and its cursor; page 2's cursor is never written."""
+    src = ScriptedSource("s", [Batch(posts=[_post("1")], cursors={"q": {"page": 1}}, fetched=1)],
+                         error=SourceError("s", "HTTP 503 after 3 tries"))
+    res = run_source(engine, cfg, src)
+    assert res.failed and res.error == "s: HTTP 503 after 3 tries"
+    with engine.connect() as c:
+        assert store.load_cursors(c, "s") == {"q": {"page": 1}}
+        assert store.table_counts(c)["posts"] == 1
+        run = c.execute(select(store.runs)).one()
+    assert (run.status, run.fetched, run.new) == ("error", 1, 1)
+
+
+def test_failed_commit_leaves_cursor_unchanged(engine, cfg, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    run_source(engine, cfg, ScriptedSource("s", [Batch(posts=[_post("1")], cursors={"q": {"since": "1"}})]))
+
+    def boom(conn, items):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "upsert_posts", boom)
+    res = run_source(engine, cfg, ScriptedSource("s", [Batch(posts=[_post("2")], cursors={"q": {"since": "2"}})]))
+    assert res.failed and "disk full" in (res.error or "")
+    with engine.connect() as c:
+        assert store.load_cursors(c, "s") == {"q": {"since": "1"}}
+
+
+def test_rate_limited_source_is_skipped_until_reset(engine, cfg) -> None:  # type: ignore[no-untyped-def]
+    reset = datetime.now(UTC) + timedelta(minutes=10)
+    res = run_source(engine, cfg, ScriptedSource("s", [], error=RateLimited("s", "HTTP 429", reset)))
+    assert res.failed
+    again = ScriptedSource("s", [Batch(posts=[_post("9")])])
+    res2 = run_source(engine, cfg, again)
+    assert res2.status == "skipped" and again.seen_cursors is None
+    later = run_source(engine, cfg, ScriptedSource("s", [Batch(posts=[_post("9")])]),
+                       now=lambda: reset + timedelta(seconds=1))
+    assert later.status == "ok" and later.new == 1
+
+
+def test_unexpected_exception_is_recorded_not_raised(engine, cfg) -> None:  # type: ignore[no-untyped-def]
+    res = run_source(engine, cfg, ScriptedSource("s", [], error=KeyError("entries")))
+    assert res.failed and "unexpected KeyError" in (res.error or "")
+
+
+def test_reply_linking_by_reply_to_then_conversation(engine) -> None:  # type: ignore[no-untyped-def]
+    with engine.begin() as c:
+        store.upsert_posts(c, [
+            _post("10", 0, conversation_id="10"),
+            _post("11", 5, is_official=True, reply_to_id="10", conversation_id="10"),
+            _post("20", 0, conversation_id="20"),
+            _post("21", 90, is_official=True, conversation_id="20"),  # no reply_to: thread root
+            _post("30", 0),
+            _post("31", 3, reply_to_id="30"),  # a look-alike, not official: never linked
+            _post("41", 3, is_official=True, reply_to_id="999"),  # parent not stored: nothing
+        ])
+        assert link_replies(c) == 2
+        assert link_replies(c) == 0
+        rows = {r.reply_id: (r.post_id, r.latency_seconds, r.linked_by)
+                for r in c.execute(select(store.reply_links))}
+    assert rows == {"11": ("10", 300.0, "reply_to"), "21": ("20", 5400.0, "conversation")}
+
+
+@pytest.mark.postgres
+def test_postgres_store_round_trip() -> None:
+    pytest.importorskip("psycopg")
+    from sqlalchemy import text
+
+    try:
+        eng = store.open_store("postgresql://postgres@127.0.0.1:5432/test")
+        with eng.connect():
+            pass
+    except Exception as exc:  # no server here: skip, never fail
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    schema = "mm_test_" + datetime.now(UTC).strftime("%H%M%S%f")
+    with eng.begin() as c:
+        c.execute(text(f"CREATE SCHEMA {schema}"))
+    eng2 = store.open_store(f"postgresql://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}")
+    try:
+        with eng2.begin() as c:
+            assert store.upsert_posts(c, [_post("1"), _post("2")]) == 2
+            assert store.upsert_posts(c, [_post("1")]) == 0
+            store.save_cursors(c, "s", {"q": {"since_id": "2"}})
+            assert store.load_cursors(c, "s") == {"q": {"since_id": "2"}}
+    finally:
+        eng2.dispose()
+        with eng.begin() as c:
+            c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        eng.dispose()
