@@ -37,9 +37,9 @@ def test_lock_refuses_a_second_process(engine, tmp_path: Path) -> None:  # type:
     with store_lock(engine, lock_dir):
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
         assert out.startswith("refused: another mention-monitor process")
-        with pytest.raises(LockError):  # a second open file description in-process is refused too
-            with store_lock(engine, lock_dir):
-                pass
+        # a second open file description in the same process is refused too
+        with pytest.raises(LockError), store_lock(engine, lock_dir):
+            pass
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "got it"
 
