@@ -14,10 +14,10 @@ of the config file, so the tool behaves the same from cron (cwd ``/``) as from a
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections.abc import Mapping
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -82,9 +82,51 @@ class OfficialAccount(Model):
         return v.lstrip("@")
 
 
+_HOURS_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class BusinessHours(Model):
+    """The support desk's opening hours, for reply times counted in business hours (reports).
+
+    ``hours`` maps a weekday (mon..sun) to ``"HH:MM-HH:MM"`` local opening hours; a missing day is
+    closed. ``holidays`` are closed dates. ``timezone`` defaults to the report time zone.
+    """
+
+    team: str = "support"
+    timezone: str | None = None
+    hours: dict[str, str] = Field(default_factory=lambda: {d: "09:00-18:00" for d in _WEEKDAYS[:5]})
+    holidays: list[dt.date] = Field(default_factory=list)
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, v: dict[str, str]) -> dict[str, str]:
+        for day, span in v.items():
+            if day not in _WEEKDAYS:
+                raise ValueError(f"{day!r} is not a weekday; use one of {', '.join(_WEEKDAYS)}")
+            m = _HOURS_RE.match(span)
+            if not m or (int(m[1]), int(m[2])) >= (int(m[3]), int(m[4])):
+                raise ValueError(f"{day}: {span!r} must look like 09:00-18:00 (opening before closing)")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _bh_tz(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                ZoneInfo(v)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"unknown time zone {v!r}; use an IANA name such as Asia/Shanghai") from exc
+        return v
+
+
 class ReportConfig(Model):
     out_dir: Path = Path("reports-out")
     time: dt.time = dt.time(7, 30)  # daily report time, in the configured time zone
+    business_hours: BusinessHours = Field(default_factory=BusinessHours)
+    unanswered_limit: int = Field(20, ge=1, le=1000)  # oldest unanswered complaints listed
+    spike_threshold: float = Field(3.0, gt=0)  # robust z: baseline + k * max(MAD, sqrt(baseline))
+    spike_min_count: int = Field(3, ge=1)  # fewer complaints than this in a bin is never a peak
 
 
 class SourceBase(Model):
