@@ -174,6 +174,11 @@ class TwitterSource(SourceBase):
     exclude_terms: list[str] = Field(default_factory=list)
     monthly_read_budget: int | None = Field(None, ge=1)
     max_results: int = Field(100, ge=10, le=100)
+    # First pass of a new query reads this far back (not the full 7 days: every post read is billed);
+    # `collect --since` backfills further within the 7-day window.
+    initial_lookback_hours: int = Field(24, ge=1, le=167)
+    timeout_seconds: float = Field(30, gt=0, le=300)
+    max_retries: int = Field(3, ge=0, le=8)  # for 5xx / connection errors, with backoff + jitter
 
 
 class StatuspageSource(SourceBase):

@@ -74,6 +74,7 @@ def run_source(engine: Engine, cfg: Config, source: Source, *, since: datetime |
     with engine.connect() as conn:
         saved = store.load_cursors(conn, source.name)
         usage = store.month_usage(conn, source.name, now())["posts_read"]
+        last_ok = store.last_ok_run(conn, source.name)
     state = dict(saved.get(STATE_KEY, {}))
     reason = _skip_reason(state, now())
     run_id = store.start_run(engine, source.name)
@@ -87,7 +88,7 @@ def run_source(engine: Engine, cfg: Config, source: Source, *, since: datetime |
             return store.existing_post_ids(c, platform, ids)  # type: ignore[arg-type]
 
     ctx = SourceContext(cursors=saved, known_post_ids=known, now=now, since=since,
-                        usage_this_month=usage, progress=progress)
+                        usage_this_month=usage, progress=progress, last_ok_run=last_ok)
     res = RunResult(source.name, "ok")
     try:
         for batch in source.fetch(ctx):

@@ -110,6 +110,9 @@ class SourceContext:
     dry_run: bool = False
     usage_this_month: int = 0
     progress: bool = False
+    # End of this source's last successful pass (monitor.store.last_ok_run): lets a source with a
+    # limited look-back window (X recent search: 7 days) say how large a gap is.
+    last_ok_run: datetime | None = None
 
 
 class Source(ABC):
