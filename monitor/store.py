@@ -268,6 +268,17 @@ def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
         yield items[i : i + size]
 
 
+def _upsert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: list[str],
+                 updatable: list[str]) -> None:
+    """One executemany of INSERT .. ON CONFLICT DO UPDATE: a single compiled statement, batched by the
+    driver (SQLAlchemy's insertmanyvalues), ~10x faster than compiling a multi-row VALUES per chunk."""
+    if not rows:
+        return
+    stmt = _insert(conn, table)
+    stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in updatable})
+    conn.execute(stmt, list(rows))
+
+
 def existing_post_ids(conn: Connection, platform: str, ids: Iterable[str]) -> set[str]:
     found: set[str] = set()
     id_list = list(dict.fromkeys(ids))
@@ -300,12 +311,7 @@ def upsert_posts(conn: Connection, items: Sequence[Post]) -> int:
         new += len(ids) - len(existing_post_ids(conn, platform, ids))
     updatable = ["url", "author_id", "author_handle", "author_name", "is_official", "text", "lang",
                  "reply_to_id", "conversation_id", "raw"]
-    for chunk in _chunks(rows):
-        stmt = _insert(conn, posts).values(list(chunk))
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["platform", "post_id"], set_={c: stmt.excluded[c] for c in updatable}
-        )
-        conn.execute(stmt)
+    _upsert_many(conn, posts, rows, ["platform", "post_id"], updatable)
     return new
 
 
@@ -327,11 +333,7 @@ def upsert_announcements(conn: Connection, items: Sequence[Announcement]) -> int
         new += len(keys) - len({r[0] for r in conn.execute(q)})
     updatable = ["title", "text", "url", "kind", "status", "published", "updated", "window_start",
                  "window_end", "raw"]
-    for chunk in _chunks(rows):
-        stmt = _insert(conn, announcements).values(list(chunk))
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["source", "entry_id"], set_={c: stmt.excluded[c] for c in updatable})
-        conn.execute(stmt)
+    _upsert_many(conn, announcements, rows, ["source", "entry_id"], updatable)
     return new
 
 
@@ -394,11 +396,8 @@ def undetected_posts(conn: Connection, limit: int = 5000) -> list[dict[str, Any]
 def upsert_detections(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
-    for chunk in _chunks(list(rows)):
-        stmt = _insert(conn, detections).values(list(chunk))
-        cols = [c.name for c in detections.columns if c.name not in ("platform", "post_id")]
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=["platform", "post_id"], set_={c: stmt.excluded[c] for c in cols}))
+    cols = [c.name for c in detections.columns if c.name not in ("platform", "post_id")]
+    _upsert_many(conn, detections, list(rows), ["platform", "post_id"], cols)
 
 
 def transaction(engine: Engine, fn: Callable[[Connection], Any]) -> Any:
