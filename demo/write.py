@@ -45,10 +45,11 @@ ANNOUNCEMENTS = [
      "比特派 5.0.12 版本发布 / Bitpie 5.0.12 released",
      "<p>新版本：Tron 同步更快，新增地址簿，修复若干问题。请从应用商店或官网更新。</p><p>What's new: faster "
      "Tron sync, a new address book and bug fixes. Update from the App Store, Google Play or our website.</p>"),
-    ("2026-11-10T02:00:00Z", "arbitrum-support", "news",
-     "比特派新增支持 Arbitrum One 网络 / Bitpie adds Arbitrum One",
-     "<p>比特派现已支持 Arbitrum One 网络上的 ETH 和 USDT。</p><p>Bitpie now supports ETH and USDT on "
-     "Arbitrum One.</p>"),
+    ("2026-11-10T02:00:00Z", "hong-kong-meetup", "news",
+     "比特派香港社区见面会 / Bitpie community meetup in Hong Kong",
+     "<p>感谢大家一直以来的支持！比特派团队本周六将在香港与社区用户见面交流，欢迎报名。</p><p>Thank you for "
+     "your support! The Bitpie team is meeting the community in Hong Kong this Saturday. Sign up in the "
+     "app.</p>"),
 ]
 
 
