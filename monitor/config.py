@@ -151,6 +151,17 @@ class FeedSource(SourceBase):
     timezone: str | None = None  # for dates without a zone in this feed
     timeout_seconds: float = Field(20, gt=0, le=300)
     max_bytes: int = Field(5_000_000, ge=1024)
+    host_spacing_seconds: float = Field(2.0, ge=0, le=120)  # pause between feeds of one host in a pass
+
+    @field_validator("timezone")
+    @classmethod
+    def _feed_tz(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                ZoneInfo(v)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"unknown time zone {v!r}; use an IANA name such as Asia/Shanghai") from exc
+        return v
 
     @field_validator("url")
     @classmethod
@@ -185,6 +196,8 @@ class StatuspageSource(SourceBase):
     type: Literal["statuspage"]
     base_url: str
     timeout_seconds: float = Field(20, gt=0, le=300)
+    max_bytes: int = Field(5_000_000, ge=1024)
+    include_incidents: bool = True  # also read /api/v2/incidents.json, not only scheduled maintenances
 
 
 SourceConfig = Annotated[
