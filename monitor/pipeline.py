@@ -21,6 +21,7 @@ from monitor.errors import MonitorError, RateLimited, SourceDisabled, SourceErro
 from monitor.linking import link_replies
 from sources import SOURCES
 from sources.base import Source, SourceContext
+from sources.http import share_pacer
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ def build_sources(cfg: Config, names: Sequence[str] | None = None) -> list[Sourc
         if not names and not sc.enabled:
             continue
         chosen.append(SOURCES[sc.type](sc, cfg))
+    share_pacer(chosen)  # one clock per pass: feeds on the same host are spaced politely
     missing = set(names or ()) - {s.name for s in chosen}
     if missing:
         raise MonitorError(f"--source: no source named {', '.join(sorted(missing))} in the config")
