@@ -222,8 +222,7 @@ class _Pass:
             since_id, pending = None, None
             st.update(since_id=None, since_time=iso(wstart), floor=iso(wstart), pending=None)
         if pending:
-            lower, token = pending["lower"], pending["next_token"]
-            fallback = {**lower, "until_id": pending["oldest_id"]} if pending.get("oldest_id") else None
+            lower, token, fallback = self._resume(key, st, pending, wstart, notes)
         else:
             lower, token, fallback = self._lower_bound(st, wstart), None, None
             pending = {"lower": lower, "newest_id": None, "oldest_id": None}
@@ -244,6 +243,20 @@ class _Pass:
             yield self._batch(posts, {key: dict(st), **self._parents_cursor()},
                               len(body.get("data") or []), notes + page_notes)
             notes = []
+
+    def _resume(self, key: str, st: dict[str, Any], pending: dict[str, Any], wstart: datetime,
+                notes: list[str]) -> tuple[dict[str, Any], str | None, dict[str, Any] | None]:
+        """Bounds, token and until_id fallback that continue an interrupted pagination."""
+        lower, token, oldest = dict(pending["lower"]), pending.get("next_token"), pending.get("oldest_id")
+        if "start_time" in lower and datetime.fromisoformat(lower["start_time"]) < wstart:
+            # The window moved past the pass's start: the old token and start_time would both be
+            # rejected; continue below the oldest committed post from the window's start instead.
+            notes.append(f"query {key}: an interrupted pass began before recent search's 7-day window; "
+                         f"posts before {wstart:%Y-%m-%d %H:%M} UTC it had not reached cannot be collected")
+            lower["start_time"] = zulu(wstart)
+            st["floor"] = iso(wstart)
+            return ({**lower, "until_id": oldest} if oldest else lower), None, None
+        return lower, token, ({**lower, "until_id": oldest} if oldest else None)
 
     def _lower_bound(self, st: dict[str, Any], wstart: datetime) -> dict[str, Any]:
         if st.get("since_id"):
@@ -271,11 +284,16 @@ class _Pass:
             st["backfill"] = None
             return
         params = {"start_time": zulu(start), "end_time": zulu(datetime.fromisoformat(bf["end"]))}
-        for body, _used in self._paginate(q, params, bf.get("next_token")):
+        token, oldest = bf.get("next_token"), bf.get("oldest_id")
+        fallback = {**params, "until_id": oldest} if oldest else None
+        if token and iso(start) != bf["start"] and fallback:  # window moved: the token no longer fits
+            params, token, fallback = fallback, None, None
+        for body, _used in self._paginate(q, params, token, fallback):
             posts, notes = self._page_posts(q, body, key)
-            token = (body.get("meta") or {}).get("next_token")
+            meta = body.get("meta") or {}
+            token, oldest = meta.get("next_token"), id_min(oldest, meta.get("oldest_id"))
             if token:
-                st["backfill"] = {**bf, "start": iso(start), "next_token": token}
+                st["backfill"] = {**bf, "start": iso(start), "next_token": token, "oldest_id": oldest}
             else:
                 st["backfill"], st["floor"] = None, iso(start)
             yield self._batch(posts, {key: dict(st), **self._parents_cursor()},

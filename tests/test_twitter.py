@@ -257,3 +257,23 @@ def test_backfill_reads_only_the_range_before_the_floor_once(tmp_path, engine) -
     responses.calls.reset()
     again = run_source(engine, cfg, source(cfg), since=since, now=lambda: NOW)
     assert again.requests == 1  # the forward poll only: the backfilled range is not read twice
+
+
+@responses.activate
+def test_pass_interrupted_before_the_window_moved_resumes_inside_it(tmp_path, engine, caplog) -> None:
+    cfg = make_cfg(tmp_path)
+    q = "Bitpie -is:retweet"
+    oldest = snowflake(NOW - timedelta(days=6))
+    pending = {"lower": {"start_time": "2026-11-17T09:00:00Z"}, "newest_id": snowflake(NOW - timedelta(days=5)),
+               "oldest_id": oldest, "next_token": "tok-stale"}
+    with engine.begin() as conn:
+        store.save_cursors(conn, "x", {query_key(q): {"query": q, "floor": "2026-11-17T09:00:00+00:00",
+                                                      "pending": pending}})
+    responses.add(responses.GET, SEARCH, json=page(tweets(NOW - timedelta(days=6, minutes=1), 2)))
+    res = run_source(engine, cfg, source(cfg), now=lambda: NOW)
+    assert res.status == "ok", res.error
+    assert [bounds(c) for c in search_calls(responses.calls)] == [
+        {"start_time": "2026-11-18T12:01:00Z", "until_id": oldest, "max_results": "100"}]
+    state = cursor(engine, q)
+    assert state["since_id"] == pending["newest_id"] and state["floor"] == "2026-11-18T12:01:00+00:00"
+    assert any("cannot be collected" in r.getMessage() for r in caplog.records)
