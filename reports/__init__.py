@@ -1,0 +1,62 @@
+"""Daily reports: response times (Kaplan–Meier, calendar and business hours), peaks, CSV and HTML.
+
+Public API (wired by the CLI and the daemon):
+
+- :func:`build_report` writes ``<out>/<day>/`` and updates ``<out>/trend.csv`` and ``<out>/index.html``;
+- :func:`build_range` does it for every day of a range;
+- :func:`default_day` is yesterday in the configured zone.
+
+Every CSV column is documented in docs/reports.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from monitor import store
+from monitor.config import Config
+from reports.build import default_day, gather, store_utc
+
+__all__ = ["build_range", "build_report", "default_day"]
+
+log = logging.getLogger(__name__)
+
+
+def build_report(engine: Engine, cfg: Config, day: dt.date, *, now: dt.datetime | None = None) -> Path:
+    """Write the report for local calendar ``day``; return the path of its index.html.
+
+    ``now`` is the observation time (default: the clock): posts without an official reply by then
+    are censored there. Re-running a day rewrites its directory and its trend.csv row.
+    """
+    from reports import output  # local: pulls in matplotlib
+
+    as_of = store_utc(now or store.now_utc())
+    rep = gather(engine, cfg, day, as_of)
+    root = cfg.out_dir
+    out = root / day.isoformat()
+    out.mkdir(parents=True, exist_ok=True)
+    written = output.write_csvs(rep, cfg, out)
+    path = output.write_day_html(rep, cfg, out, written)
+    output.update_trend(root, rep.summary)
+    output.write_index(root, cfg)
+    log.info("report %s: %d mentions, %d complaints, %d peaks -> %s", day, rep.summary["mentions"],
+             rep.summary["complaints"], rep.summary["peaks"], path)
+    return path
+
+
+def build_range(engine: Engine, cfg: Config, start: dt.date, end: dt.date, *,
+                now: dt.datetime | None = None) -> list[Path]:
+    """Rebuild every day from ``start`` to ``end`` inclusive (oldest first)."""
+    if end < start:
+        raise ValueError(f"--to {end} is before --from {start}")
+    as_of = store_utc(now or store.now_utc())
+    paths = []
+    day = start
+    while day <= end:
+        paths.append(build_report(engine, cfg, day, now=as_of))
+        day += dt.timedelta(days=1)
+    return paths

@@ -1,0 +1,174 @@
+"""Build one day's report directory, the cross-day trend.csv and the top-level index.
+
+``day`` is a calendar day in the configured time zone; everything stored is UTC. ``now`` (the
+observation time, default: the clock) is when unanswered posts are censored, so rebuilding an old
+day later shows the replies that arrived since.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from monitor.config import Config
+from reports import data, rows
+from reports.business_hours import open_intervals
+from reports.metrics import claimed_waits, daily_km_medians, response_summary, waits
+from reports.peaks import Event, Peak, annotate, group_peaks, robust_flags
+
+log = logging.getLogger(__name__)
+
+HISTORY_DAYS = 56  # 28 days shown + 28 days of baseline for the first of them
+_DAY_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def day_bounds(tz: ZoneInfo, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of a local calendar day in UTC: 23 or 25 hours long across a DST change."""
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=tz).astimezone(dt.UTC)
+    return start, end
+
+
+def default_day(cfg: Config, now: dt.datetime) -> dt.date:
+    """Yesterday in the configured time zone."""
+    return store_utc(now).astimezone(cfg.tz).date() - dt.timedelta(days=1)
+
+
+def store_utc(ts: dt.datetime) -> dt.datetime:
+    return ts.replace(tzinfo=dt.UTC) if ts.tzinfo is None else ts.astimezone(dt.UTC)
+
+
+@dataclass(slots=True)
+class Series:
+    """Complaint counts per UTC hour and per local day, with robust baselines and peaks."""
+
+    hours: pd.DatetimeIndex
+    hourly: pd.DataFrame
+    hour_base: np.ndarray
+    hour_peaks: list[Peak]
+    days: list[dt.date]
+    daily: np.ndarray
+    day_peaks: list[Peak]
+
+
+def _series(conn: Any, cfg: Config, day: dt.date) -> Series:
+    tz = cfg.tz
+    hist_start, end = day_bounds(tz, day - dt.timedelta(days=HISTORY_DAYS - 1))[0], day_bounds(tz, day)[1]
+    hours = pd.date_range(hist_start, end, freq="h", inclusive="left", tz="UTC")
+    hourly = data.hourly_counts(conn, hist_start, end).set_index("hour").reindex(hours, fill_value=0)
+    k, mc = cfg.report.spike_threshold, cfg.report.spike_min_count
+    comp = hourly["complaints"].to_numpy()
+    # Hourly baseline: the same hour of the same weekday in the previous four weeks.
+    hf = robust_flags(comp, period=168, seasons=4, k=k, min_count=mc)
+    h_starts = [h.to_pydatetime() for h in hours]
+    h_ends = [h + dt.timedelta(hours=1) for h in h_starts]
+    hour_peaks = group_peaks(h_starts, h_ends, comp, hf, "hour")
+    local_days = hours.tz_convert(tz).date
+    days = [day - dt.timedelta(days=i) for i in range(HISTORY_DAYS - 1, -1, -1)]
+    per_day = pd.Series(comp, index=local_days).groupby(level=0).sum().reindex(days, fill_value=0)
+    df = robust_flags(per_day.to_numpy(), period=7, seasons=4, k=k, min_count=mc)
+    bounds = [day_bounds(tz, d) for d in days]
+    day_peaks = group_peaks([b[0] for b in bounds], [b[1] for b in bounds], per_day.to_numpy(), df, "day")
+    return Series(hours, hourly, hf.baseline, hour_peaks, days, per_day.to_numpy(), day_peaks)
+
+
+def _events(anns: list[dict[str, Any]], moves: list[tuple[dt.datetime, str, float]]) -> list[Event]:
+    out = []
+    for a in anns:
+        start = a.get("window_start") or a.get("published")
+        if start is None:
+            continue
+        end = a.get("window_end") or start
+        out.append(Event(a["kind"], a["title"], start, end, f"{a['source']}/{a['entry_id']}"))
+    out += [Event("market", f"{sym} {chg:+.1%}", ts, ts) for ts, sym, chg in moves]
+    return out
+
+
+@dataclass(slots=True)
+class DayReport:
+    day: dt.date
+    as_of: dt.datetime
+    summary: dict[str, Any]
+    series: Series
+    peaks: list[Peak]
+    needing_day: pd.DataFrame
+    complaints: list[dict[str, Any]]
+    unanswered: list[dict[str, Any]]
+    announcements: list[dict[str, Any]]
+    medians: list[float | None]
+    replies_by_hour: pd.Series
+    notes: list[str] = field(default_factory=list)
+
+
+def gather(engine: Engine, cfg: Config, day: dt.date, as_of: dt.datetime) -> DayReport:
+    """Every figure of one day's report, from a handful of SQL queries."""
+    tz = cfg.tz
+    start, end = day_bounds(tz, day)
+    first = lambda n: day_bounds(tz, day - dt.timedelta(days=n))[0]  # noqa: E731
+    bounds = {"day": (start, end), "7d": (first(6), end), "28d": (first(27), end), "prev7d": (first(13), first(6))}
+    with engine.connect() as conn:
+        series = _series(conn, cfg, day)
+        needing = data.needing_answer(conn, cfg, first(27), end, as_of)
+        complaints = data.complaints_between(conn, start, end, as_of)
+        unanswered = data.complaints_between(conn, first(27), end, as_of, unanswered_only=True,
+                                             limit=cfg.report.unanswered_limit)
+        anns = data.announcements_between(conn, first(27) - dt.timedelta(days=1), end)
+        reply_times = data.official_replies(conn, start, end)
+    moves = data.market_moves(engine, first(27), end)
+    last = max(as_of.astimezone(tz).date(), day) + dt.timedelta(days=1)
+    intervals = open_intervals(cfg.report.business_hours, cfg.timezone, day - dt.timedelta(days=29), last)
+    peaks = [p for p in series.hour_peaks + series.day_peaks if p.start < end and p.end > start]
+    annotate(peaks, _events(anns, moves))
+    day_anns = [a for a in anns if _touches(a, start, end)]
+    summary = _summary(cfg, day, as_of, series, needing, complaints, day_anns, reply_times, bounds, intervals)
+    summary["peaks"] = len(peaks)
+    summary.update(_usage(engine, cfg, as_of))
+    w = waits(needing, as_of, intervals)
+    day_w = w[(w["created_at"] >= start) & (w["created_at"] < end)]
+    medians = daily_km_medians(needing, series.days[-28:], tz, as_of, intervals)
+    by_hour = pd.Series(1, index=pd.DatetimeIndex(reply_times, tz="UTC").floor("h") if reply_times else
+                        pd.DatetimeIndex([], tz="UTC")).groupby(level=0).sum()
+    return DayReport(day, as_of, summary, series, peaks, day_w, complaints, unanswered, day_anns, medians, by_hour)
+
+
+def _touches(a: dict[str, Any], start: dt.datetime, end: dt.datetime) -> bool:
+    pub = a.get("published")
+    if pub is not None and start <= pub < end:
+        return True
+    ws = a.get("window_start")
+    we = a.get("window_end") or ws
+    return ws is not None and ws < end and we >= start
+
+
+def _summary(cfg: Config, day: dt.date, as_of: dt.datetime, series: Series, needing: pd.DataFrame,
+             complaints: list[dict[str, Any]], day_anns: list[dict[str, Any]], reply_times: list[dt.datetime],
+             bounds: dict[str, tuple[dt.datetime, dt.datetime]], intervals: Any) -> dict[str, Any]:
+    start, end = bounds["day"]
+    hd = series.hourly[(series.hours >= start) & (series.hours < end)]
+    mentions, n_complaints = int(hd["mentions"].sum()), int(hd["complaints"].sum())
+    maint = int(hd["maintenance"].sum()) + sum(
+        1 for a in day_anns if a["kind"] == "maintenance" and a.get("published") and start <= a["published"] < end)
+    row: dict[str, Any] = {
+        "date": day.isoformat(), "timezone": cfg.timezone, "as_of": rows.local(as_of, cfg.tz),
+        "mentions": mentions, "complaints": n_complaints,
+        "complaint_rate": round(n_complaints / mentions, 4) if mentions else None,
+        "maintenance_notices": maint, "replies": len(reply_times),
+    }
+    row.update(response_summary(needing, bounds, as_of, intervals))
+    row.update(claimed_waits([c.get("claimed_wait_seconds") for c in complaints]))
+    return row
+
+
+def _usage(engine: Engine, cfg: Config, as_of: dt.datetime) -> dict[str, Any]:
+    usage = data.api_usage(engine, cfg, as_of)
+    if usage is None:
+        return {"api_posts_read_month": None, "api_requests_month": None}
+    return {"api_posts_read_month": usage["posts_read"], "api_requests_month": usage["requests"]}

@@ -1,0 +1,112 @@
+"""Inline SVG charts (matplotlib, no pyplot state, no files).
+
+``svg.fonttype = 'none'`` keeps text as <text> elements, so the browser draws labels with its own
+fonts and Chinese renders when a CJK font is installed (glyph paths would need the font at build
+time). The family list tries the usual CJK fonts on Linux, macOS and Windows before DejaVu Sans.
+``svg.hashsalt`` and an empty Date make the output byte-identical between runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # before any figure: never pick an interactive backend on a server
+import numpy as np
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+
+CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Microsoft YaHei",
+             "PingFang SC", "Hiragino Sans GB", "SimHei", "DejaVu Sans"]
+RC = {"svg.fonttype": "none", "svg.hashsalt": "mention-monitor", "font.family": "sans-serif",
+      "font.sans-serif": CJK_FONTS, "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
+
+
+def _rc(chart: str) -> dict[str, object]:
+    # One salt per chart: clip-path ids derive from it, and several SVGs share one HTML document.
+    return {**RC, "svg.hashsalt": f"mention-monitor-{chart}"}
+
+
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
+_XMLNS = re.compile(r'\s+xmlns(:xlink)?="[^"]*"')
+
+
+def _svg(fig: Figure) -> str:
+    buf = io.StringIO()
+    FigureCanvasSVG(fig).print_svg(buf, metadata={"Date": None})
+    # Inlined into an HTML5 page: drop the XML declaration, DOCTYPE, RDF metadata and namespace
+    # declarations (the HTML parser supplies them), so the page holds no URL it did not need.
+    out = _PROLOGUE.sub("", buf.getvalue(), count=1)
+    out = _METADATA.sub("", out, count=1)
+    return _XMLNS.sub("", out, count=2)
+
+
+def trend_chart(days: Sequence[dt.date], complaints: Sequence[int], medians_h: Sequence[float | None],
+                peak_days: set[dt.date]) -> str:
+    """Complaints per day (bars, spikes in red) and KM median hours to first reply (line)."""
+    with matplotlib.rc_context(_rc("trend")):
+        fig = Figure(figsize=(8, 2.8))
+        ax = fig.add_subplot()
+        x = np.arange(len(days))
+        colors = ["#c0392b" if d in peak_days else "#7f8c8d" for d in days]
+        ax.bar(x, complaints, color=colors, label="complaints")
+        ax.set_ylabel("complaints / day")
+        ax.set_xticks(x[:: max(1, len(days) // 10)], [d.strftime("%m-%d") for d in days][:: max(1, len(days) // 10)])
+        ax2 = ax.twinx()
+        med = np.array([np.nan if m is None else m for m in medians_h], dtype=float)
+        ax2.plot(x, med, color="#2471a3", marker="o", ms=3, label="median hours to reply")
+        ax2.set_ylabel("median hours to first reply")
+        ax2.spines["right"].set_visible(True)
+        fig.legend(loc="upper left", frameon=False, ncols=2)
+        fig.tight_layout()
+        return _svg(fig)
+
+
+def heatmap_chart(matrix: np.ndarray) -> str:
+    """Complaints per local weekday (rows, Mon first) x hour (columns)."""
+    with matplotlib.rc_context(_rc("heatmap")):
+        fig = Figure(figsize=(8, 2.6))
+        ax = fig.add_subplot()
+        im = ax.imshow(matrix, aspect="auto", cmap="Reds", interpolation="nearest")
+        ax.set_yticks(range(7), WEEKDAYS)
+        ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)])
+        ax.set_xlabel("local hour")
+        fig.colorbar(im, ax=ax, label="complaints")
+        fig.tight_layout()
+        return _svg(fig)
+
+
+def volume_chart(hours: Sequence[dt.datetime], counts: Sequence[int], baseline: Sequence[float],
+                 peaks: Sequence[tuple[dt.datetime, dt.datetime]],
+                 windows: Sequence[tuple[dt.datetime, dt.datetime]]) -> str:
+    """Complaints per local hour of the day with the seasonal baseline; peaks red, maintenance blue."""
+    with matplotlib.rc_context(_rc("volume")):
+        fig = Figure(figsize=(8, 2.6))
+        ax = fig.add_subplot()
+        pos = {h: i for i, h in enumerate(hours)}
+        x = np.arange(len(hours))
+        ax.bar(x, counts, color="#7f8c8d", label="complaints")
+        ax.plot(x, np.asarray(baseline, dtype=float), color="#2471a3", drawstyle="steps-mid", label="baseline")
+
+        def span(s: dt.datetime, e: dt.datetime) -> tuple[float, float]:
+            lo = min((i for h, i in pos.items() if h >= s), default=len(hours))
+            hi = max((i for h, i in pos.items() if h < e), default=-1)
+            return lo - 0.5, hi + 0.5
+
+        for i, (s, e) in enumerate(windows):
+            ax.axvspan(*span(s, e), color="#3498db", alpha=0.15, label="maintenance" if i == 0 else None)
+        for i, (s, e) in enumerate(peaks):
+            ax.axvspan(*span(s, e), color="#e74c3c", alpha=0.2, label="peak" if i == 0 else None)
+        ax.set_xlim(-0.5, len(hours) - 0.5)
+        ax.set_xticks(x[::2], [h.strftime("%H") for h in hours][::2])
+        ax.set_xlabel("local hour")
+        ax.set_ylabel("complaints")
+        ax.legend(loc="upper left", frameon=False, ncols=4)
+        fig.tight_layout()
+        return _svg(fig)

@@ -1,0 +1,135 @@
+"""Rows for the CSV files and display frames for the HTML tables (column lists live here)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from reports.html import safe_url
+from reports.peaks import Peak
+
+COMPLAINT_COLUMNS = ["platform", "post_id", "created_local", "author_handle", "text", "url", "urgency",
+                     "topics", "claimed_wait_seconds", "impersonation_suspect", "status",
+                     "first_reply_local", "reply_latency_seconds", "evidence"]
+RESPONSE_COLUMNS = ["platform", "post_id", "created_local", "reason", "status", "first_reply_local",
+                    "wait_seconds", "bh_wait_seconds", "censored"]
+HOURLY_COLUMNS = ["hour_start_local", "mentions", "complaints", "official_posts", "official_replies",
+                  "complaint_baseline", "peak"]
+PEAK_COLUMNS = ["granularity", "start_local", "end_local", "complaints", "baseline", "ratio", "annotations"]
+ANNOUNCEMENT_COLUMNS = ["source", "entry_id", "kind", "status", "title", "published_local",
+                        "window_start_local", "window_end_local", "url"]
+
+
+def local(ts: dt.datetime | pd.Timestamp | None, tz: ZoneInfo) -> str | None:
+    if ts is None or pd.isna(ts):
+        return None
+    return pd.Timestamp(ts).to_pydatetime().astimezone(tz).isoformat(timespec="seconds")
+
+
+def _joined(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list | tuple):
+        return ";".join(str(v) for v in value)
+    return str(value)
+
+
+def complaint_rows(items: Sequence[dict[str, Any]], tz: ZoneInfo) -> list[dict[str, Any]]:
+    rows = []
+    for c in items:
+        lat = c.get("latency")
+        answered = lat is not None
+        rows.append({
+            "platform": c["platform"], "post_id": c["post_id"], "created_local": local(c["created_at"], tz),
+            "author_handle": c.get("author_handle"), "text": c.get("text"), "url": safe_url(c.get("url")),
+            "urgency": c.get("urgency"), "topics": _joined(c.get("topics")),
+            "claimed_wait_seconds": c.get("claimed_wait_seconds"),
+            "impersonation_suspect": bool(c.get("impersonation_suspect")),
+            "status": "answered" if answered else "waiting",
+            "first_reply_local": local(c["created_at"] + dt.timedelta(seconds=max(lat, 0.0)), tz) if answered else None,
+            "reply_latency_seconds": round(max(lat, 0.0)) if answered else None,
+            "evidence": json.dumps(c["evidence"], ensure_ascii=False) if c.get("evidence") else None,
+        })
+    return rows
+
+
+def response_rows(w: pd.DataFrame, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """One row per post needing an answer (``w`` from metrics.waits), oldest first."""
+    rows = []
+    for r in w.sort_values(["created_at", "platform", "post_id"]).itertuples(index=False):
+        created = r.created_at.to_pydatetime()
+        rows.append({
+            "platform": r.platform, "post_id": r.post_id, "created_local": local(created, tz),
+            "reason": "complaint" if r.complaint else "question",
+            "status": "answered" if r.answered else "waiting",
+            "first_reply_local": local(created + dt.timedelta(seconds=float(r.wait)), tz) if r.answered else None,
+            "wait_seconds": round(float(r.wait)), "bh_wait_seconds": round(float(r.bh_wait)),
+            "censored": not r.answered,
+        })
+    return rows
+
+
+def peak_rows(peaks: Sequence[Peak], tz: ZoneInfo) -> list[dict[str, Any]]:
+    return [{"granularity": p.granularity, "start_local": local(p.start, tz), "end_local": local(p.end, tz),
+             "complaints": p.size, "baseline": round(p.baseline, 2), "ratio": round(p.ratio, 2),
+             "annotations": " | ".join(p.annotations) or None} for p in peaks]
+
+
+def announcement_rows(items: Sequence[dict[str, Any]], tz: ZoneInfo) -> list[dict[str, Any]]:
+    return [{"source": a["source"], "entry_id": a["entry_id"], "kind": a["kind"], "status": a.get("status"),
+             "title": a["title"], "published_local": local(a.get("published"), tz),
+             "window_start_local": local(a.get("window_start"), tz),
+             "window_end_local": local(a.get("window_end"), tz), "url": safe_url(a.get("url"))}
+            for a in items]
+
+
+def duration(seconds: Any) -> str:
+    """Human-readable wait: 45 s, 12 min, 3.5 h, 2.1 d ('' when unknown)."""
+    if seconds is None or seconds == "" or pd.isna(seconds):
+        return ""
+    s = float(seconds)
+    if s < 60:
+        return f"{s:.0f} s"
+    if s < 3600:
+        return f"{s / 60:.0f} min"
+    if s < 86400:
+        return f"{s / 3600:.1f} h"
+    return f"{s / 86400:.1f} d"
+
+
+def text(x: Any) -> str:
+    return "" if x is None else str(x)
+
+
+def pct(x: Any, signed: bool = False) -> str:
+    if x is None or x == "" or pd.isna(x):
+        return ""
+    return f"{float(x) * 100:+.0f}%" if signed else f"{float(x) * 100:.0f}%"
+
+
+def response_frame(summary: dict[str, Any]) -> pd.DataFrame:
+    """The response-time table: one row per window, calendar and business-hours figures."""
+    names = {"day": "this day", "7d": "last 7 days", "28d": "last 28 days"}
+    rows = []
+    for scope, label in names.items():
+        rows.append({"window": label, "need an answer": summary[f"{scope}_needing"],
+                     "still waiting": summary[f"{scope}_censored"],
+                     "median wait": duration(summary[f"{scope}_km_median_seconds"]),
+                     "within 1 h": pct(summary[f"{scope}_answered_1h"]),
+                     "within 24 h": pct(summary[f"{scope}_answered_24h"]),
+                     "within 72 h": pct(summary[f"{scope}_answered_72h"]),
+                     "median (business h)": duration(summary[f"{scope}_bh_km_median_seconds"]),
+                     "within 1 business h": pct(summary[f"{scope}_bh_answered_1h"])})
+    rows.append({"window": "previous 7 days", "median wait": duration(summary["prev7d_km_median_seconds"]),
+                 "within 24 h": pct(summary["prev7d_answered_24h"]),
+                 "median (business h)": duration(summary["prev7d_bh_km_median_seconds"])})
+    return pd.DataFrame(rows).astype(object).where(lambda f: f.notna(), "")
+
+
+def display(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=list(columns)).astype(object)
