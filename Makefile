@@ -28,5 +28,8 @@ bench: $(STAMP)
 eval: $(STAMP)
 	$(PY) -m monitor.evaluate $(DATA)/labelled
 
+feeds-check: $(STAMP)
+	$(PY) -m sources.feedcheck $(DATA)
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache demo-out

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -30,6 +31,8 @@ from sources.feeddates import entry_datetime, register_chinese_dates
 from sources.http import FetchResult, HostPacer, fetch
 
 log = logging.getLogger(__name__)
+
+_HTML = re.compile(rb"<(?:!doctype\s+html|html[\s>])", re.I)
 
 register_chinese_dates()  # idempotent; see sources.feeddates for why global registration is fine
 
@@ -108,8 +111,12 @@ class FeedSource(Source):
         if res.content_type:
             headers["content-type"] = res.content_type
         parsed = feedparser.parse(res.body, response_headers=headers)
-        if not parsed.get("version") and not parsed.entries:
-            # An HTML error or login page served with 200 is not an empty feed.
+        if not parsed.entries and not parsed.get("version") and (
+                _HTML.search(res.body[:4096]) or "html" in (res.content_type or "")
+                or not set(parsed.get("feed", {})) - {"summary", "summary_detail"}):
+            # An HTML error or login page served with 200 is not an empty feed: feedparser gives it no
+            # version and at most a "summary" (the page body). A channel-only CDF file has no version
+            # either, but it has channel fields and is not HTML.
             head = res.body[:200].decode("utf-8", "replace").strip().replace("\n", " ")
             raise SourceError(self.name, f"{res.url} did not return a feed (content-type "
                                          f"{res.content_type or 'unknown'}, starts {head[:80]!r}); check the url")

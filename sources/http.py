@@ -79,8 +79,14 @@ class HostPacer:
 
 
 def share_pacer(sources: list[object], pacer: HostPacer | None = None) -> HostPacer:
-    """Give every source that has a ``pacer`` attribute the same pacer (one per pass)."""
-    pacer = pacer or HostPacer()
+    """Give every source that has a ``pacer`` attribute the same pacer (one per pass).
+
+    The spacing is the largest ``host_spacing_seconds`` among them (2 s when none is configured).
+    """
+    if pacer is None:
+        spacings = [getattr(getattr(s, "config", None), "host_spacing_seconds", None) for s in sources
+                    if hasattr(s, "pacer")]
+        pacer = HostPacer(spacing=max((x for x in spacings if x is not None), default=2.0))
     for s in sources:
         if hasattr(s, "pacer"):
             s.pacer = pacer
