@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -128,8 +129,20 @@ def response_frame(summary: dict[str, Any]) -> pd.DataFrame:
     rows.append({"window": "previous 7 days", "median wait": duration(summary["prev7d_km_median_seconds"]),
                  "within 24 h": pct(summary["prev7d_answered_24h"]),
                  "median (business h)": duration(summary["prev7d_bh_km_median_seconds"])})
-    return pd.DataFrame(rows).astype(object).where(lambda f: f.notna(), "")
+    return pd.DataFrame([{k: _shown(v) for k, v in r.items()} for r in rows], dtype=object).fillna("")
 
 
-def display(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
-    return pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=list(columns)).astype(object)
+def _shown(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.2f}"
+    return str(value)
+
+
+def display(rows: Sequence[dict[str, Any]], columns: Sequence[str], durations: Sequence[str] = ()) -> pd.DataFrame:
+    """Rows as strings for an HTML table; ``durations`` columns (seconds) shown as 45 s / 3.5 h."""
+    out = [{c: duration(r.get(c)) if c in durations else _shown(r.get(c)) for c in columns} for r in rows]
+    return pd.DataFrame(out, columns=list(columns), dtype=object)
