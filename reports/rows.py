@@ -144,5 +144,12 @@ def _shown(value: Any) -> str:
 
 def display(rows: Sequence[dict[str, Any]], columns: Sequence[str], durations: Sequence[str] = ()) -> pd.DataFrame:
     """Rows as strings for an HTML table; ``durations`` columns (seconds) shown as 45 s / 3.5 h."""
-    out = [{c: duration(r.get(c)) if c in durations else _shown(r.get(c)) for c in columns} for r in rows]
+    def show(c: str, v: Any) -> str:
+        if c in durations:
+            return duration(v)
+        if c.endswith("_local") and isinstance(v, str):
+            return v[:16].replace("T", " ")  # the page states the zone once; the CSV keeps the offset
+        return _shown(v)
+
+    out = [{c: show(c, r.get(c)) for c in columns} for r in rows]
     return pd.DataFrame(out, columns=list(columns), dtype=object)

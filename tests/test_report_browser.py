@@ -1,0 +1,105 @@
+"""Browser check: the day page renders in headless Chromium, loads nothing, and shows its charts.
+
+Run with ``make browser-check`` (installs Debian's chromium if it can). Skips when Chromium is
+absent. Screenshot: ``$BROWSER_CHECK_OUT/report.png`` when that variable is set, else a temp dir.
+
+"No network request" is checked on Chromium's own net log (--log-net-log): the browser's
+background traffic (component updates, time sync) is initiated by no origin, while anything the
+page asks for carries the page's origin ("null" for file://). A control page with one remote image
+proves the check can fail.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-default-apps",
+         "--hide-scrollbars"]
+PEAK_RED = np.array([0xC0, 0x39, 0x2B]) / 255  # trend-chart bar of a peak day (reports/charts.py)
+
+
+def _golden():  # type: ignore[no-untyped-def]
+    path = Path(__file__).resolve().parent / "test_report_golden.py"
+    spec = importlib.util.spec_from_file_location("report_golden_fixture", path)
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, mod)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def chromium(page: Path, work: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    if CHROMIUM is None:
+        pytest.skip("Chromium not installed: `apt-get install -y chromium chromium-driver` or `make browser-check`")
+    profile = work / f"profile-{len(list(work.glob('profile-*')))}"
+    cmd = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *extra, page.as_uri()]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+
+
+def page_requests(net_log: Path) -> list[str]:
+    """URLs the page (not the browser's own services) asked the network for."""
+    log = json.loads(net_log.read_text(encoding="utf-8"))
+    start_job = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
+    urls = []
+    for ev in log["events"]:
+        p = ev.get("params") or {}
+        if ev["type"] == start_job and p.get("initiator") != "not an origin" and "url" in p:
+            urls.append(p["url"])
+    return [u for u in urls if u.split(":", 1)[0] in ("http", "https", "ws", "wss", "ftp")]
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    g = _golden()
+    root = tmp_path_factory.mktemp("browser")
+    engine = g.build_store(f"sqlite:///{root / 'store.db'}")
+    from reports import build_report
+
+    return build_report(engine, g.make_config(root / "out"), g.DAY, now=g.AS_OF)
+
+
+def test_control_page_with_a_remote_image_is_caught(tmp_path: Path) -> None:
+    control = tmp_path / "control.html"
+    control.write_text('<html><body><img src="http://127.0.0.1:9/x.png"></body></html>', encoding="utf-8")
+    chromium(control, tmp_path, f"--log-net-log={tmp_path / 'net.json'}", f"--screenshot={tmp_path / 'c.png'}")
+    assert page_requests(tmp_path / "net.json") == ["http://127.0.0.1:9/x.png"]
+
+
+def test_report_renders_without_network_and_shows_charts(page: Path, tmp_path: Path) -> None:
+    out = Path(os.environ.get("BROWSER_CHECK_OUT") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    shot = out / "report.png"
+    shot.unlink(missing_ok=True)
+    run = chromium(page, tmp_path, f"--log-net-log={tmp_path / 'net.json'}", f"--screenshot={shot}",
+                   "--window-size=1280,4200")
+    assert shot.exists(), run.stderr[-2000:]
+    assert page_requests(tmp_path / "net.json") == []
+    import matplotlib.image
+
+    img = matplotlib.image.imread(shot)[:, :, :3]
+    red = np.all(np.abs(img - PEAK_RED) < 0.03, axis=2).sum()
+    assert red > 200, "the trend chart's peak bar is not on screen: SVG charts did not render"
+    print(f"\nscreenshot: {shot}")
+
+
+def test_dom_holds_the_three_charts_and_escaped_text(page: Path, tmp_path: Path) -> None:
+    dom = chromium(page, tmp_path, "--dump-dom").stdout
+    for chart in ("chart-trend", "chart-volume", "chart-heatmap"):
+        start = dom.index(f'id="{chart}"')
+        assert "<svg" in dom[start : start + 400]
+    assert dom.count("<svg") == 3
+    assert "<script" not in dom
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
