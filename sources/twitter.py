@@ -130,7 +130,12 @@ class _Pass:
             for q in queries:
                 key = query_key(q.text)
                 state = dict(self.ctx.cursors.get(key) or {}, query=q.text, kind=q.kind)
+                resumed = bool(state.get("pending"))
                 yield from self._forward(q, key, state)
+                if resumed and not state.get("pending"):
+                    # Catch up past the resumed range now, before the official query runs: otherwise an
+                    # official reply to a newer post would fetch it by id and the next pass read it again.
+                    yield from self._forward(q, key, state)
                 yield from self._backfill(q, key, state)
             yield from self._lookup_parents()
         except SourceError:

@@ -152,12 +152,15 @@ def test_interrupted_pass_resumes_at_the_next_page_without_reread_or_gap(tmp_pat
     assert mid["pending"]["next_token"] == "tok-2" and mid["pending"]["newest_id"] == pages[0][0]["id"]
     assert len(stored_ids(engine)) == 6
 
-    responses.calls.reset()
-    responses.replace(responses.GET, SEARCH, json=bodies[2])
+    responses.reset()
+    responses.add(responses.GET, SEARCH, json=bodies[2])
+    responses.add(responses.GET, SEARCH, json={"meta": {"result_count": 0}})
     second = run_source(engine, cfg, source(cfg), now=lambda: NOW + timedelta(minutes=15))
     assert second.status == "ok"
+    # the rest of the interrupted pass, then the catch-up above its newest post
     assert [bounds(c) for c in search_calls(responses.calls)] == [
-        {"since_id": old_since, "next_token": "tok-2", "max_results": "100"}]
+        {"since_id": old_since, "next_token": "tok-2", "max_results": "100"},
+        {"since_id": pages[0][0]["id"], "max_results": "100"}]
     assert stored_ids(engine) == sorted(t["id"] for p in pages for t in p)
     assert sum(r["fetched"] for r in runs(engine)) == 8  # every post read exactly once
     done = cursor(engine, q)
@@ -179,11 +182,13 @@ def test_expired_next_token_resumes_with_until_id(tmp_path, engine) -> None:
         "errors": [{"parameters": {"next_token": ["tok-2"]}, "message": "The `next_token` query parameter "
                     "value [tok-2] is not valid for this request."}], "title": "Invalid Request"})
     responses.add(responses.GET, SEARCH, json=bodies[2])
+    responses.add(responses.GET, SEARCH, json={"meta": {"result_count": 0}})
     res = run_source(engine, cfg, source(cfg), now=lambda: NOW)
     assert res.status == "ok", res.error
     assert [bounds(c) for c in search_calls(responses.calls)] == [
         {"since_id": old_since, "next_token": "tok-2", "max_results": "100"},
-        {"since_id": old_since, "until_id": pages[1][-1]["id"], "max_results": "100"}]
+        {"since_id": old_since, "until_id": pages[1][-1]["id"], "max_results": "100"},
+        {"since_id": pages[0][0]["id"], "max_results": "100"}]
     assert cursor(engine, q)["since_id"] == pages[0][0]["id"]
 
 
@@ -270,10 +275,12 @@ def test_pass_interrupted_before_the_window_moved_resumes_inside_it(tmp_path, en
         store.save_cursors(conn, "x", {query_key(q): {"query": q, "floor": "2026-11-17T09:00:00+00:00",
                                                       "pending": pending}})
     responses.add(responses.GET, SEARCH, json=page(tweets(NOW - timedelta(days=6, minutes=1), 2)))
+    responses.add(responses.GET, SEARCH, json={"meta": {"result_count": 0}})
     res = run_source(engine, cfg, source(cfg), now=lambda: NOW)
     assert res.status == "ok", res.error
     assert [bounds(c) for c in search_calls(responses.calls)] == [
-        {"start_time": "2026-11-18T12:01:00Z", "until_id": oldest, "max_results": "100"}]
+        {"start_time": "2026-11-18T12:01:00Z", "until_id": oldest, "max_results": "100"},
+        {"since_id": pending["newest_id"], "max_results": "100"}]
     state = cursor(engine, q)
     assert state["since_id"] == pending["newest_id"] and state["floor"] == "2026-11-18T12:01:00+00:00"
     assert any("cannot be collected" in r.getMessage() for r in caplog.records)
