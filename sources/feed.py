@@ -154,9 +154,8 @@ class FeedSource(Source):
             f = statusfold.fold(html, published or updated, tz)
             raw["updates"] = f.raw()
             text = f.text()
-            kind = "maintenance" if f.is_maintenance else classify_kind(title, text, self.settings)
-            if kind == "maintenance" and not f.is_maintenance:
-                kind = "incident"  # Statuspage says what it is: no scheduled status means an incident
+            # Statuspage history holds incidents and maintenances only, and its statuses say which.
+            kind = "maintenance" if f.is_maintenance else "incident"
             return Announcement(
                 source=self.name, entry_id=entry_identity(entry), title=title, text=text,
                 url=entry.get("link"), published=published, updated=updated or f.latest, kind=kind,
