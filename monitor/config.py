@@ -55,6 +55,8 @@ class DetectionConfig(Model):
     complaint: DetectorRules = Field(default_factory=DetectorRules)
     maintenance: DetectorRules = Field(default_factory=DetectorRules)
     urgency: DetectorRules = Field(default_factory=DetectorRules)
+    # Lure phrases in replies to complaints (seed phrase, "validate your wallet", chat apps).
+    impersonation: DetectorRules = Field(default_factory=DetectorRules)
     topics: dict[str, list[str]] = Field(default_factory=dict)
     topics_mode: Literal["extend", "replace"] = "extend"
     ignore_quoted: bool = True

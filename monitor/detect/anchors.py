@@ -1,0 +1,148 @@
+"""Prefilter: literal "anchors" every match of a rule must contain, found in one pass over the text.
+
+Most mentions contain no support word at all, so the engine first asks which rules *could* match
+(one Aho-Corasick pass with pyahocorasick when installed, else a few ``in`` checks) and runs only
+those rules' regexes. Anchors are derived from each compiled pattern's parse tree, so rules added in
+``config.yaml`` get them too; a pattern with no required literal (``\\w+ly``) is simply always run.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+
+try:  # ``re._parser`` is the 3.11+ name of sre_parse; guard so a future rename only costs speed.
+    from re import _constants as sre_c
+    from re import _parser as sre_parse
+except ImportError:  # pragma: no cover
+    sre_parse = None  # type: ignore[assignment]
+    sre_c = None  # type: ignore[assignment]
+
+try:
+    import ahocorasick
+except ImportError:  # optional extra "fast"
+    ahocorasick = None
+
+log = logging.getLogger(__name__)
+
+_MAX_CLASS = 6  # a character class of up to this many characters still yields anchors (一|两|三...)
+_MAX_SET = 40  # beyond this many alternatives an anchor set stops being selective
+
+
+def _score(alts: frozenset[str]) -> tuple[int, int]:
+    # Prefer the set whose shortest member is longest (more selective), then fewer members.
+    return (min(len(a) for a in alts), -len(alts))
+
+
+def _best(cands: list[frozenset[str]]) -> frozenset[str] | None:
+    cands = [c for c in cands if c and len(c) <= _MAX_SET and all(c)]
+    return max(cands, key=_score) if cands else None
+
+
+def _seq(items: Sequence[tuple[object, object]]) -> frozenset[str] | None:
+    """Anchors for a sequence: join adjacent literals, else the best anchor set of any element."""
+    cands: list[frozenset[str]] = []
+    run = ""
+    for op, av in items:
+        if op is sre_c.LITERAL:
+            run += chr(av).casefold()  # type: ignore[arg-type]
+            continue
+        if run:
+            cands.append(frozenset([run]))
+            run = ""
+        if op in (sre_c.AT, sre_c.ASSERT, sre_c.ASSERT_NOT):
+            continue  # zero-width: not part of the match text (lookarounds are not required text)
+        sub = _node(op, av)
+        if sub:
+            cands.append(sub)
+    if run:
+        cands.append(frozenset([run]))
+    return _best(cands)
+
+
+def _node(op: object, av: object) -> frozenset[str] | None:
+    if op is sre_c.LITERAL:
+        return frozenset([chr(av).casefold()])  # type: ignore[arg-type]
+    if op is sre_c.SUBPATTERN:
+        return _seq(list(av[-1]))  # type: ignore[index]
+    if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", None)):
+        lo, _hi, sub = av  # type: ignore[misc]
+        return _seq(list(sub)) if lo >= 1 else None
+    if op is sre_c.BRANCH:
+        out: set[str] = set()
+        for branch in av[1]:  # type: ignore[index]
+            got = _seq(list(branch))
+            if not got:
+                return None
+            out |= got
+        return frozenset(out)
+    if op is sre_c.IN:
+        chars = [chr(v).casefold() for o, v in av if o is sre_c.LITERAL]  # type: ignore[attr-defined]
+        if len(chars) == len(av) and len(chars) <= _MAX_CLASS:  # type: ignore[arg-type]
+            return frozenset(chars)
+    return None
+
+
+def required_literals(pattern: str) -> frozenset[str] | None:
+    """Strings one of which every match of ``pattern`` contains (casefolded), or None if unknown."""
+    if sre_parse is None:
+        return None
+    try:
+        tree = sre_parse.parse(pattern)
+    except Exception:  # invalid patterns are reported by validate_rules, not here
+        return None
+    return _seq(list(tree))
+
+
+def _minimal(anchors: Iterable[str]) -> list[str]:
+    """Drop anchors that contain a shorter anchor (finding the shorter one already triggers)."""
+    out: list[str] = []
+    for a in sorted(set(anchors), key=len):
+        if not any(b in a for b in out):
+            out.append(a)
+    return out
+
+
+class Prefilter:
+    """Maps a text to the indices of rules that might match it.
+
+    ``rule_anchors[i]`` is the anchor set of rule ``i`` or None (rule always runs).
+    """
+
+    def __init__(self, rule_anchors: Sequence[frozenset[str] | None], *, use_aho: bool = True) -> None:
+        self.always = frozenset(i for i, a in enumerate(rule_anchors) if not a)
+        by_anchor: dict[str, set[int]] = {}
+        for i, alts in enumerate(rule_anchors):
+            for a in alts or ():
+                by_anchor.setdefault(a, set()).add(i)
+        self.by_anchor = {a: frozenset(ix) for a, ix in by_anchor.items()}
+        self.backend = "none"
+        self._aho = None
+        if use_aho and ahocorasick is not None and self.by_anchor:
+            auto = ahocorasick.Automaton()
+            for a, ix in self.by_anchor.items():
+                auto.add_word(a, ix)
+            auto.make_automaton()
+            self._aho = auto
+            self.backend = "pyahocorasick"
+        elif self.by_anchor:
+            # Substring checks in C; only the minimal anchors are checked, then the ones containing them.
+            self._roots = _minimal(self.by_anchor)
+            self._children = {r: [a for a in self.by_anchor if r in a] for r in self._roots}
+            self.backend = "str.find"
+
+    def candidates(self, text: str) -> frozenset[int]:
+        if self._aho is not None:
+            hits: set[int] = set(self.always)
+            for _end, ix in self._aho.iter(text):
+                hits |= ix
+            return frozenset(hits)
+        if self.backend == "none":
+            return self.always
+        hits = set(self.always)
+        for root in self._roots:
+            if root in text:
+                for a in self._children[root]:
+                    if a in text:
+                        hits |= self.by_anchor[a]
+        return frozenset(hits)

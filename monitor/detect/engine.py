@@ -1,0 +1,262 @@
+"""The detector: compiled rules (built-in + config), one prefilter pass, then only the rules that can match.
+
+``build_detector(cfg)`` compiles everything once; ``Detector.detect(item)`` is a pure function of the
+item (plus, for impersonation, whether the post it replies to is a complaint).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from monitor.config import Config, DetectorRules
+from monitor.detect import rules as builtin
+from monitor.detect.anchors import Prefilter, required_literals
+from monitor.detect.impersonation import Impersonation
+from monitor.detect.waits import claimed_wait
+from monitor.textnorm import normalize
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_EN_SENT = re.compile(r"[.!?\n]")
+_ZH_CLAUSE = re.compile(r"[，,；;。！？!?\n]")
+_QUOTE_LINE = re.compile(r"^>[^\n]*", re.M)  # "> quoted text" in issue comments and e-mail replies
+FLAGS = re.IGNORECASE
+
+
+@dataclass(slots=True)
+class Rule:
+    detector: str  # complaint | urgency | topic | maintenance(not run here)
+    lang: str  # en | zh | any
+    name: str
+    pattern: str
+    origin: str  # built-in | config
+    kind: str = "include"  # include | exclude
+    regex: re.Pattern[str] | None = None
+
+
+@dataclass(slots=True)
+class DetectInput:
+    id: str
+    text: str
+    lang: str | None = None
+    created_at: datetime | None = None
+    author_handle: str | None = None
+    author_name: str | None = None
+    in_reply_to: str | None = None
+    is_official: bool = False
+    quoted: bool | None = None
+
+
+@dataclass(slots=True)
+class DetectResult:
+    id: str
+    complaint: bool = False
+    maintenance: bool = False
+    claimed_wait_seconds: int | None = None
+    urgency: str | None = None
+    topics: list[str] = field(default_factory=list)
+    impersonation_suspect: bool = False
+    window_start: str | None = None
+    window_end: str | None = None
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "complaint": self.complaint, "maintenance": self.maintenance,
+            "claimed_wait_seconds": self.claimed_wait_seconds, "urgency": self.urgency, "topics": self.topics,
+            "impersonation_suspect": self.impersonation_suspect, "window_start": self.window_start,
+            "window_end": self.window_end, "evidence": self.evidence,
+        }
+
+
+@lru_cache(maxsize=4096)
+def prepare_pattern(pattern: str) -> str:
+    """Config patterns go through the same folding as text: NFKC and traditional -> simplified.
+
+    Casefolding is left to re.IGNORECASE (casefolding the pattern would turn ``\\S`` into ``\\s``).
+    """
+    import unicodedata
+
+    out = unicodedata.normalize("NFKC", pattern)
+    if _CJK.search(out):
+        from monitor.textnorm import _t2s
+
+        out = _t2s().convert(out)
+    return out
+
+
+def _detector_rules(detector: str, user: DetectorRules | None) -> list[Rule]:
+    tables = {
+        "complaint": ((builtin.COMPLAINT_EN_INCLUDE, builtin.COMPLAINT_EN_EXCLUDE),
+                      (builtin.COMPLAINT_ZH_INCLUDE, builtin.COMPLAINT_ZH_EXCLUDE)),
+        "urgency": ((builtin.URGENCY_EN_INCLUDE, builtin.URGENCY_EN_EXCLUDE),
+                    (builtin.URGENCY_ZH_INCLUDE, builtin.URGENCY_ZH_EXCLUDE)),
+        "impersonation": ((builtin.IMPERSONATION_LURES_STRONG, []), ([], [])),
+    }[detector]
+    out: list[Rule] = []
+    if user is None or user.mode == "extend":
+        for lang, (inc, exc) in zip(("en", "zh"), tables, strict=True):
+            out += [Rule(detector, lang, name, pat, "built-in", "include") for name, pat in inc]
+            out += [Rule(detector, lang, name, pat, "built-in", "exclude") for name, pat in exc]
+    if user is not None:
+        for lang in ("en", "zh"):
+            ks = getattr(user, lang)
+            out += [Rule(detector, lang, f"config:{lang}.include[{i}]", p, "config", "include")
+                    for i, p in enumerate(ks.include)]
+            out += [Rule(detector, lang, f"config:{lang}.exclude[{i}]", p, "config", "exclude")
+                    for i, p in enumerate(ks.exclude)]
+    return out
+
+
+def _topic_rules(cfg: Config) -> list[Rule]:
+    topics: dict[str, list[tuple[str, str]]] = {}
+    if cfg.detection.topics_mode == "extend":
+        for t, terms in builtin.TOPICS.items():
+            topics[t] = [(p, "built-in") for p in terms]
+    for t, terms in cfg.detection.topics.items():
+        topics.setdefault(t, []).extend((p, "config") for p in terms)
+    return [Rule("topic", "any", t, p, origin) for t, terms in topics.items() for p, origin in terms]
+
+
+def effective_rules(cfg: Config) -> list[Rule]:
+    """Every rule the detector runs, uncompiled (``list_rules`` and ``validate_rules`` read this)."""
+    d = cfg.detection
+    rules = _detector_rules("complaint", d.complaint) + _detector_rules("urgency", d.urgency)
+    rules += _detector_rules("impersonation", getattr(d, "impersonation", None))
+    return rules + _topic_rules(cfg)
+
+
+def _region(text: str, start: int, end: int, ends: re.Pattern[str]) -> tuple[int, int]:
+    s = start
+    while s > 0 and not ends.match(text, s - 1):
+        s -= 1
+    m = ends.search(text, end)
+    return s, (m.start() if m else len(text))
+
+
+class Detector:
+    """Compiled rules plus the prefilter. Build once per process with :func:`build_detector`."""
+
+    def __init__(self, cfg: Config, *, use_aho: bool = True) -> None:
+        self.cfg = cfg
+        self.rules: list[Rule] = []
+        for r in effective_rules(cfg):
+            r.regex = re.compile(prepare_pattern(r.pattern) if r.origin == "config" else r.pattern, FLAGS)
+            self.rules.append(r)
+        self.prefilter = Prefilter([required_literals(r.regex.pattern) for r in self.rules], use_aho=use_aho)
+        self.impersonation = Impersonation(
+            cfg, [(i, r) for i, r in enumerate(self.rules) if r.detector == "impersonation"])
+        self.ignore_quoted = cfg.detection.ignore_quoted
+        self._notices: Any = None
+        self._notices_checked = False
+
+    # --- the pieces -----------------------------------------------------------------------------
+    def _matches(self, text: str, detector: str, cand: Iterable[int]) -> list[dict[str, Any]]:
+        """Include matches of ``detector`` not vetoed by an exclude in their sentence/clause."""
+        inc, vetoes = [], []
+        for i in cand:
+            r = self.rules[i]
+            if r.detector != detector:
+                continue
+            if r.kind == "exclude":
+                for m in r.regex.finditer(text):  # type: ignore[union-attr]
+                    vetoes.append(_region(text, m.start(), m.end(), _ZH_CLAUSE if r.lang == "zh" else _EN_SENT))
+            else:
+                inc.append(r)
+        out = []
+        for r in inc:
+            for m in r.regex.finditer(text):  # type: ignore[union-attr]
+                if m.end() == m.start():
+                    continue
+                if any(s < m.end() and m.start() < e for s, e in vetoes):
+                    continue
+                out.append({"detector": detector, "rule": f"{r.lang}.{r.name}", "span": [m.start(), m.end()],
+                            "match": m.group(0)})
+                break  # the first surviving match per rule is evidence enough
+        return out
+
+    def _topics(self, text: str, cand: Iterable[int]) -> tuple[list[str], list[dict[str, Any]]]:
+        found: dict[str, dict[str, Any]] = {}
+        for i in sorted(cand):
+            r = self.rules[i]
+            if r.detector != "topic" or r.name in found:
+                continue
+            m = r.regex.search(text)  # type: ignore[union-attr]
+            if m and m.end() > m.start():
+                found[r.name] = {"detector": "topic", "rule": r.name, "span": [m.start(), m.end()],
+                                 "match": m.group(0)}
+        return sorted(found), [found[t] for t in sorted(found)]
+
+    def _maintenance(self, item: DetectInput, res: DetectResult) -> None:
+        if not self._notices_checked:
+            self._notices_checked = True
+            try:  # monitor.notices is owned by the notices work; until it exists maintenance stays False
+                from monitor import notices
+            except ImportError:
+                notices = None
+            self._notices = notices
+        if self._notices is None:
+            return
+        ev = self._notices.maintenance_evidence(item.text, self.cfg)
+        if not ev:
+            return
+        res.maintenance = True
+        res.evidence.extend(ev)
+        start, end = self._notices.extract_window(item.text, item.created_at, self.cfg.timezone)
+        res.window_start = _iso(start)
+        res.window_end = _iso(end)
+
+    # --- the public call ------------------------------------------------------------------------
+    def normalize(self, text: str) -> str:
+        out = normalize(text)
+        if "’" in out or "‘" in out:
+            out = out.replace("’", "'").replace("‘", "'")  # same length: spans stay valid
+        if self.ignore_quoted and ">" in out:
+            out = _QUOTE_LINE.sub(lambda m: " " * len(m.group(0)), out)
+        return out
+
+    def detect(self, item: DetectInput, *, replied_to_complaint: bool | None = None) -> DetectResult:
+        """Label one post. ``replied_to_complaint``: is ``item.in_reply_to`` a complaint (None: unknown)."""
+        text = self.normalize(item.text)
+        res = DetectResult(id=item.id)
+        cand = self.prefilter.candidates(text)
+        quoted = bool(item.quoted) or text.startswith("rt @")
+        if cand:
+            res.topics, topic_ev = self._topics(text, cand)
+            if not item.is_official and not (quoted and self.ignore_quoted):
+                comp = self._matches(text, "complaint", cand)
+                if comp:
+                    res.complaint = True
+                    res.evidence.extend(comp)
+                    urg = self._matches(text, "urgency", cand)
+                    res.urgency = "high" if urg else "normal"
+                    res.evidence.extend(urg)
+                    secs, wait_ev = claimed_wait(text, bool(_CJK.search(text)))
+                    if secs is not None:
+                        res.claimed_wait_seconds = secs
+                        res.evidence.append(wait_ev)  # type: ignore[arg-type]
+            res.evidence.extend(topic_ev)
+        if item.in_reply_to and not item.is_official and replied_to_complaint is not False:
+            flagged, ev = self.impersonation.check(item, text, cand)
+            res.impersonation_suspect = flagged
+            if flagged:
+                res.evidence.extend(ev)
+        self._maintenance(item, res)
+        return res
+
+
+def _iso(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    from sources.base import utc
+
+    return utc(dt).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_detector(cfg: Config) -> Detector:
+    """Compile the effective rules (built-ins + config ``detection:`` extend/replace) once."""
+    return Detector(cfg)

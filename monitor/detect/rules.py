@@ -1,0 +1,158 @@
+# ruff: noqa: E501  (regex tables: one rule per line reads better than split string fragments)
+"""Built-in rules: how people say that support does not answer, in English and Chinese.
+
+Patterns run on normalised text (NFKC, casefolded, traditional -> simplified, curly apostrophes made
+straight), so they are written lower-case and in simplified characters. A rule is a support word
+*near* a not-replying phrase inside one sentence, with gaps allowed, or a phrase that carries both
+("no reply", "石沉大海"). Exclusions veto the include matches of their own sentence (English) or
+clause (Chinese) only: a review can praise the goods and still complain that 客服不回.
+
+The phrasing comes from real complaints (tweets to brand support accounts, exchange reviews,
+e-commerce and food-delivery reviews, GitHub issues of paid services); the tests hold an example
+for every rule.
+"""
+
+from __future__ import annotations
+
+# --- shared fragments ---------------------------------------------------------------------------
+_EN_REPLY = r"(?:repl(?:y|ies|ied|ying)|respon(?:d|ds|ded|ding|se|ses)|answer(?:s|ed|ing)?|get back|got back|gotten back|call(?:ed)? (?:me |us )?back|heard back|hear back|acknowledg\w*)"
+_EN_NEG = r"(?:\bnot|n't|\bnever|\byet to|\bno longer|\bstopped)"
+_EN_SUPPORT = r"(?:support|customer (?:service|care|support)|service desk|help ?desk|helpline|hotline|agents?|reps?|representatives?|staff|team|they|you|admins?|moderators?|company|exchange)"
+_EN_SUPPORT_STRICT = r"(?:support|customer (?:service|care|support)|service desk|help ?desk|helpline|hotline|agents?|reps?|representatives?)"
+_EN_CHANNEL = r"(?:emails?|e-mails?|messages?|msgs?|dms?|pms?|tickets?|calls?|tweets?|requests?|questions?|complaints?|queries|inquiries|enquiries|letters?|chats?|voicemails?|appeals?|cases?)"
+_EN_WAIT_OBJ = r"(?:an? |any |your |their |his |her |the |some |one of your )?(?:reply|replies|response|answer|call ?back|call|update|agent|human|rep|representative|someone|somebody|anyone|support|specialist|email back|them|you|help)"
+
+_ZH_SUPPORT = r"(?:客服|售后|商家|卖家|店家|掌柜|官方|人工|工作人员|客户经理|总台|前台|热线|平台|你们|他们|邮件|邮箱|email|mail|微信|qq|工单|留言|反馈|消息|信息|私信|申请|投诉|问题)"
+_ZH_GAP = r"[^。！？!?\n]{0,12}?"
+_ZH_NOREPLY = (
+    r"(?:不回(?!来|去|家|头|国|收|到|款)|没回(?!来|去|家|款)|未回|没人回|没有人回|无人回|不理(?!想|解|智|性)|没人理|没有人理|无人理|没人应|无人应"
+    r"|不答复|没答复|没有答复|无答复|不回应|没回应|没有回应|无回应|无回复|没有回复|不见回复|没回音|没有回音|没音信|没消息|没动静"
+    r"|没反应|没有反应|装死|不说话|不吭声|不回话|不在线|没人处理|无人处理|不处理|没人管|不管(?=[了啊呀事，,。！!？?\s]|$)|不接(?!受|单|收)|没人接|失联)"
+)
+
+# --- complaint: English -------------------------------------------------------------------------
+COMPLAINT_EN_INCLUDE: list[tuple[str, str]] = [
+    ("no_reply", r"\b(?:no|zero|without (?:an?|any)|not (?:an?|one|any|a single)|nothing but|still no)\s+(?:reply|replies|response|responses|answers?|call ?backs?|feedback|word (?:back|from))\b"),
+    ("not_replied", rf"{_EN_NEG}\s+(?:(?:yet|even|once|ever|really|been|bothered to|able to|always|\w+ed)\s+)?{_EN_REPLY}"),
+    ("not_received_reply", r"\b(?:haven't|have not|hasn't|has not|didn't|did not|never|not|yet to)\s+(?:yet\s+)?(?:received|got|gotten|had|heard|get|receive|hear)\s+(?:(?:an?|any|one|the|single|back|anything|a thing|a word|from \w+)\s+)*(?:reply|response|answer|feedback|call ?back|anything|a thing|a peep|word|back|from (?:you|them|anyone|support|the team))\b"),
+    ("still_waiting_reply", rf"\b(?:still|been|keep|kept|just|endlessly|patiently|forever|days? \d+|\d+(?:\.\d+)? (?:hours?|hrs?|days?|weeks?|months?|mins?|minutes?)(?: of)?|all day)\s+(?:\w+\s+)?waiting\s+(?:(?:for|on)\s+)?{_EN_WAIT_OBJ}\b"),
+    ("waiting_endlessly", r"\bwaiting (?:endlessly|forever|for ages|and waiting)|\b(?:keep|kept) (?:on )?waiting (?:endlessly|forever|for ages|and waiting|for (?:an? |your |their )?(?:reply|response|answer|someone|an agent))"),
+    ("on_hold", r"\b(?:been|being|wait(?:ed|ing)?|sat|sitting|kept|left|put|stuck|me|i'm|i am|i was|we)\s+on hold\b|\bon hold\s+(?:with|for (?:\d|an?\b|over|ages|hours|like|more|almost|nearly|half|forever|\w+ (?:hours|minutes|mins))|now|again|forever|\d)"),
+    ("cannot_contact", r"\b(?:can't|cannot|can not|couldn't|could not|unable to|impossible to|not able to|never able to|no way to|no means to|hard to|difficult to|no chance to)\s+(?:\w+\s+){0,2}?(?:contact|reach|get (?:through|hold of|in touch)|talk to (?:a|any|anyone|someone|a real)|speak (?:to|with) (?:a|any|anyone|someone)|communicate)"),
+    ("try_contact_no_luck", r"\btry (?:to )?(?:\w+/)?(?:contact|reach|call) (?:them|support|anyone)\W+(?:no (?:chance|luck|way)|good luck|impossible|nothing)"),
+    ("nobody_answers", r"\b(?:no ?one|nobody|no-one|no body|no human|no person|no agent|none of (?:them|your \w+))\s+(?:\w+\s+){0,3}?(?:answers?|answered|answering|repl(?:y|ies|ied)|respond(?:s|ed)?|pick(?:s|ed|ing)? (?:it )?(?:up)?|picking|got back|gets back|get back|got in touch|gets in touch|has got in touch|to (?:contact|talk to|speak to)|cares|bothers|helps)\b"),
+    ("unanswered", rf"\bunanswered\b|\b{_EN_CHANNEL}\s+(?:\w+\s+)?(?:go|goes|went|remain|remains|are|were|is|was|left|still)\s+unanswered"),
+    ("unresponsive", rf"\b{_EN_SUPPORT}\s+(?:\w+\s+){{0,3}}?(?:unresponsive|non-?responsive|mia|awol|silent|nowhere to be found)\b|\bnon-?existent (?:customer )?(?:support|service|customer service|help)"),
+    ("ignored", rf"\b(?:been|being|get|got|getting|was|were|am|are|feel|felt|keeps?|kept|totally|completely|just|always|still)\s+ignor(?:ed|ing)\b|\bignor(?:e|es|ed|ing)\s+(?:me|us|my|our|all|every|customers|your customers|{_EN_CHANNEL})\b"),
+    ("ghosted", r"\bghost(?:ed|ing)\b|\bleft (?:me |us )?on (?:read|seen)\b|\bradio silence\b|\bcrickets\b"),
+    ("ticket_open", r"\b(?:ticket|case|request|complaint)s?\s+(?:#?\s?\d+\s+)?(?:(?:has|have|is|are|been|still|was|sitting|left)\s+)+(?:open|pending|unresolved|unanswered|ignored|untouched|sitting)\s+(?:for|since)\b"),
+    ("slow_reply", rf"\b(?:slow|late|delayed|slowest|sluggish)\s+(?:to\s+)?(?:reply|replies|respond|response|responses|answer)\b|\b(?:terrible|awful|horrible|ridiculous|pathetic|insane)\s+(?:wait|response|reply) times?\b|\b(?:{_EN_SUPPORT_STRICT}|replies|response(?: time)?)\s+(?:is|are|was|were|so|very|really|extremely|super|too|painfully|incredibly|\s)+slow\b"),
+    ("takes_forever", r"\b(?:takes?|took|taking|taken)\s+(?:them |you |support |him |her )?(?:forever|ages|days|weeks|months|an eternity|\d+ \w+)\s+to\s+(?:reply|respond|answer|get back|call back)"),
+    ("late_reply", r"\b(?:ago|later)\b[^.!?\n]{0,30}?\b(?:just|only|finally)\s+(?:had|got|received|getting)\s+(?:an? |their |my )?(?:reply|response|answer|call ?back)|\bfinally (?:got|had|received) (?:an? )?(?:reply|response|answer) after\b"),
+    ("phone_unanswered", r"\b(?:phones?|lines?|numbers?|phone no|hotline|call cent(?:er|re)|helpline|support line)\s+(?:\w+\s+){0,3}?(?:is\s+|are\s+)?(?:always|constantly|keeps?|kept|just|still)?\s*(?:busy|engaged|ringing|rings out|goes to voicemail)\b|\b(?:not|n't|never|no one|nobody|noone)\s+(?:\w+\s+)?(?:answer(?:ing)?|pick(?:ing)? up|picks up)\s+(?:the |your |their |my )?(?:phones?|calls?|lines?)\b|\b(?:all i get is|only get|keep getting|goes? (?:straight )?to)\s+(?:an? |the )?voicemails?\b"),
+    ("bot_only", r"\b(?:wait(?:ing)? for|only|just|nothing but)\s+(?:gets?\s+|got\s+)?(?:an? )?(?:automated|auto|canned|bot|robot)[- ]?(?:reply|replies|response|responses|answer|answers|message|messages)\b|\bno (?:live|real) (?:agent|person|human|chat|support)\b"),
+    ("repeated_contact", r"\b(?:asked|asking|emailed|emailing|messaged|messaging|called|calling|rang|tweeted|chased|chasing|contacted|contacting|dm'?d|written|wrote|requested|complained|followed up|reached out)\s+(?:\w+\s+){0,3}?(?:so many|many|multiple|several|numerous|countless|\d+|two|three|four|five|six|a few|a dozen) times\b|\b(?:twice|thrice|\d+ times|several times|multiple times|many times) (?:now )?(?:asked|emailed|called|contacted|messaged|requested|chased|tweeted)\b"),
+    ("please_reply", r"\b(?:please|pls|plz|kindly)\s+(?:\w+\s+)?(?:reply|respond|answer|get back to (?:me|us))\s+(?:to (?:me|my|our|us)|me|asap|already|soon|promptly|!)|\bcheck (?:your|you|ur) (?:dms?|inbox|messages)\s*!|\bany (?:answer|reply|response) (?:on|to|regarding|about) my\b"),
+    ("when_reply", r"\bwhen (?:will|are|is|do|does|can|i'll|will i|you'll|am i|would i)\b(?:\W+\w+){0,4}?\W+(?:reply|respond|answer|get back|call (?:me )?back|hear back|get (?:an? )?(?:reply|response|answer))\b"),
+    ("broken_callback", r"\b(?:supposed|promised|meant|said (?:they|he|she|you)(?:'d| would)) to\s+(?:\w+\s+){0,2}?(?:return (?:my|our) calls?|call (?:me |us )?back|get back to|hear (?:back )?from|reply|respond|contact (?:me|us)|ring (?:me|us))"),
+    ("no_contact_since", r"\b(?:hours?|days?|weeks?|months?)\s+(?:\w+\s+)?(?:no|without) (?:support|reply|response|answer|help|contact|word)\b|\bsince (?:my |the |our |1st |first |initial )*(?:contact|complaint|email|ticket|request|message|call)\b[^.!?\n]{0,40}?\b(?:still no|nothing|no (?:reply|response|solution|update))"),
+    ("nobody_got_in_touch", r"\b(?:nobody|no one|no-one|noone|none)\b(?:\W+\w+){0,3}?\W+(?:got|get|gets|has got|has gotten|has been|came|come)\s+(?:in touch|back|in contact)"),
+]
+
+COMPLAINT_EN_EXCLUDE: list[tuple[str, str]] = [
+    # Brand agents apologising for their own delay ("Sorry for the late response. ^RN").
+    ("agent_apology", r"\b(?:sorry|apologi[sz]e|apologies) (?:for|about) (?:the |our |my |any |this )?(?:delay|wait|late|delayed|slow)"),
+    ("agent_replied", r"\b(?:we|i)(?:'ve| have)? (?:just |already )?(?:replied|responded|answered) (?:to )?(?:your|you)\b|\bwe(?:'ve| have)? sent you a dm\b"),
+    # A device or app that "does not respond" is a product fault, not support ignoring anyone.
+    ("device_not_responding", r"\b(?:app|application|website|site|page|screen|program|software|driver|server|browser|system|device|laptop|pc|computer|game|controller|touch ?screen|keyboard|mouse|button|mic|camera|tv|console|printer|wallet|api|node)s?\s+(?:\w+\s+){0,2}?(?:is |was |keeps |kept |stopped |not |isn't |wasn't |doesn't |didn't |won't |no longer )+respond"),
+    # An account or a withdrawal "on hold" is a status, not a phone queue.
+    ("status_on_hold", r"\b(?:account|withdrawal|funds|order|payment|transaction|deposit|transfer|card|money)s?\s+(?:(?:is|are|was|were|has been|have been|been|got|put|placed|still)\s+)*on hold\b"),
+    ("courier_phone", r"\b(?:driver|courier|rider|delivery (?:guy|man|driver|person)|postman)(?:'s)?\s+(?:\w+\s+){0,4}?(?:not|n't|never)\s+(?:answer|pick)"),
+    ("praise_fast", rf"\b(?:{_EN_SUPPORT}|they)\s+(?:\w+\s+)?(?:replied|responded|answered|got back)\s+(?:\w+\s+)?(?:fast|quickly|quick|promptly|immediately|right away|within minutes|in minutes|straight away)"),
+    ("ignore_my_tweet", r"\b(?:please |pls |plz )?ignore (?:my|the|that|this) (?:last|previous|earlier|first|other|above)\b"),
+    ("others_question", r"\b(?:does|do|did|has|have|is|are) (?:anyone|anybody|any1|everyone) (?:else )?(?:\w+ ){0,6}?[^.!\n]*\?"),
+]
+
+# --- complaint: Chinese -------------------------------------------------------------------------
+COMPLAINT_ZH_INCLUDE: list[tuple[str, str]] = [
+    ("support_no_reply", rf"{_ZH_SUPPORT}{_ZH_GAP}{_ZH_NOREPLY}"),
+    ("nobody_replies", r"(?:没有?|无|不见)(?:一个|任何)?(?:人|客服|官方(?:人员)?|工作人员|人员)(?:来|出来)?(?:回复|回应|答复|理|回|管|处理|接|应)(?!来|去|家|受|用|理|想|解)"),
+    ("no_reply", r"(?:没有?|未|无|不见)(?:任何)?(?:回复|答复|回应|回音|回信|音讯|下文)|还没回(?!来|去|家)|都不给(?:个|一个)?(?:回复|答复|回应)|不给(?:个|一个)?(?:回复|答复|回应)"),
+    ("not_received_reply", r"(?:没有?|未|都没)(?:收到|得到|接到|等到)过?[^。！？!?\n，,]{0,6}?(?:回复|答复|回应|回音|回信|回电|电话)"),
+    ("sunk", r"石沉大海|信沉大海|杳无音信|音讯全无|泥牛入海|已读不回|不读不回|一(?:个字|句话?)(?:都|也)?(?:不|没)回"),
+    ("unreachable", r"联系不上|联系不到|无法联系|没法联系|联系无门|求助无门|投诉无门|难联系|找不到(?:客服|人工|人|联系方式|联系人)|不知道(?:该)?找谁|找谁去|(?:没有?|无)(?:人工)?客服|没(?:有)?人工|没法送达|无法送达"),
+    ("support_entry_missing", rf"{_ZH_SUPPORT}{_ZH_GAP}找不到(?:入口|在哪)"),
+    ("phone_unanswered", r"(?:电话|热线|座机|总台|前台|号码)[^。！？!?\n]{0,8}?(?:不接|没人接|无人接听|打不通|占线|忙音|关机|没人听)|打不通|无人接听|没人接听|电话(?:就|总|一直|永远)?是?忙"),
+    ("wechat_full", r"(?:微信|qq|好友)[^。！？!?\n]{0,12}?(?:加不上|加不了|加好友太多|好友太多|好友已满|次数太多|频繁|不通过|不加|没通过|没有接受|不接受)"),
+    ("slow_reply", r"(?:回复|回应|答复|回消息|回信息)[^，,。！？!?\n]{0,4}?(?:慢|迟缓|不及时)|(?:不|没有?)及时(?:回复|回应|答复|处理)|迟迟(?:不|没)(?:回|处理|答复)"),
+    ("chased", rf"(?:{_ZH_SUPPORT}[^。！？!?\n]{{0,10}}?催了?(?:好|很)?(?:几|多|无数|\d+|[两二三四五六七八九十])+(?:次|遍|回))|(?:催了?(?:好|很)?(?:几|多|无数|\d+|[两二三四五六七八九十])+(?:次|遍|回)[^。！？!?\n]{{0,10}}?(?:客服|回复|没人|不回|没回|无人))"),
+    ("queue", r"(?:人工|客服)[^。！？!?\n]{0,10}?(?:排队|转不|接不通)|(?:转|接)(?:不了|不到|不通)人工|排队[^。！？!?\n]{0,8}?(?:人工|客服)"),
+    ("bot_only", r"(?:只有|全是|都是|总是|一直是?|永远是|一直弹)(?:什么|智能|自动)?(?:机器人|自动回复)"),
+    ("nobody_came", r"没有?(?:派)?(?:任何|一个)?人(?:出来|出面|过来)|(?:官方|客服)(?:人员)?(?:都|也)?(?:不|没)(?:出来|出面|露面)"),
+    ("wait_for_support", r"等(?:了)?[^。！？!?\n，,]{0,6}?(?:客服|人工)(?:回复|答复|回应|回电)|等(?:他们|你们|客服|官方)?(?:的)?(?:回复|答复|回应|回电)等了"),
+    ("dead_support", r"(?:客服|售后|官方)[^。！？!?\n]{0,6}?(?:形同虚设|是摆设|消失了|人间蒸发)"),
+]
+
+COMPLAINT_ZH_EXCLUDE: list[tuple[str, str]] = [
+    ("praise_fast", r"(?:回复|回应|答复|处理|回消息|联系)(?:得|的)?(?:很|非常|特别|超|挺|十分|相当|也)?(?:快|及时|迅速|积极)|(?<!没有)(?<![没不未])(?:很快|马上|立刻|立马|及时)(?:就)?(?:回复|回应|答复|联系|处理|来电|补发|补送|解决)"),
+    ("resolved", r"问题(?:已经?|都|终于)?解决了?|已(?:经)?(?:帮我)?解决|已(?:经)?回复(?:了)?我"),
+    ("agent_apology", r"(?:抱歉|不好意思|对不起)[^。！？!?\n]{0,8}?(?:回复|回)(?:晚|迟|慢)"),
+    ("courier_phone", r"(?:快递|快递员|配送员|骑手|外卖员|送餐员|司机|小哥|师傅)[^。！？!?\n]{0,10}?(?:打不通|没人接|不接|关机|停机|不回)"),
+    ("device_no_response", r"(?:运行|启动|点击|打开|按键|屏幕|程序|软件|系统|页面|app)[^。！？!?\n]{0,6}?(?:无任何反应|没反应|没有反应|无反应)"),
+    ("others_question", r"(?:大家|其他人|别人|有没有人(?:也|遇到|知道|碰到))[^。！？!?\n]{0,15}?[？?]"),
+]
+
+# --- urgency: funds at risk -----------------------------------------------------------------------
+_EN_MONEY = r"(?:money|funds?|deposits?|transfers?|payments?|top[- ]?ups?|pounds?|sterling|dollars|usd|usdt|usdc|eur|euros?|btc|bitcoin|eth|crypto|coins?|tokens?|assets?|balance|savings)"
+URGENCY_EN_INCLUDE: list[tuple[str, str]] = [
+    ("cannot_withdraw", r"\b(?:can't|cannot|can not|unable to|not able to|impossible to|won't let me|couldn't|could not)\s+(?:\w+\s+){0,2}?(?:withdraw|access (?:my |our )?(?:funds|account|money|wallet|coins)|get (?:my |our )?(?:money|funds|coins|crypto)\b)"),
+    ("withdrawal_stuck", r"\bwithdraw\w*\b[^.!?\n]{0,50}?\b(?:stuck|pending|processing|missing|not (?:arrived|received|credited|processed)|never (?:arrived|came)|frozen|on hold|failed)\b"),
+    ("money_missing", rf"\b{_EN_MONEY}\b[^.!?\n]{{0,60}}?\b(?:yet to arrive|not (?:yet )?(?:arrived|received|credited|reflected|showing|returned)|never (?:arrived|came|credited|showed)|hasn't (?:arrived|shown)|has not (?:arrived|shown)|missing|disappeared|vanished|stuck|lost|gone)\b"),
+    ("account_frozen", r"\b(?:account|funds?|wallet|assets?|money)s?\s+(?:\w+\s+){0,3}?(?:frozen|locked|blocked|restricted|suspended|hacked|compromised|disabled|banned|closed|seized)\b|\b(?:froze|freeze|locked|lock|blocked|block|restricted|restrict|suspended|hacked|banned|closed) (?:\w+ ){0,2}?(?:my|the|our) (?:account|funds|wallet|assets|money)\b"),
+    ("stolen", r"\b(?:stolen|stole|hacked|drained|unauthori[sz]ed (?:transaction|withdrawal|transfer|charge|payment|access))\b"),
+    ("charged_wrongly", r"\b(?:double[- ]charged|charged (?:me )?twice|overcharg\w*|charged (?:\w+ ){0,3}?(?:for something|for a service|again|after|i cancell?ed|i did not))|\brefund\w*\b"),
+]
+URGENCY_EN_EXCLUDE: list[tuple[str, str]] = [
+    ("refund_done", r"\brefund\w* (?:was |has been |got |been )?(?:processed|received|issued|credited|done)\b"),
+]
+URGENCY_ZH_INCLUDE: list[tuple[str, str]] = [
+    ("not_credited", r"(?:没有?|未|不)到账|到不了账|不到账"),
+    ("cannot_withdraw", r"(?:取|提|拿)不(?:出|了)|提币[^。！？!?\n]{0,8}?(?:失败|不了|卡|一直|没|未)|提现[^。！？!?\n]{0,8}?(?:失败|不了|卡|一直|没|未)"),
+    ("frozen", r"冻结|封号|被封|误封|封了|(?:账号|账户)[^。！？!?\n]{0,6}?(?:锁|封|限制|冻结)"),
+    ("stolen", r"被盗|盗号|被黑|丢币|币没了|资产(?:没了|丢失|不见)|被骗"),
+    ("refund", r"退款|退钱|退费|退运费|没退成?钱|退不了|返还钱|返钱|钱没退|钱[^。！？!?\n]{0,6}?(?:没了|拿不|取不|不退|没退|掉)"),
+    ("charged", r"扣了?(?:费|钱|款|费用)|多扣|重复扣|乱扣|(?:付费|付款|充值|购买|续费)[^。！？!?\n]{0,8}?(?:用不了|不能用|无法使用|就不用|跑路)"),
+    ("earnings_gone", r"(?:收益|余额|资产|币|积分|贡献点?|算力)[^。！？!?\n]{0,6}?(?:看不到|不见|没了|消失|为0|为零|清零|归零)|(?:看不到|没有?|没)(?:任何)?(?:收益|余额|贡献点)|跑路"),
+]
+URGENCY_ZH_EXCLUDE: list[tuple[str, str]] = [
+    ("refund_done", r"(?:退款|退钱)(?:已经?)?(?:解决|成功|到账|收到)了?|已(?:经)?退款"),
+]
+
+# --- topics (multi-label; config ``detection.topics`` extends or replaces) ------------------------
+TOPICS: dict[str, list[str]] = {
+    "withdrawal": [r"\bwithdraw\w*", r"\bcash(?:ing)? ?out\b", "提币", "提现", "取款", "提款", "取不出", "提不出"],
+    "deposit": [r"\bdeposit\w*", r"\btop[- ]?ups?\b", r"\btopped up\b", "充值", "充币", "入金", "存入", "到账"],
+    "transfer": [r"\btransfer\w*", r"\btransactions?\b", r"\btx(?:id|hash)?\b", "转账", "转币", "转出", "转入", "汇款"],
+    "account": [r"\blog ?in\b", r"\blogged (?:in|out)\b", r"\bsign(?:ing)? in\b", r"\bpassword\b", r"\b2fa\b",
+                r"\baccount (?:\w+ )?(?:locked|frozen|blocked|restricted|suspended|hacked)", "登录", "登不上",
+                "登陆", "密码", "账号", "封号", "冻结"],
+    "app_update": [r"\bapp update\b", r"\bupdate(?:d|s)? (?:the |your )?app\b", r"\bnew version\b",
+                   r"\blatest version\b", r"\bupgrade\w*", "更新", "升级", "新版本"],
+    "kyc": [r"\bkyc\b", r"\bverif(?:y|ied|ication)\b", r"\bidentity\b", r"\bid check\b", "实名", "认证", "身份验证",
+            "身份证", "人脸"],
+    "fees": [r"\bfees?\b", r"\bgas\b", r"\bcharges?\b", r"\bcommission\b", "手续费", "矿工费", "gas费", "收费", "费率"],
+}
+
+# --- impersonation: a non-official account answering a complaint ---------------------------------
+SUPPORT_IDENTITY = r"support|helpdesk|help ?desk|help|care|service|assist|official|admin|team|desk|客服|官方|售后|助手|服务"
+IMPERSONATION_LURES_STRONG: list[tuple[str, str]] = [
+    ("seed_phrase", r"\b(?:seed|recovery|secret|backup|mnemonic) ?(?:phrase|words?)\b|\bmnemonic\b|\bprivate keys?\b|\b(?:12|24|twelve|twenty[- ]four)[- ]words?\b|助记词|私钥|恢复短语"),
+    ("validate_wallet", r"\b(?:validate|verify|sync|synchroni[sz]e|rectify|restore|unlock|connect|reactivate|migrate)\s+(?:\w+\s+)?(?:wallet|account|dapp)\b|(?:验证|同步|激活|修复|解锁|连接)(?:你的|您的)?钱包"),
+    ("chat_app", r"\bwhats ?app\b|\bwa\.me/|\bt\.me/|\btelegram\b|(?<![a-z])tg(?![a-z])|电报|飞机号|加(?:我|客服)?(?:的)?(?:微信|qq|vx|v信)|微信号|vx[:：]"),
+    ("support_form", r"\b(?:support|help|ticket|claim|recovery)\s*(?:form|portal|link|page)\b|\bfill (?:out|in) (?:the|this) form\b|\bgoogle ?forms?\b|forms\.gle"),
+]
+IMPERSONATION_LURES_WEAK: list[tuple[str, str]] = [
+    ("dm_me", r"\b(?:dm|pm|inbox|message|text)\s+(?:me|us|our (?:team|support|agent)|this account)\b|\bsend (?:me|us) (?:a )?(?:dm|pm|message)\b|\bcheck (?:your|ur) (?:dms?|inbox)\b|私信|私聊|联系我"),
+    ("link", r"https?://|www\.|\b\w+\.(?:com|net|org|io|xyz|app|site|online|live|support)\b"),
+    ("contact_support_at", r"\b(?:contact|reach|write to|email)\s+(?:our |the )?(?:support|help|team|agent|customer care)\s+(?:via|on|at|through)\b|\b(?:support|helpdesk) (?:via|at|on) "),
+]
