@@ -13,6 +13,10 @@ pass interrupted between pages (crash, kill, 429, budget) resumes at the next pa
 bounds: no post read twice, none skipped. Two more keys: ``_officials`` ({"ids": {handle: user id}},
 resolved once from the configured handles; ``official_accounts[].user_id`` pins one) and ``_parents``
 ({"pending": ids of parents still to look up, "gone": ids X could not return}).
+
+Pages are requested directly with ``next_token`` rather than through ``tweepy.Paginator``: each page's
+``max_results`` follows the remaining monthly budget, and an expired token falls back to ``until_id``
+(the oldest committed id), neither of which Paginator's fixed keyword arguments can express.
 """
 
 from __future__ import annotations

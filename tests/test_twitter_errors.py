@@ -238,3 +238,17 @@ def test_budget_stops_before_it_is_exceeded(tmp_path, engine) -> None:
     assert again.status == "error" and len(responses.calls) == 0
     line = usage_lines(engine, cfg, now)
     assert line == [f"x: 250 posts read, 3 requests in {now:%Y-%m} (UTC); budget 250 (100% used, 0 left)"]
+
+
+@responses.activate
+def test_changed_keywords_drop_the_old_cursor_and_no_bar_off_a_terminal(tmp_path, engine, capsys) -> None:
+    cfg = make_cfg(tmp_path)
+    with engine.begin() as conn:
+        store.save_cursors(conn, "x", {"0123456789abcdef": {"query": "Bitpei -is:retweet", "since_id": "5"},
+                                       "_state": {"note": "pipeline's own"}})
+    responses.add(responses.GET, SEARCH, json=page(tweets(NOW - timedelta(minutes=1), 3)))
+    res = run_source(engine, cfg, source(cfg), now=lambda: NOW, progress=True)
+    assert res.status == "ok"
+    assert cursor(engine, "0123456789abcdef") is None and cursor(engine, "_state") == {"note": "pipeline's own"}
+    assert cursor(engine, "Bitpie -is:retweet")["since_id"]
+    assert "posts" not in capsys.readouterr().err  # tqdm stays silent when stderr is not a TTY
