@@ -168,7 +168,9 @@ class _Pass:
                                  "fix official_accounts or pin user_id")
         if missing:
             cursors[OFFICIALS_KEY] = {"ids": saved}
-        self.official_ids = {**saved, **pinned}
+        # Only accounts still configured count: removing one from config must stop flagging its posts.
+        configured = {h.lower() for h in handles}
+        self.official_ids = {**{h: i for h, i in saved.items() if h in configured}, **pinned}
         planned = {query_key(q.text) for q in queries}
         for key, state in self.ctx.cursors.items():
             if isinstance(state, dict) and "query" in state and key not in planned:

@@ -13,6 +13,7 @@ import responses
 from sqlalchemy import select
 
 from monitor import pipeline, store
+from monitor.config import parse_config
 from monitor.linking import link_replies
 from monitor.pipeline import run_source
 from sources.twitter import TwitterSource, usage_lines
@@ -109,13 +110,39 @@ def test_official_replies_link_and_a_missing_parent_is_looked_up(tmp_path, engin
 def test_official_ids_from_the_recorded_user_lookup_and_pins(tmp_path, engine) -> None:
     if not RECORDED.is_dir():
         pytest.skip(f"recorded X API bodies not present at {RECORDED}")
-    cfg = make_cfg(tmp_path, officials=["Twitter", "TwitterDev"], names=["API"])
+
+    def cfg_with(accounts):  # type: ignore[no-untyped-def]
+        return parse_config({"brand": {"names": ["API"]}, "official_accounts": accounts,
+                             "sources": [{"type": "twitter", "name": "x"}]}, tmp_path, env={})
+
+    pinned = {"platform": "twitter", "handle": "BitpieWallet", "user_id": OFFICIAL_ID}
+    cfg = cfg_with([{"platform": "twitter", "handle": "Twitter"},
+                    {"platform": "twitter", "handle": "TwitterDev"}, pinned])
     responses.add(responses.GET, USERS_BY, json=recorded("get_users.json"))
+    by = {a: tweets(NOW - timedelta(minutes=i + 1), 1, author=a)[0]
+          for i, a in enumerate(["783214", "2244994945", OFFICIAL_ID, "42"])}
+    responses.add(responses.GET, SEARCH, json=page(list(by.values())))
     responses.add(responses.GET, SEARCH, json={"meta": {"result_count": 0}})
     assert run_source(engine, cfg, source(cfg), now=lambda: NOW).status == "ok"
-    users_call = params(responses.calls[0])
-    assert users_call["usernames"] == "Twitter,TwitterDev"
+    assert params(responses.calls[0])["usernames"] == "Twitter,TwitterDev"  # the pinned one is not asked
     assert cursor(engine, "_officials")["ids"] == {"twitter": "783214", "twitterdev": "2244994945"}
+
+    def official() -> dict[str, bool]:
+        with engine.connect() as conn:
+            rows = conn.execute(select(store.posts.c.author_id, store.posts.c.is_official)).all()
+        return dict(rows)
+
+    assert official() == {"783214": True, "2244994945": True, OFFICIAL_ID: True, "42": False}
+    # TwitterDev dropped from the config: its stored id must stop counting, with no new look-up
+    cfg = cfg_with([{"platform": "twitter", "handle": "Twitter"}, pinned])
+    responses.calls.reset()
+    responses.replace(responses.GET, SEARCH, json=page([by["2244994945"]]))
+    with engine.begin() as conn:
+        conn.execute(store.posts.delete())
+        store.save_cursors(conn, "x", {k: None for k in store.load_cursors(conn, "x") if k != "_officials"})
+    assert run_source(engine, cfg, source(cfg), now=lambda: NOW).status == "ok"
+    assert all(c.request.url.startswith(SEARCH) for c in responses.calls)
+    assert official() == {"2244994945": False}
 
 
 @responses.activate
