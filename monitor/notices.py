@@ -66,7 +66,9 @@ VETO_EN: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\*\*\s*resolved\s*\*\*|^\s*\[?resolved\]?|\bresolved:|\bcompleted:"
         r"|\b(?:maintenance|upgrade|migration|downtime|work)\s+(?:has|have|is|was)\s+(?:been\s+)?"
         r"(?:successfully\s+)?(?:completed|complete|finished|over|done)\b"
-        r"|\bis\s+(?:now\s+)?back\s+(?:online|up)\b|\bhas\s+been\s+(?:successfully\s+)?completed\b", _F | re.M)),
+        r"|\b(?:maintenance|upgrade|migration)\s+(?:completed|complete|finished)\b"
+        r"|\b(?:has|have)\s+(?:been\s+)?(?:successfully\s+)?(?:completed|finished|resumed)\b"
+        r"|\bis\s+(?:now\s+)?back\s+(?:online|up)\b", _F | re.M)),
     ("en.incident", re.compile(
         r"\bunplanned\b|\bnon-planned\b|\bunscheduled\b|\bemergency\s+(?:shutdown|action)\b"
         r"|\bpower\s+(?:failure|outage)\b|\bwe\s+are\s+(?:investigating|experiencing|troubleshooting)\b"
@@ -77,14 +79,15 @@ VETO_EN: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 VETO_ZH: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("zh.completed", re.compile(
-        r"(?:已|已经)(?:全部|顺利|成功)?(?:完成|上线|恢复)|(?:升级|维护|扩容|迁移)(?:工作)?(?:已)?完成"
-        r"|完成(?:了)?(?:系统|服务器)?(?:的)?(?:升级|维护|扩容)")),
+        r"(?:已|已经)(?:全部|顺利|成功)?(?:完成|上线|恢复)|(?:升级|维护|扩容|迁移)(?:工作)?(?:已)?"
+        r"(?:完成|结束|完毕)(?!后|之后|以后)|完成(?:了)?(?:系统|服务器)?(?:的)?(?:升级|维护|扩容)(?!后)")),
     ("zh.incident", re.compile(r"故障|异常|宕机|突发|意外|事故|非计划|断电|电力供应出现|紧急(?:关闭|停机)")),
     ("zh.other", re.compile(r"停止为[^。\n]{0,20}提供服务|清退|下架|暂停更新")),
 )
 
 INCIDENT_RE = re.compile(
-    r"\bincident\b|\boutage\b|\bimpaired\b|\bdowntime\b|\bnot\s+(?:available|respond)|\bdegraded\b|\binvestigating\b|\bidentified\b|\bmonitoring\b"
+    r"\bincident\b|\boutage\b|\bimpaired\b|\bdowntime\b|\bnot\s+(?:available|respond)|\bdegraded\b"
+    r"|\binvestigating\b|\bidentified\b|\bmonitoring\b"
     r"|\bdisruption\b|\berrors?\b|\bunavailable\b|\bfailure\b|\bissues?\b|\bresolved\b"
     r"|故障|异常|宕机|中断|无法访问|事故|延迟|拥堵", _F)
 RELEASE_RE = re.compile(
@@ -110,6 +113,26 @@ def _rules(cfg: Config | None) -> tuple[list[tuple[str, re.Pattern[str]]], list[
     return inc, exc
 
 
+# A veto word under a condition or a risk ("待升级完成后", "可能出现访问异常", "once the upgrade is
+# complete", "to avoid a failure") describes the plan, not an outcome: such matches do not veto.
+_HEDGE = re.compile(
+    r"(?:可能|或将|或会|将会|以免|避免|防止|一旦|待|等到|直到|如果|若|may|might|could|avoid|prevent|once|when"
+    r"|after|until|unless|if)\b[^。.!?\n]{0,16}$|(?:可能|或将|以免|避免|防止|一旦|待|等到|直到|如果|若)[^。.!?\n]{0,8}$",
+    re.IGNORECASE)
+
+
+def _vetoed(exclude: list[tuple[str, re.Pattern[str]]], norm: str, lead: str) -> bool:
+    for name, rx in exclude:
+        if name.startswith("config."):
+            if rx.search(norm):  # a user's exclude vetoes anywhere, hedged or not
+                return True
+            continue
+        for m in rx.finditer(lead):
+            if not _HEDGE.search(lead[max(0, m.start() - 24):m.start()]):
+                return True
+    return False
+
+
 def _strip_updates(norm: str) -> str:
     return _UPDATE_LINE.sub("", norm)
 
@@ -131,11 +154,8 @@ def maintenance_evidence(text: str, cfg: Config | None = None) -> list[dict[str,
     # 会频繁进行维护") is an aside, not an announcement.
     if not any(h["span"][0] < INCLUDE_LEAD_CHARS for h in hits):
         return []
-    lead = _strip_updates(norm)[:LEAD_CHARS]
-    for name, rx in exclude:
-        target = norm if name.startswith("config.") else lead
-        if rx.search(target):
-            return []
+    if _vetoed(exclude, norm, _strip_updates(norm)[:LEAD_CHARS]):
+        return []
     hits.sort(key=lambda e: e["span"][0])
     return hits
 
