@@ -95,9 +95,10 @@ def run_source(engine: Engine, cfg: Config, source: Source, *, since: datetime |
     try:
         for batch in source.fetch(ctx):
             with engine.begin() as conn:  # records first, cursors in the same transaction
-                res.new += store.upsert_posts(conn, batch.posts)
-                res.new += store.upsert_announcements(conn, batch.announcements)
+                new = store.upsert_posts(conn, batch.posts) + store.upsert_announcements(conn, batch.announcements)
                 store.save_cursors(conn, source.name, batch.cursors)
+                store.add_run_usage(conn, run_id, fetched=batch.fetched, new=new, requests=batch.requests)
+            res.new += new
             res.fetched += batch.fetched
             res.requests += batch.requests
             for note in batch.notes:

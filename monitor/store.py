@@ -366,6 +366,13 @@ def finish_run(engine: Engine, run_id: int, *, fetched: int, new: int, requests:
             finished_at=now_utc(), fetched=fetched, new=new, requests=requests, status=status, error=error))
 
 
+def add_run_usage(conn: Connection, run_id: int, *, fetched: int, new: int, requests: int) -> None:
+    """Add one committed batch's counts to its run row, in the batch's own transaction: a pass killed
+    mid-way (the row stays ``running``) still counts the posts it read toward ``month_usage``."""
+    conn.execute(runs.update().where(runs.c.id == run_id).values(
+        fetched=runs.c.fetched + fetched, new=runs.c.new + new, requests=runs.c.requests + requests))
+
+
 def month_usage(conn: Connection, source: str, now: datetime) -> dict[str, int]:
     """Posts read and requests made by ``source`` in the calendar month (UTC) containing ``now``."""
     start = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)

@@ -279,3 +279,24 @@ def test_changed_keywords_drop_the_old_cursor_and_no_bar_off_a_terminal(tmp_path
     assert cursor(engine, "0123456789abcdef") is None and cursor(engine, "_state") == {"note": "pipeline's own"}
     assert cursor(engine, "Bitpie -is:retweet")["since_id"]
     assert "posts" not in capsys.readouterr().err  # tqdm stays silent when stderr is not a TTY
+
+
+@responses.activate
+def test_a_pass_killed_mid_pagination_still_counts_what_it_read(tmp_path, engine) -> None:
+    now = store.now_utc()  # month_usage reads run rows stamped with the real clock
+    cfg = make_cfg(tmp_path, monthly_read_budget=1000)
+    served = iter([page(tweets(now - timedelta(minutes=1), 100, step_s=2), "tok-1")])
+
+    def reply(request):  # type: ignore[no-untyped-def]
+        body = next(served, None)
+        if body is None:
+            raise KeyboardInterrupt  # the operator's Ctrl-C (or a kill) between two pages
+        return 200, {}, json.dumps(body)
+
+    responses.add_callback(responses.GET, SEARCH, callback=reply)
+    with pytest.raises(KeyboardInterrupt):
+        run_source(engine, cfg, source(cfg), now=lambda: now)
+    assert runs(engine)[-1]["status"] == "running"
+    with engine.connect() as conn:
+        assert store.month_usage(conn, "x", now) == {"posts_read": 100, "requests": 1}
+    assert cursor(engine, "Bitpie -is:retweet")["pending"]["next_token"] == "tok-1"
