@@ -158,7 +158,7 @@ class Detector:
     def _matches(self, text: str, detector: str, cand: Iterable[int]) -> list[dict[str, Any]]:
         """Include matches of ``detector`` not vetoed by an exclude in their sentence/clause."""
         inc, vetoes = [], []
-        for i in cand:
+        for i in sorted(cand):  # rule order, so evidence order does not depend on the prefilter backend
             r = self.rules[i]
             if r.detector != detector:
                 continue
@@ -169,14 +169,15 @@ class Detector:
                 inc.append(r)
         out = []
         for r in inc:
-            for m in r.regex.finditer(text):  # type: ignore[union-attr]
-                if m.end() == m.start():
-                    continue
-                if any(s < m.end() and m.start() < e for s, e in vetoes):
-                    continue
-                out.append({"detector": detector, "rule": f"{r.lang}.{r.name}", "span": [m.start(), m.end()],
-                            "match": m.group(0)})
-                break  # the first surviving match per rule is evidence enough
+            pos = 0
+            while (m := r.regex.search(text, pos)) is not None:  # type: ignore[union-attr]
+                if m.end() > m.start() and not any(s < m.end() and m.start() < e for s, e in vetoes):
+                    out.append({"detector": detector, "rule": f"{r.lang}.{r.name}",
+                                "span": [m.start(), m.end()], "match": m.group(0)})
+                    break  # the first surviving match per rule is evidence enough
+                # Retry one character on: a vetoed match may hide a shorter one that starts later
+                # ("问题已解决一半，但是客服三天不回" must still find "客服三天不回").
+                pos = m.start() + 1
         return out
 
     def _topics(self, text: str, cand: Iterable[int]) -> tuple[list[str], list[dict[str, Any]]]:

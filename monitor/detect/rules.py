@@ -32,12 +32,13 @@ _ZH_NOREPLY = (
 
 # --- complaint: English -------------------------------------------------------------------------
 COMPLAINT_EN_INCLUDE: list[tuple[str, str]] = [
-    ("no_reply", r"\b(?:no|zero|without (?:an?|any)|not (?:an?|one|any|a single)|nothing but|still no)\s+(?:reply|replies|response|responses|answers?|call ?backs?|feedback|word (?:back|from))\b"),
+    ("no_reply", r"\bnothing (?:back )?from (?:support|them|the team|you|customer (?:service|care|support))\b|\b(?:no|zero|without (?:an?|any)|not (?:an?|one|any|a single)|nothing but|still no)\s+(?:reply|replies|response|responses|answers?|call ?backs?|feedback|word (?:back|from))\b"),
     ("not_replied", rf"{_EN_NEG}\s+(?:(?:yet|even|once|ever|really|been|bothered to|able to|always|\w+ed)\s+)?{_EN_REPLY}"),
     ("not_received_reply", r"\b(?:haven't|have not|hasn't|has not|didn't|did not|never|not|yet to)\s+(?:yet\s+)?(?:received|got|gotten|had|heard|get|receive|hear)\s+(?:(?:an?|any|one|the|single|back|anything|a thing|a word|from \w+)\s+)*(?:reply|response|answer|feedback|call ?back|anything|a thing|a peep|word|back|from (?:you|them|anyone|support|the team))\b"),
     ("still_waiting_reply", rf"\b(?:still|been|keep|kept|just|endlessly|patiently|forever|days? \d+|\d+(?:\.\d+)? (?:hours?|hrs?|days?|weeks?|months?|mins?|minutes?)(?: of)?|all day)\s+(?:\w+\s+)?waiting\s+(?:(?:for|on)\s+)?{_EN_WAIT_OBJ}\b"),
+    ("waited_for_reply", r"\bwait(?:ed|ing)\s+(?:over |more than |almost |nearly |about |around |for |like )*(?:\d+|an?|one|two|three|four|five|six|seven|ten)\s*(?:min|hour|hr|day|week|month)\w*\s+(?:for|on)\s+(?:an? |any |their |your |the |some )?(?:reply|response|answer|call ?back|support|agent|someone|somebody|human|rep)\b"),
     ("waiting_endlessly", r"\bwaiting (?:endlessly|forever|for ages|and waiting)|\b(?:keep|kept) (?:on )?waiting (?:endlessly|forever|for ages|and waiting|for (?:an? |your |their )?(?:reply|response|answer|someone|an agent))"),
-    ("on_hold", r"\b(?:been|being|wait(?:ed|ing)?|sat|sitting|kept|left|put|stuck|me|i'm|i am|i was|we)\s+on hold\b|\bon hold\s+(?:with|for (?:\d|an?\b|over|ages|hours|like|more|almost|nearly|half|forever|\w+ (?:hours|minutes|mins))|now|again|forever|\d)"),
+    ("on_hold", r"\b(?:been|being|wait(?:ed|ing)?|sat|sitting|kept|left|put|stuck|me|i'm|i am|i was|we)\s+on hold\b|\b(?:hours?|hrs?|minutes?|mins?)\s+(?:on hold|in (?:the |a )?(?:chat )?queue)\b|\b(?:in|stuck in) (?:the |a )?(?:chat |support )?queue (?:for|since)\b|\bon hold\s+(?:with|for (?:\d|an?\b|over|ages|hours|like|more|almost|nearly|half|forever|\w+ (?:hours|minutes|mins))|now|again|forever|\d)"),
     ("cannot_contact", r"\b(?:can't|cannot|can not|couldn't|could not|unable to|impossible to|not able to|never able to|no way to|no means to|hard to|difficult to|no chance to)\s+(?:\w+\s+){0,2}?(?:contact|reach|get (?:through|hold of|in touch)|talk to (?:a|any|anyone|someone|a real)|speak (?:to|with) (?:a|any|anyone|someone)|communicate)"),
     ("try_contact_no_luck", r"\btry (?:to )?(?:\w+/)?(?:contact|reach|call) (?:them|support|anyone)\W+(?:no (?:chance|luck|way)|good luck|impossible|nothing)"),
     ("nobody_answers", r"\b(?:no ?one|nobody|no-one|no body|no human|no person|no agent|none of (?:them|your \w+))\s+(?:\w+\s+){0,3}?(?:answers?|answered|answering|repl(?:y|ies|ied)|respond(?:s|ed)?|pick(?:s|ed|ing)? (?:it )?(?:up)?|picking|got back|gets back|get back|got in touch|gets in touch|has got in touch|to (?:contact|talk to|speak to)|cares|bothers|helps)\b"),
@@ -67,7 +68,7 @@ COMPLAINT_EN_EXCLUDE: list[tuple[str, str]] = [
     ("device_not_responding", r"\b(?:app|application|website|site|page|screen|program|software|driver|server|browser|system|device|laptop|pc|computer|game|controller|touch ?screen|keyboard|mouse|button|mic|camera|tv|console|printer|wallet|api|node)s?\s+(?:\w+\s+){0,2}?(?:is |was |keeps |kept |stopped |not |isn't |wasn't |doesn't |didn't |won't |no longer )+respond"),
     # An account or a withdrawal "on hold" is a status, not a phone queue.
     ("status_on_hold", r"\b(?:account|withdrawal|funds|order|payment|transaction|deposit|transfer|card|money)s?\s+(?:(?:is|are|was|were|has been|have been|been|got|put|placed|still)\s+)*on hold\b"),
-    ("courier_phone", r"\b(?:driver|courier|rider|delivery (?:guy|man|driver|person)|postman)(?:'s)?\s+(?:\w+\s+){0,4}?(?:not|n't|never)\s+(?:answer|pick)"),
+    ("courier_phone", r"\b(?:driver|courier|rider|delivery (?:guy|man|driver|person)|postman)(?:'s)?\s+(?:\w+\s+){0,4}?\w*?(?:\bnot|n't|\bnever)\s+(?:answer|pick)"),
     ("praise_fast", rf"\b(?:{_EN_SUPPORT}|they)\s+(?:\w+\s+)?(?:replied|responded|answered|got back)\s+(?:\w+\s+)?(?:fast|quickly|quick|promptly|immediately|right away|within minutes|in minutes|straight away)"),
     ("ignore_my_tweet", r"\b(?:please |pls |plz )?ignore (?:my|the|that|this) (?:last|previous|earlier|first|other|above)\b"),
     ("others_question", r"\b(?:does|do|did|has|have|is|are) (?:anyone|anybody|any1|everyone) (?:else )?(?:\w+ ){0,6}?[^.!\n]*\?"),
@@ -117,7 +118,7 @@ URGENCY_EN_EXCLUDE: list[tuple[str, str]] = [
 ]
 URGENCY_ZH_INCLUDE: list[tuple[str, str]] = [
     ("not_credited", r"(?:没有?|未|不)到账|到不了账|不到账"),
-    ("cannot_withdraw", r"(?:取|提|拿)不(?:出|了)|提币[^。！？!?\n]{0,8}?(?:失败|不了|卡|一直|没|未)|提现[^。！？!?\n]{0,8}?(?:失败|不了|卡|一直|没|未)"),
+    ("cannot_withdraw", r"(?:取|提|拿|转)不(?:出|了|走)|提币[^。！？!?\n]{0,8}?(?:失败|不了|卡|一直|没|未)|提现[^。！？!?\n]{0,8}?(?:失败|不了|卡|一直|没|未)"),
     ("frozen", r"冻结|封号|被封|误封|封了|(?:账号|账户)[^。！？!?\n]{0,6}?(?:锁|封|限制|冻结)"),
     ("stolen", r"被盗|盗号|被黑|丢币|币没了|资产(?:没了|丢失|不见)|被骗"),
     ("refund", r"退款|退钱|退费|退运费|没退成?钱|退不了|返还钱|返钱|钱没退|钱[^。！？!?\n]{0,6}?(?:没了|拿不|取不|不退|没退|掉)"),

@@ -55,13 +55,13 @@ _ZH_RELDAY = re.compile(
 
 _EN_POS_BEFORE = re.compile(
     r"\b(?:wait(?:ed|ing)?|hold|been|past|last|over|since|after|already|for the|for over|for more than|it's|its"
-    r"|nearly|almost|more than)\W*(?:\w+\W+){0,2}$"
+    r"|nearly|almost|more than|(?:repl|respon|answer|heard|contact|call)\w* (?:in|for))\W*(?:\w+\W+){0,2}$"
 )
 _EN_POS_AFTER = re.compile(
     r"^\W*(?:ago|later|waiting|of waiting|on hold|of being on hold|and still|and no"
     r"|no (?:reply|response|support|answer|call|word)|now|with no|without|since|just waiting|and counting|of no"
     r"|still no|still waiting|and nothing|and not|and they"
-    r"|they have not|waiting)"
+    r"|they have not|waiting)\b"
 )
 _EN_NEG_BEFORE = re.compile(
     r"\b(?:down|outages?|offline|processing|pending|withdraw\w*|deposit\w*|arriv\w*|deliver\w*|ship\w*|order\w*|flights?"
@@ -70,7 +70,8 @@ _EN_NEG_BEFORE = re.compile(
 )
 _EN_NEG_AFTER = re.compile(
     r"^\W*(?:\w+\W+){0,3}?(?:to arrive|to process|to ship|to deliver|processing|pending|late|delay\w*"
-    r"|for (?:my |the |a )?(?:withdrawal|deposit|order|delivery|package|refund|flight|food|pizza)|it is yet to arrive|down|outages?)"
+    r"|for (?:my |the |a )?(?:withdrawal|deposit|order|delivery|package|refund|flight|food|pizza)"
+    r"|it is yet to arrive|down|outages?)"
 )
 _ZH_NEG = re.compile(
     r"到账|送达|送到|送来|没送|才送|配送|发货|物流|快递|到货|审核|宕机|停机|维护|升级|不能用|用不了|充值|提现|提币|挂着"
@@ -135,6 +136,8 @@ def _zh_candidates(text: str) -> list[tuple[int, int, float]]:
             continue  # 2007年 is a date
         if m.group("unit") in ("日", "分") and m.group("num")[0].isdigit():
             continue  # 21日 / 39分 are dates and clock times
+        if m.group("num") == "半" and m.group("unit") == "天":
+            continue  # 半天 is "ages" in speech, not twelve hours (labelled null)
         value = _zh_number(m.group("num"))
         if value is None:
             continue

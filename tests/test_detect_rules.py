@@ -1,0 +1,232 @@
+"""Every built-in complaint rule, with the real-world phrasing that motivated it, and look-alike non-complaints.
+
+The examples are written for these tests (not copied from the labelled set): English, simplified,
+traditional, full-width, emoji and mixed-language posts as they reach a wallet's support team.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.detect import DetectInput, build_detector
+from monitor.detect import rules as builtin
+from monitor.detect.anchors import required_literals
+from monitor.detect.engine import Detector
+from tests.conftest import base_config
+
+COMPLAINTS_EN = [
+    ("@BitpieWallet 3 days and no reply to my ticket. Where is everyone?", "no_reply"),
+    ("Support still hasn't replied to my email from Monday", "not_replied"),
+    ("They won't answer me at all, it's been a week", "not_replied"),
+    ("I haven't received any response from your team since I opened the case", "not_received_reply"),
+    ("Still waiting for a reply from @BitpieWallet support, this is ridiculous", "still_waiting_reply"),
+    ("Day 3 waiting on a response from your agents", "still_waiting_reply"),
+    ("Opened a chat with support and kept waiting forever.", "waiting_endlessly"),
+    ("Waited 2 hours for an agent in the live chat", "waited_for_reply"),
+    ("Been on hold with customer care for 45 minutes now 🙄", "on_hold"),
+    ("Can't reach anyone at Bitpie, my funds are stuck", "cannot_contact"),
+    ("Impossible to get hold of a human at this company", "cannot_contact"),
+    ("Try to contact them. Good luck with that.", "try_contact_no_luck"),
+    ("Nobody at the helpdesk answers, what is going on?", "nobody_answers"),
+    ("There is no one to talk to about a locked wallet", "nobody_answers"),
+    ("My emails go unanswered for weeks", "unanswered"),
+    ("Bitpie support is completely unresponsive", "unresponsive"),
+    ("Non-existent customer support, avoid", "unresponsive"),
+    ("I feel ignored by your support team", "ignored"),
+    ("thanks for ignoring all my DMs @BitpieWallet", "ignored"),
+    ("Bitpie support ghosted me after I sent the screenshots", "ghosted"),
+    ("My ticket #4821 has been open for 9 days", "ticket_open"),
+    ("Worst support ever, extremely slow to respond", "slow_reply"),
+    ("Your support is painfully slow", "slow_reply"),
+    ("It takes them forever to reply to a simple question", "takes_forever"),
+    ("Sent my complaint two weeks ago and only just got a reply", "late_reply"),
+    ("Your hotline is always busy", "phone_unanswered"),
+    ("Called five times, all I get is voicemail", "phone_unanswered"),
+    ("Nobody picking up the phone at your office", "phone_unanswered"),
+    ("Contacting support only gets an automated reply", "bot_only"),
+    ("I've emailed support 5 times about this", "repeated_contact"),
+    ("please reply to my DM, it's urgent", "please_reply"),
+    ("@BitpieWallet check your DMs! I sent the txid", "please_reply"),
+    ("When will someone from support get back to me?", "when_reply"),
+    ("They promised to call me back yesterday. Nothing.", "broken_callback"),
+    ("2 days without reply. Is anyone working there?", "no_contact_since"),
+    ("Nobody from Bitpie has got back to me", "nobody_got_in_touch"),
+    # full-width letters, emoji, mixed language
+    ("ｓｕｐｐｏｒｔ　ｎｅｖｅｒ　ｒｅｐｌｉｅｄ", "not_replied"),
+    ("客服 no reply 已经三天了 😡", "no_reply"),
+    ("Still no response from support 😤😤", "no_reply"),
+    ("Support didn’t respond to my ticket", "not_replied"),  # curly apostrophe as phones type it
+]
+
+COMPLAINTS_ZH = [
+    ("比特派客服三天都不回消息", "support_no_reply"),
+    ("客服完全不回覆，等了兩天", "support_no_reply"),  # traditional script
+    ("客服装死，问什么都不说话", "support_no_reply"),
+    ("提交了工单，一直没人回复", "nobody_replies"),
+    ("问了好几遍，没有一个工作人员回应", "nobody_replies"),
+    ("发了三封邮件至今没有回复", "no_reply"),
+    ("到现在都没收到任何答复", "not_received_reply"),
+    ("反馈的问题石沉大海", "sunk"),
+    ("消息已读不回，什么态度", "sunk"),
+    ("出了问题根本联系不上客服", "unreachable"),
+    ("這個錢包出事了找不到客服", "unreachable"),  # traditional
+    ("APP里客服入口都找不到在哪", "support_entry_missing"),
+    ("客服电话一直占线", "phone_unanswered"),
+    ("官方微信一直加不上", "wechat_full"),
+    ("客服回复太慢了", "slow_reply"),
+    ("找客服催了好几次都没用", "chased"),
+    ("人工客服排队两个小时", "queue"),
+    ("全是机器人自动回复", "bot_only"),
+    ("出了事也没有人出来说明", "nobody_came"),
+    ("等客服回复等了一整天", "wait_for_support"),
+    ("比特派的客服形同虚设", "dead_support"),
+    ("客服３天没回复我", "support_no_reply"),  # full-width digit
+    ("support 联系不上 🙃", "unreachable"),
+]
+
+NOT_COMPLAINTS = [
+    "Support replied fast, thanks @BitpieWallet!",
+    "Thanks for the quick response, issue solved",
+    "What's your support email?",
+    "The app is slow after the update",
+    "Withdrawal fees are too high",
+    "The app is not responding after the update",
+    "Sorry for the late reply, we have sent you a DM",
+    "Has anyone else had slow replies from support lately?",
+    "My withdrawal has been on hold for 2 days",
+    "Please ignore my previous tweet",
+    "Can't wait for the new version!",
+    "No problem, I'll wait for the next release",
+    "The courier isn't answering the phone",
+    "I waited 2 hours for my food delivery",
+    "Bitpie support answered within 10 minutes, great service",
+    "Customer service was rude and didn't solve anything",
+    "How long does support usually take to reply?",
+    "They responded quickly and fixed it 👍",
+    "客服回复很快，问题已解决",
+    "客服態度很好，很快就幫我處理了",
+    "提币手续费太高了",
+    "请问客服邮箱是多少？",
+    "APP更新后打开没反应",
+    "快递员电话打不通",
+    "效果不理想",
+    "不管怎么说，比特派还是好用的",
+    "商家不接受退货，说是规定",
+    "钱包转账到账很慢",
+    "大家的客服回复了吗？",
+    "ｇｒｅａｔ ａｐｐ，ｎｏ ｉｓｓｕｅｓ",
+]
+
+
+@pytest.fixture(scope="module")
+def det(tmp_path_factory: pytest.TempPathFactory) -> Detector:
+    return build_detector(base_config(tmp_path_factory.mktemp("cfg")))
+
+
+def _detect(det: Detector, text: str):  # type: ignore[no-untyped-def]
+    return det.detect(DetectInput(id="t", text=text))
+
+
+@pytest.mark.parametrize(("text", "rule"), COMPLAINTS_EN)
+def test_english_complaints(det: Detector, text: str, rule: str) -> None:
+    res = _detect(det, text)
+    assert res.complaint, text
+    assert f"en.{rule}" in {e["rule"] for e in res.evidence if e["detector"] == "complaint"}
+
+
+@pytest.mark.parametrize(("text", "rule"), COMPLAINTS_ZH)
+def test_chinese_complaints(det: Detector, text: str, rule: str) -> None:
+    res = _detect(det, text)
+    assert res.complaint, text
+    rules = {e["rule"] for e in res.evidence if e["detector"] == "complaint"}
+    assert f"zh.{rule}" in rules or f"en.{rule}" in rules, rules
+
+
+@pytest.mark.parametrize("text", NOT_COMPLAINTS)
+def test_not_complaints(det: Detector, text: str) -> None:
+    res = _detect(det, text)
+    assert not res.complaint, res.evidence
+    assert res.urgency is None and res.claimed_wait_seconds is None
+
+
+def test_every_builtin_complaint_rule_has_an_example() -> None:
+    covered = {r for _, r in COMPLAINTS_EN} | {r for _, r in COMPLAINTS_ZH}
+    names = {n for n, _ in builtin.COMPLAINT_EN_INCLUDE} | {n for n, _ in builtin.COMPLAINT_ZH_INCLUDE}
+    assert names - covered == set()
+
+
+@pytest.mark.parametrize(("text", "exclusion"), [
+    ("The app is not responding after the update", "device_not_responding"),
+    ("Sorry for the late response, please check your DM", "agent_apology"),
+    ("My account is on hold for 3 days", "status_on_hold"),
+    ("快递员电话打不通", "courier_phone"),
+])
+def test_exclusions_veto_a_matching_include(tmp_path: Path, text: str, exclusion: str) -> None:
+    """The include does fire on these texts; only the exclusion keeps them from being complaints."""
+    cfg = base_config(tmp_path)
+    with_excl = build_detector(cfg).detect(DetectInput(id="x", text=text))
+    assert not with_excl.complaint
+    # Without that one exclusion (same includes, other excludes kept) the same text is a complaint.
+    plain = build_detector(cfg)
+    plain.rules = [r for r in plain.rules if not (r.detector == "complaint" and r.kind == "exclude"
+                                                  and r.name == exclusion)]
+    from monitor.detect.anchors import Prefilter
+
+    plain.prefilter = Prefilter([required_literals(r.regex.pattern) for r in plain.rules])  # type: ignore[union-attr]
+    assert plain.detect(DetectInput(id="x", text=text)).complaint
+
+
+def test_exclusion_only_vetoes_its_own_clause(det: Detector) -> None:
+    # Praise of the goods in one clause does not cancel "客服不回" in the next.
+    res = _detect(det, "物流很快，问题已解决一半，但是客服三天不回消息")
+    assert res.complaint
+    res = _detect(det, "Sorry for the late reply. Support has not answered my ticket for a week")
+    assert res.complaint
+
+
+def test_evidence_spans_point_at_the_match(det: Detector) -> None:
+    for text, _ in COMPLAINTS_EN + COMPLAINTS_ZH:
+        norm = det.normalize(text)
+        for ev in _detect(det, text).evidence:
+            s, e = ev["span"]
+            assert norm[s:e] == ev["match"], (text, ev)
+
+
+def test_official_and_quoted_posts_are_not_complaints(det: Detector) -> None:
+    text = "Still no reply from support"
+    assert not det.detect(DetectInput(id="1", text=text, is_official=True)).complaint
+    assert not det.detect(DetectInput(id="2", text=text, quoted=True)).complaint
+    assert not det.detect(DetectInput(id="3", text="RT @alice: " + text)).complaint
+    # GitHub/e-mail style quote lines are masked; the author's own words still count
+    assert not _detect(det, "> 客服不回怎么办\n谢谢，已经收到了").complaint
+    assert _detect(det, "> 请提供用户ID\n已经发了，客服还是不回").complaint
+
+
+def test_quoted_text_counts_when_configured(tmp_path: Path) -> None:
+    cfg = base_config(tmp_path, detection={"ignore_quoted": False})
+    d = build_detector(cfg)
+    assert d.detect(DetectInput(id="2", text="Still no reply from support", quoted=True)).complaint
+
+
+def test_prefilter_backends_agree(tmp_path: Path) -> None:
+    cfg = base_config(tmp_path)
+    fast, slow = Detector(cfg, use_aho=True), Detector(cfg, use_aho=False)
+    assert slow.prefilter.backend == "str.find"
+    for text in [t for t, _ in COMPLAINTS_EN + COMPLAINTS_ZH] + NOT_COMPLAINTS:
+        item = DetectInput(id="x", text=text)
+        assert fast.detect(item).to_json() == slow.detect(item).to_json(), text
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    (r"客服[^。]{0,12}?不回", {"客服"}),
+    (r"\bno (?:reply|response)\b", {"no re"}),  # sre_parse factors out the common "re"
+    (r"(?:石沉大海|已读不回)", {"石沉大海", "已读不回"}),
+    (r"\w+ly", {"ly"}),
+    (r"\w+", None),
+    (r"(?:a|)b?", None),
+])
+def test_required_literals(pattern: str, expected: set[str] | None) -> None:
+    got = required_literals(pattern)
+    assert (set(got) if got else None) == expected
