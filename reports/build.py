@@ -66,15 +66,22 @@ def _series(conn: Any, cfg: Config, day: dt.date) -> Series:
     hourly = data.hourly_counts(conn, hist_start, end).set_index("hour").reindex(hours, fill_value=0)
     k, mc = cfg.report.spike_threshold, cfg.report.spike_min_count
     comp = hourly["complaints"].to_numpy()
-    # Hourly baseline: the same hour of the same weekday in the previous four weeks.
-    hf = robust_flags(comp, period=168, seasons=4, k=k, min_count=mc)
+    first = data.first_post_at(conn)
+    # Hours that ended before the store's first post are unknown, not quiet.
+    known = hours + pd.Timedelta(hours=1) > (pd.Timestamp(first) if first else pd.Timestamp(end))
+    comp_known = np.where(known, comp.astype(float), np.nan)
+    # Hourly baseline: the same hour of the same weekday in the previous four weeks, else the same
+    # hour of the previous seven days while the store is younger than two weeks.
+    hf = robust_flags(comp_known, period=168, seasons=4, k=k, min_count=mc, fallback=(24, 7))
     h_starts = [h.to_pydatetime() for h in hours]
     h_ends = [h + dt.timedelta(hours=1) for h in h_starts]
     hour_peaks = group_peaks(h_starts, h_ends, comp, hf, "hour")
     local_days = hours.tz_convert(tz).date
     days = [day - dt.timedelta(days=i) for i in range(HISTORY_DAYS - 1, -1, -1)]
     per_day = pd.Series(comp, index=local_days).groupby(level=0).sum().reindex(days, fill_value=0)
-    df = robust_flags(per_day.to_numpy(), period=7, seasons=4, k=k, min_count=mc)
+    day_known = pd.Series(known, index=local_days).groupby(level=0).any().reindex(days, fill_value=False)
+    df = robust_flags(np.where(day_known.to_numpy(), per_day.to_numpy(dtype=float), np.nan), period=7,
+                      seasons=4, k=k, min_count=mc, fallback=(1, 7))
     bounds = [day_bounds(tz, d) for d in days]
     day_peaks = group_peaks([b[0] for b in bounds], [b[1] for b in bounds], per_day.to_numpy(), df, "day")
     return Series(hours, hourly, hf.baseline, hour_peaks, days, per_day.to_numpy(), day_peaks)

@@ -34,20 +34,34 @@ class Flags:
 
 
 def robust_flags(counts: npt.ArrayLike, period: int, seasons: int = 4, k: float = 3.0,
-                 min_count: int = 3, min_seasons: int = 2) -> Flags:
-    """Flag bins above a seasonal median + k x max(MAD-sigma, sqrt(baseline)) baseline."""
+                 min_count: int = 3, min_seasons: int = 2, fallback: tuple[int, int] | None = None) -> Flags:
+    """Flag bins above a seasonal median + k x max(MAD-sigma, sqrt(baseline)) baseline.
+
+    NaN counts are unknown (before the store's first post): never flagged, never history. With
+    fewer than ``min_seasons`` known seasonal values, ``fallback=(period, seasons)`` (e.g. the
+    previous 7 days for hourly counts) gives a non-seasonal baseline, so a store two weeks old gets
+    peaks instead of either none or every busy hour.
+    """
     c = np.asarray(counts, dtype=np.float64)
     n = c.size
     base = np.full(n, np.nan)
     thr = np.full(n, np.nan)
+
+    def history(i: int, per: int, count: int) -> np.ndarray:
+        idx = [i - s * per for s in range(1, count + 1) if i - s * per >= 0]
+        h = c[idx]
+        return h[~np.isnan(h)]
+
     for i in range(n):
-        hist = c[[i - s * period for s in range(1, seasons + 1) if i - s * period >= 0]]
+        hist = history(i, period, seasons)
+        if hist.size < min_seasons and fallback:
+            hist = history(i, *fallback)
         if hist.size < min_seasons:
             continue
         med = float(np.median(hist))
         spread = max(_MAD_TO_SIGMA * float(np.median(np.abs(hist - med))), float(np.sqrt(max(med, 1.0))))
         base[i], thr[i] = med, med + k * spread
-    flagged = ~np.isnan(thr) & (c > np.nan_to_num(thr, nan=np.inf)) & (c >= min_count)
+    flagged = ~np.isnan(thr) & (np.nan_to_num(c, nan=-np.inf) > np.nan_to_num(thr, nan=np.inf)) & (c >= min_count)
     return Flags(base, thr, flagged)
 
 

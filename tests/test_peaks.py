@@ -105,3 +105,20 @@ def test_annotation_picks_up_overlapping_maintenance_only() -> None:
     ]
     annotate([peak], events)
     assert peak.annotations == ["maintenance: wallet upgrade", "release: v5.0 notice"]
+
+
+def test_unknown_history_is_not_quiet_history() -> None:
+    # A store that started yesterday: the days before it are NaN, not zero, so a first busy day is
+    # no "spike" against an imaginary quiet past; neither is it flagged without a baseline at all.
+    counts = np.array([np.nan] * 20 + [4.0, 5.0])
+    assert not robust_flags(counts, period=7).flagged.any()
+    assert robust_flags(np.nan_to_num(counts), period=7).flagged[-1]  # zero-filled: a false alarm
+
+
+def test_short_history_falls_back_to_the_trailing_week() -> None:
+    # Ten days of history: too short for "same weekday, 4 weeks", long enough for "last 7 days".
+    counts = np.array([np.nan] * 18 + [2, 1, 2, 3, 2, 1, 2, 2, 1, 2, 30.0])
+    assert not robust_flags(counts, period=7).flagged.any()
+    flags = robust_flags(counts, period=7, fallback=(1, 7))
+    assert np.nonzero(flags.flagged)[0].tolist() == [counts.size - 1]
+    assert flags.baseline[-1] == 2
