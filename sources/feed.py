@@ -87,7 +87,11 @@ class FeedSource(Source):
         if res.moved_from:
             batch.notes.append(f"moved permanently: {res.moved_from} -> {res.url} (stored; also update "
                                "this source's url in the config)")
-        if res.not_modified:
+        if not res.not_modified:
+            new_state["sha256"] = hashlib.sha256(res.body).hexdigest()
+        if res.not_modified or new_state["sha256"] == state.get("sha256"):
+            # 304, or a server without validators sending the same bytes again: nothing to parse.
+            new_state.setdefault("sha256", state.get("sha256"))
             if new_state != state:
                 batch.cursors[self.cursor_key] = new_state
             yield batch

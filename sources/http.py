@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,27 +56,31 @@ class FetchResult:
 
 @dataclass(slots=True)
 class HostPacer:
-    """Polite spacing between requests to the same host within one pass.
+    """Polite spacing between requests to the same host.
 
-    One pacer is shared by the sources of a pass (see :func:`share_pacer`); tests pass
-    ``spacing=0`` or a recording ``sleep`` so nothing really waits.
+    One pacer is shared by the sources of a pass (see :func:`share_pacer`); the daemon may share one
+    across its jobs too: a caller reserves the host's next slot under a lock, then sleeps outside it,
+    so concurrent jobs queue up instead of firing together. Tests pass ``spacing=0`` or a recording
+    ``sleep`` so nothing really waits.
     """
 
     spacing: float = 2.0
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     last: dict[str, float] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def wait(self, url: str) -> None:
         host = urlsplit(url).hostname
         if not host or self.spacing <= 0:
             return
-        prev = self.last.get(host)
-        if prev is not None:
-            delay = self.spacing - (self.clock() - prev)
-            if delay > 0:
-                self.sleep(delay)
-        self.last[host] = self.clock()
+        with self.lock:
+            now = self.clock()
+            prev = self.last.get(host)
+            slot = now if prev is None else max(now, prev + self.spacing)
+            self.last[host] = slot
+        if slot > now:
+            self.sleep(slot - now)
 
 
 def share_pacer(sources: list[object], pacer: HostPacer | None = None) -> HostPacer:

@@ -323,6 +323,30 @@ def test_entry_identity(entry: dict[str, str], expected: str | None) -> None:
         assert got != entry_identity({**entry, "published": "2026-11-19"})
 
 
+@responses.activate
+def test_same_bytes_without_validators_are_not_parsed_again(tmp_path: Path, engine: Any,
+                                                            parse_calls: list[int]) -> None:
+    cfg = make_cfg(tmp_path)
+    responses.get(URL, body=atom(), content_type="application/atom+xml")  # no ETag, no Last-Modified
+    assert run_source(engine, cfg, source_of(cfg), now=lambda: T0).new == 2
+    again = run_source(engine, cfg, source_of(cfg), now=lambda: T0)
+    assert (again.status, again.fetched, again.requests) == ("ok", 0, 1)
+    assert len(parse_calls) == 1
+    responses.replace(responses.GET, URL, body=atom(title880="Bitpie 5.3 released"),
+                      content_type="application/atom+xml")
+    assert run_source(engine, cfg, source_of(cfg), now=lambda: T0).fetched == 2
+    assert len(parse_calls) == 2
+
+
+def test_pacer_queues_concurrent_callers_for_one_host() -> None:
+    slept: list[float] = []
+    pacer = HostPacer(spacing=5.0, clock=lambda: 100.0, sleep=slept.append)
+    for _ in range(3):
+        pacer.wait("https://rsshub.example/a")
+    pacer.wait("file:///tmp/x.xml")  # no host: never waits
+    assert slept == [5.0, 10.0]
+
+
 def test_file_url_unchanged_file_is_not_parsed_twice(tmp_path: Path, engine: Any,
                                                       parse_calls: list[int]) -> None:
     path = tmp_path / "news.atom"
