@@ -168,3 +168,31 @@ def test_scam_reply_never_counts(built: tuple[Path, Config, Engine]) -> None:
     text = (built[0].parent / "response_times.csv").read_text(encoding=ENCODING)
     row = next(line for line in text.splitlines() if ",1007," in line)
     assert row.endswith(",waiting,,43200,0,true")
+
+
+@pytest.mark.postgres
+def test_same_csvs_on_postgresql(tmp_path: Path) -> None:
+    """The report's SQL (hour buckets, ILIKE, correlated first-reply subquery) on PostgreSQL."""
+    pytest.importorskip("psycopg")
+    from sqlalchemy import text
+
+    base = "postgresql://postgres@127.0.0.1:5432/test"
+    try:
+        admin = store.open_store(base, migrate_schema=False)
+        with admin.connect():
+            pass
+    except Exception as exc:  # no server here: skip, never fail
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    schema = "mm_report_" + dt.datetime.now(dt.UTC).strftime("%H%M%S%f")
+    with admin.begin() as c:
+        c.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        engine = build_store(f"{base}?options=-csearch_path%3D{schema}")
+        path = build_report(engine, make_config(tmp_path / "out"), DAY, now=AS_OF)
+        engine.dispose()
+        for golden in sorted(GOLDEN.glob("*.csv")):
+            assert (path.parent / golden.name).read_text(encoding=ENCODING) == golden.read_text(encoding="utf-8")
+    finally:
+        with admin.begin() as c:
+            c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
