@@ -175,11 +175,15 @@ class _Pass:
         for key, state in self.ctx.cursors.items():
             if isinstance(state, dict) and "query" in state and key not in planned:
                 cursors[key] = None  # keywords changed: that query's cursor is obsolete
+        since, wstart = self.ctx.since, window_start(self.now)
+        if since is not None and since < wstart:
+            notes.append(f"--since {since:%Y-%m-%d %H:%M} UTC is before recent search's 7-day window; "
+                         f"backfilling from {wstart:%Y-%m-%d %H:%M} UTC (older posts need full-archive search)")
         last = self.ctx.last_ok_run
         if last is not None and self.now - last > timedelta(days=7):
-            lost = window_start(self.now) - last
+            lost = wstart - last
             notes.append(f"last successful pass was {last:%Y-%m-%d %H:%M} UTC; recent search reaches back "
-                         f"only 7 days, so posts from then to {window_start(self.now):%Y-%m-%d %H:%M} UTC "
+                         f"only 7 days, so posts from then to {wstart:%Y-%m-%d %H:%M} UTC "
                          f"(about {lost.total_seconds() / 3600:.0f} hours) cannot be collected: a gap")
         return self._batch([], cursors, 0, notes)
 

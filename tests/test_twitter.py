@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -242,7 +243,7 @@ def test_gap_beyond_seven_days_is_reported_with_its_size(tmp_path, engine, caplo
 
 
 @responses.activate
-def test_backfill_reads_only_the_range_before_the_floor_once(tmp_path, engine) -> None:
+def test_backfill_reads_only_the_range_before_the_floor_once(tmp_path, engine, caplog) -> None:
     cfg = make_cfg(tmp_path)
     q = "Bitpie -is:retweet"
     floor = "2026-11-24T12:00:00+00:00"
@@ -262,6 +263,15 @@ def test_backfill_reads_only_the_range_before_the_floor_once(tmp_path, engine) -
     responses.calls.reset()
     again = run_source(engine, cfg, source(cfg), since=since, now=lambda: NOW)
     assert again.requests == 1  # the forward poll only: the backfilled range is not read twice
+    # asking for more than recent search holds: one clear line, and only the missing part is read
+    caplog.set_level(logging.WARNING)
+    responses.add(responses.GET, SEARCH, json={"meta": {"result_count": 0}})
+    far = run_source(engine, cfg, source(cfg), since=datetime(2026, 11, 1, tzinfo=UTC), now=lambda: NOW)
+    assert far.status == "ok"
+    assert bounds(search_calls(responses.calls)[-1]) == {
+        "start_time": "2026-11-18T12:01:00Z", "end_time": "2026-11-21T00:00:00Z", "max_results": "100"}
+    assert any("--since 2026-11-01 00:00 UTC is before recent search's 7-day window" in r.getMessage()
+               for r in caplog.records)
 
 
 @responses.activate
