@@ -55,7 +55,8 @@ _ZH_RELDAY = re.compile(
 
 _EN_POS_BEFORE = re.compile(
     r"\b(?:wait(?:ed|ing)?|hold|been|past|last|over|since|after|already|for the|for over|for more than|it's|its"
-    r"|nearly|almost|more than|(?:repl|respon|answer|heard|contact|call)\w* (?:in|for))\W*(?:\w+\W+){0,2}$"
+    r"|nearly|almost|more than|(?:repl|respon|answer|heard|contact|call)\w* (?:in|for)|ignor\w*|ghost\w*|silen\w*"
+    r"|nothing)\W*(?:\w+\W+){0,2}$"
 )
 _EN_POS_AFTER = re.compile(
     r"^\W*(?:ago|later|waiting|of waiting|on hold|of being on hold|and still|and no"
@@ -158,8 +159,9 @@ def _accept(text: str, start: int, end: int, cjk: bool) -> bool:
         before, after = _sentence(text, start, end)
         return bool(_ZH_POS_AFTER.match(after) or _ZH_POS_BEFORE.search(before) or _ZH_RELDAY.match(text, start))
     before, after = _sentence(text, start, end)
-    near_before = before[-40:]
-    if _EN_NEG_BEFORE.search(near_before) or _EN_NEG_AFTER.match(after[:40]):
+    # What a duration measures is said in its own clause: "withdrawal stuck, support ignored me for 2 days".
+    c_before, c_after = _sentence(text, start, end, _CLAUSE_END)
+    if _EN_NEG_BEFORE.search(c_before[-40:]) or _EN_NEG_AFTER.match(c_after[:40]):
         return False
     return bool(_EN_POS_BEFORE.search(before[-30:]) or _EN_POS_AFTER.match(after[:30])
                 or text[start:end].startswith("day "))
