@@ -34,7 +34,10 @@ _UPDATE_LINE = re.compile(r"^\W*(?:update|更新)\s*\d*\W*[:：].*$", re.M)
 _F = re.IGNORECASE
 
 MAINT_EN: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("en.maintenance", re.compile(r"\bmain?ten?a?n[ae]nce\b|\bmaintainance\b|\bmaitenance\b", _F)),
+    # Not "maintenance margin" (a futures term in exchange notices) nor a "maintenance release".
+    ("en.maintenance", re.compile(
+        r"\b(?:main?ten?a?n[ae]nce|maintainance|maitenance)\b"
+        r"(?!\s+(?:margin|release|version|fee|rate|ratio|mode\s+for\s+the\s+account))", _F)),
     ("en.scheduled_downtime", re.compile(
         r"\b(?:scheduled|planned|full|expected|system)\s+(?:system\s+)?downtime\b", _F)),
     ("en.system_upgrade", re.compile(
