@@ -37,7 +37,7 @@ MAINT_EN: tuple[tuple[str, re.Pattern[str]], ...] = (
     # Not "maintenance margin" (a futures term in exchange notices) nor a "maintenance release".
     ("en.maintenance", re.compile(
         r"\b(?:main?ten?a?n[ae]nce|maintainance|maitenance)\b"
-        r"(?!\s+(?:margin|release|version|fee|rate|ratio|mode\s+for\s+the\s+account))", _F)),
+        r"(?!\s+(?:margin|release|version|fee|rate|ratio))", _F)),
     ("en.scheduled_downtime", re.compile(
         r"\b(?:scheduled|planned|full|expected|system)\s+(?:system\s+)?downtime\b", _F)),
     ("en.system_upgrade", re.compile(
