@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from monitor import store
 from monitor.config import Config
+from monitor.errors import MonitorError
 from reports.build import default_day, gather, store_utc
 
 __all__ = ["build_range", "build_report", "default_day"]
@@ -38,11 +39,15 @@ def build_report(engine: Engine, cfg: Config, day: dt.date, *, now: dt.datetime 
     rep = gather(engine, cfg, day, as_of)
     root = cfg.out_dir
     out = root / day.isoformat()
-    out.mkdir(parents=True, exist_ok=True)
-    written = output.write_csvs(rep, cfg, out)
-    path = output.write_day_html(rep, cfg, out, written)
-    output.update_trend(root, rep.summary)
-    output.write_index(root, cfg)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        written = output.write_csvs(rep, cfg, out)
+        path = output.write_day_html(rep, cfg, out, written)
+        output.update_trend(root, rep.summary)
+        output.write_index(root, cfg)
+    except OSError as exc:
+        raise MonitorError(f"report.out_dir: cannot write {exc.filename or out} ({exc.strerror or exc}); "
+                           "point it at a writable directory") from exc
     log.info("report %s: %d mentions, %d complaints, %d peaks -> %s", day, rep.summary["mentions"],
              rep.summary["complaints"], rep.summary["peaks"], path)
     return path

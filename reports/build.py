@@ -143,7 +143,17 @@ def gather(engine: Engine, cfg: Config, day: dt.date, as_of: dt.datetime) -> Day
     medians = daily_km_medians(needing, series.days[-28:], tz, as_of, intervals)
     by_hour = pd.Series(1, index=pd.DatetimeIndex(reply_times, tz="UTC").floor("h") if reply_times else
                         pd.DatetimeIndex([], tz="UTC")).groupby(level=0).sum()
-    return DayReport(day, as_of, summary, series, peaks, day_w, complaints, unanswered, day_anns, medians, by_hour)
+    return DayReport(day, as_of, summary, series, peaks, day_w, complaints, unanswered, day_anns, medians, by_hour,
+                     _usage_notes(engine, cfg, as_of))
+
+
+def _usage_notes(engine: Engine, cfg: Config, as_of: dt.datetime) -> list[str]:
+    """The twitter source's own month-usage lines (posts read against the budget), if any."""
+    if not any(s.type == "twitter" for s in cfg.sources):
+        return []
+    from sources.twitter import usage_lines  # local: tweepy is only needed with a twitter source
+
+    return usage_lines(engine, cfg, as_of)
 
 
 def _touches(a: dict[str, Any], start: dt.datetime, end: dt.datetime) -> bool:

@@ -99,8 +99,9 @@ def write_day_html(rep: DayReport, cfg: Config, out: Path, written: dict[str, li
         trend_svg=svgs["trend_svg"], volume_svg=svgs["volume_svg"], heatmap_svg=svgs["heatmap_svg"],
         peaks_table=html.table(rows.display(written["peaks.csv"], rows.PEAK_COLUMNS), "peaks"),
         unanswered_table=html.table(rows.display(unanswered, show), "unanswered", {"url": "open"}),
-        complaints_table=html.table(rows.display(written["complaints.csv"], [*show, "status", "reply_latency_seconds"],
-                                                 durations=["reply_latency_seconds"]), "complaints", {"url": "open"}),
+        complaints_table=html.table(rows.display(
+            written["complaints.csv"], [*show, "claimed_wait_seconds", "status", "reply_latency_seconds"],
+            durations=["claimed_wait_seconds", "reply_latency_seconds"]), "complaints", {"url": "open"}),
         announcements_table=html.table(rows.display(
             written["announcements.csv"], ["kind", "title", "published_local", "window_start_local",
                                            "window_end_local", "url"]), "announcements", {"url": "open"}),

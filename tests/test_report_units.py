@@ -124,3 +124,30 @@ def test_rebuilding_later_shows_replies_that_arrived_since(tmp_path: Path) -> No
     assert (row["unanswered"], row["day_censored"], row["replies"]) == ("5", "5", "2")
     text = (path.parent / "response_times.csv").read_text(encoding=ENCODING)
     assert "twitter,1012,2026-03-10T22:00:00+08:00,complaint,answered,2026-03-11T09:00:00+08:00,39600," in text
+
+
+def test_unwritable_out_dir_is_one_clear_error(tmp_path: Path) -> None:
+    from monitor.errors import MonitorError
+
+    engine = G.build_store(f"sqlite:///{tmp_path / 'store.db'}")
+    blocker = tmp_path / "out"
+    blocker.write_text("a file where the report directory should be", encoding="utf-8")
+    with pytest.raises(MonitorError, match=r"^report\.out_dir: cannot write .*out"):
+        build_report(engine, G.make_config(blocker), G.DAY, now=G.AS_OF)
+
+
+def test_usage_lines_of_a_twitter_source_appear_on_the_page(tmp_path: Path) -> None:
+    from monitor import store
+
+    engine = G.build_store(f"sqlite:///{tmp_path / 'store.db'}")
+    run = store.start_run(engine, "x-search")
+    store.finish_run(engine, run, fetched=1234, new=10, requests=13, status="ok")
+    cfg = G.make_config(tmp_path / "out")
+    cfg = cfg.model_copy(update={"sources": [parse_config({
+        "brand": {"names": ["Bitpie"]},
+        "sources": [{"type": "twitter", "name": "x-search", "monthly_read_budget": 10000}]}, tmp_path, env={}
+    ).sources[0]]})
+    path = build_report(engine, cfg, G.DAY, now=store.now_utc())
+    row = read_csv(path.parent / "summary.csv")[0]
+    assert (row["api_posts_read_month"], row["api_requests_month"]) == ("1234", "13")
+    assert "1,234 posts read" in path.read_text(encoding="utf-8")
