@@ -63,8 +63,8 @@ def trend_chart(days: Sequence[dt.date], complaints: Sequence[int], medians_h: S
         ax2.plot(x, med, color="#2471a3", marker="o", ms=3, label="median hours to reply")
         ax2.set_ylabel("median hours to first reply")
         ax2.spines["right"].set_visible(True)
-        fig.legend(loc="upper left", frameon=False, ncols=2)
-        fig.tight_layout()
+        fig.legend(loc="upper center", frameon=False, ncols=2)
+        fig.tight_layout(rect=(0, 0, 1, 0.9))  # leave the top strip to the legend
         return _svg(fig)
 
 
