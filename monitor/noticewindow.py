@@ -50,10 +50,12 @@ _TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"\b(?:utc|gmt)\s*(?P<sign>[+-])\s*(?P<oh>\d{1,2})(?::?(?P<om>[0-5]\d))?(?!\d)"
         r"|(?P<cn>北京时间|东八区(?:时间)?|台北时间|香港时间|新加坡时间|东京时间)"
         r"|\b(?P<name>utc|gmt|pst|pdt|pt|est|edt|et|cst|cdt|ct|mst|mdt|bst|cet|cest|hkt|sgt|jst|kst)\b"
+        r"|(?<=\d)(?P<zulu>z)\b"
         r"|(?P<iana>us/pacific|us/eastern|pacific time|eastern time)")),
     ("rel", re.compile(r"\b(?P<r>today|tonight|tomorrow)\b|(?P<rz>今天|今日|今晚|明天|明日|明晚)")),
     ("next", re.compile(r"次日|翌日|第二天|\bnext day\b")),
-    ("sep", re.compile(r"[-–—~]|至|到|\bto\b|\buntil\b|\btill\b|\bthrough\b|\bthru\b")),
+    ("sep", re.compile(
+        r"[-–—~]+|至|到|\bto\b|\buntil\b|\btill\b|\bthrough\b|\bthru\b|\band\b(?=\s*[012]?\d[:点时\s]?)")),
 )
 
 # What may sit between two tokens of one window: whitespace, brackets, "from", weekdays, ...
@@ -64,8 +66,8 @@ _FILLER = re.compile(
 _MAX_GAP = 30
 
 _DURATION = re.compile(
-    r"(?:take|takes|last|lasts|lasting|downtime\s+(?:is|of|will\s+be)|approximately|approx\.?|about|around"
-    r"|up\s+to|between|within|约|大约|预计|时长|持续|历时)\s*(?:approximately\s+|about\s+|around\s+|up\s+to\s+)?"
+    r"(?:take|takes|last|lasts|lasting|downtime\s+(?:is|of|will\s+be)|duration\s*(?:is|of|:)?|approximately"
+    r"|approx\.?|about|around|\bfor|up\s+to|between|within|约|大约|大概|预计|时长|持续|历时|耗时|需时|用时)\s*(?:approximately\s+|about\s+|around\s+|up\s+to\s+)?"
     r"(?P<n>\d+(?:\.\d+)?)(?:\s*(?:-|to|~|至|到)\s*(?P<n2>\d+(?:\.\d+)?))?\s*"
     r"(?P<u>hours?|hrs?|h\b|minutes?|mins?|个?小时|分钟|天|days?)")
 _DURATION_REACH = 350
@@ -112,6 +114,8 @@ def _is_time(m: re.Match[str]) -> bool:
 
 def _glued(norm: str, a: Tok, b: Tok) -> bool:
     gap = norm[a.end:b.start]
+    if gap == "t":  # ISO 8601: 2024-03-05T14:00
+        return True
     # A line break ends a window: datelines and headings sit on their own lines.
     return "\n" not in gap and len(gap) <= _MAX_GAP and _FILLER.sub("", gap).strip(" .") == ""
 
@@ -145,6 +149,8 @@ def _zone(tok: Tok, default_tz: str | None, cjk: bool) -> tzinfo:
     if m.group("sign"):
         off = timedelta(hours=int(m.group("oh")), minutes=int(m.group("om") or 0))
         return fixed_tz(off if m.group("sign") == "+" else -off)
+    if m.group("zulu"):
+        return UTC
     if m.group("cn"):
         return fixed_tz(timedelta(hours=_CN_ZONES.get(m.group("cn"), 8)))
     name = m.group("name") or m.group("iana")
