@@ -7,7 +7,9 @@ Preferred over parsing ``history.atom`` HTML when a brand runs a Statuspage: the
 
 :class:`StatusApiSource` does the fetching (conditional GET per endpoint via :mod:`sources.http`,
 one cursor per endpoint, one batch per endpoint). Another exchange's status endpoint is a subclass
-with ``endpoints()`` and ``to_announcements()``, nothing else.
+with ``endpoints()`` and ``to_announcements()``, nothing else (``tests/test_statuspage.py`` has a
+twenty-line example); to configure it, add a model with its ``type`` to ``monitor/config.py`` and
+the class to ``sources.SOURCES``.
 """
 
 from __future__ import annotations

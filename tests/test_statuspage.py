@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,10 +16,11 @@ from monitor import store
 from monitor.config import Config, parse_config
 from monitor.errors import SourceError
 from monitor.pipeline import run_source
-from sources.base import SourceContext
+from sources.base import Announcement, SourceContext
 from sources.feed import FeedSource
 from sources.statusfold import fold, resolve_stamp
-from sources.statuspage import StatuspageSource
+from sources.statuspage import StatusApiSource, StatuspageSource
+from tests.conftest import base_config
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 ATOM_URL = "https://status.bitpie.example/history.atom"
@@ -227,3 +229,37 @@ def test_statuspage_api_on_real_github_incidents(tmp_path: Path, shared_data: Pa
     assert len(anns) == len(src) == 50
     assert sum(len(a.raw["updates"]) for a in anns if a.raw) == sum(len(i["incident_updates"]) for i in src)
     assert all(a.kind == "incident" and a.published and a.published.tzinfo for a in anns)
+
+
+class ExchangeStatus(StatusApiSource):
+    """What one more exchange's status endpoint costs: two methods (shape modelled on exchange
+    system-status APIs that list maintenances with epoch-millisecond start/end)."""
+
+    kind = "exchange-status"
+
+    def endpoints(self) -> list[str]:
+        return [f"{self.config.base_url}/api/v1/system/maintenance"]
+
+    def to_announcements(self, endpoint: str, doc: Any) -> list[Announcement]:
+        def ms(v: int | None) -> datetime | None:
+            return datetime.fromtimestamp(v / 1000, UTC) if v else None
+
+        return [Announcement(source=self.name, entry_id=str(m["id"]), title=m["title"], text=m.get("desc", ""),
+                             kind="maintenance", window_start=ms(m.get("startTime")),
+                             window_end=ms(m.get("endTime")), status=m.get("state")) for m in doc["data"]]
+
+
+@responses.activate
+def test_another_status_endpoint_is_a_small_subclass(tmp_path: Path, engine: Any) -> None:
+    cfg = base_config(tmp_path)
+    src_cfg = SimpleNamespace(name="ex-status", base_url="https://api.exchange.example", timeout_seconds=5,
+                              max_bytes=100_000)
+    doc = {"data": [{"id": 77, "title": "Spot system upgrade", "state": "upcoming",
+                     "startTime": 1763712000000, "endTime": 1763719200000}]}
+    responses.get("https://api.exchange.example/api/v1/system/maintenance", json=doc, headers={"ETag": '"e1"'})
+    res = run_source(engine, cfg, ExchangeStatus(src_cfg, cfg), now=lambda: T0)
+    assert (res.status, res.new) == ("ok", 1)
+    [row] = announcements(engine)
+    assert (row["entry_id"], row["kind"], row["status"]) == ("77", "maintenance", "upcoming")
+    assert (row["window_start"], row["window_end"]) == (datetime(2025, 11, 21, 8, tzinfo=UTC),
+                                                        datetime(2025, 11, 21, 10, tzinfo=UTC))
