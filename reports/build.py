@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,7 +26,6 @@ from reports.peaks import Event, Peak, annotate, group_peaks, robust_flags
 log = logging.getLogger(__name__)
 
 HISTORY_DAYS = 56  # 28 days shown + 28 days of baseline for the first of them
-_DAY_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def day_bounds(tz: ZoneInfo, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
