@@ -60,6 +60,13 @@ def _explicit(entry: Mapping[str, Any], key: str) -> tuple[str | None, Any]:
     return dict.get(entry, key), dict.get(entry, f"{key}_parsed")  # type: ignore[arg-type]
 
 
+def _primary_lang(tag: object) -> str | None:
+    """``zh-CN`` / ``en_us`` -> ``zh`` / ``en``: the detectors key their rules on the primary subtag."""
+    if not isinstance(tag, str) or not tag.strip():
+        return None
+    return tag.strip().replace("_", "-").split("-")[0].lower() or None
+
+
 class FeedSource(Source):
     kind = "feed"
 
@@ -101,7 +108,7 @@ class FeedSource(Source):
             batch.notes.append(f"feed is not well-formed ({parsed.get('bozo_exception')}); "
                                f"kept the {len(parsed.entries)} entries feedparser recovered")
         batch.fetched = len(parsed.entries)
-        lang = parsed.feed.get("language") if parsed.get("feed") else None
+        lang = _primary_lang(parsed.feed.get("language") if parsed.get("feed") else None)
         for entry in parsed.entries:
             if self.config.official:
                 batch.announcements.append(self.to_announcement(entry))
@@ -143,7 +150,8 @@ class FeedSource(Source):
         return Post(
             platform=self.config.platform, post_id=entry_identity(entry),
             created_at=published or updated or now, text=text, url=entry.get("link"),
-            author_handle=author if isinstance(author, str) else None, lang=lang, origin=self.name,
+            author_handle=author if isinstance(author, str) else None,
+            author_name=author if isinstance(author, str) else None, lang=lang, origin=self.name,
             raw={"feed": self.config.url, "id": entry.get("id"), "title": entry.get("title"),
                  "published": dict.get(entry, "published"), "updated": dict.get(entry, "updated")})
 

@@ -29,7 +29,7 @@ T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 # Written for these tests, modelled on a wallet's help-centre Atom feed.
 ATOM = """<?xml version="1.0" encoding="utf-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom">
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">
   <title>Bitpie Announcements</title>
   <id>tag:bitpie.example,2026:/announcements</id>
   <updated>2026-11-18T10:00:00Z</updated>
@@ -144,6 +144,7 @@ def test_post_feed_entries_carry_the_platform(tmp_path: Path) -> None:
     post = next(p for p in batch.posts if p.post_id.endswith("881"))
     assert post.text.startswith("比特派关于系统升级维护的公告\n亲爱的用户")
     assert post.created_at == datetime(2026, 11, 18, 2, tzinfo=UTC)
+    assert post.lang == "zh"  # from xml:lang="zh-CN" on the feed
 
 
 @responses.activate
