@@ -47,8 +47,11 @@ def parse_chinese_date(value: str) -> time.struct_time | None:
     hour = int(m.group("h") or 0)
     if m.group("per") in ("下午", "晚上") and hour < 12:
         hour += 12
-    dt = datetime(int(m.group("y")), int(m.group("mo")), int(m.group("d")), hour,
-                  int(m.group("mi") or 0), int(m.group("s") or 0))
+    try:
+        dt = datetime(int(m.group("y")), int(m.group("mo")), int(m.group("d")), hour,
+                      int(m.group("mi") or 0), int(m.group("s") or 0))
+    except ValueError:  # 2024年13月5日: not a date, let the other handlers try
+        return None
     if m.group("bj"):
         dt -= timedelta(hours=8)
     elif m.group("sign"):
