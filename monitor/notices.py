@@ -62,6 +62,9 @@ MAINT_ZH: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("zh.suspend", re.compile(
         r"暂停[^。\n,，;；]{0,24}?(?:充值|提现|充提|充币|提币|存取|交易|业务|访问)")),
     ("zh.expansion", re.compile(r"扩容(?:作业|维护|升级|工作)")),
+    ("zh.planned_work", re.compile(r"(?:将|将于|将在|计划|计划于|拟于)[^。\n]{0,30}?(?:迁移|割接|断网|断电)")),
+    ("zh.planned_outage", re.compile(
+        r"(?:将|将会|会)(?:出现)?(?:短暂|暂时)?(?:的)?(?:服务|网络|访问|网站)?(?:中断|不可用|无法访问|无法使用)")),
 )
 
 VETO_EN: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -71,7 +74,7 @@ VETO_EN: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:successfully\s+)?(?:completed|complete|finished|over|done)\b"
         r"|\b(?:maintenance|upgrade|migration)\s+(?:completed|complete|finished)\b"
         r"|\b(?:has|have)\s+(?:been\s+)?(?:successfully\s+)?(?:completed|finished|resumed)\b"
-        r"|\bis\s+(?:now\s+)?back\s+(?:online|up)\b", _F | re.M)),
+        r"|\bcomplete[sd]\s+(?:the|its|our)\b|\bis\s+(?:now\s+)?back\s+(?:online|up)\b", _F | re.M)),
     ("en.incident", re.compile(
         r"\bunplanned\b|\bnon-planned\b|\bunscheduled\b|\bemergency\s+(?:shutdown|action)\b"
         r"|\bpower\s+(?:failure|outage)\b|\bwe\s+are\s+(?:investigating|experiencing|troubleshooting)\b"
@@ -137,7 +140,11 @@ def _vetoed(exclude: list[tuple[str, re.Pattern[str]]], norm: str, lead: str) ->
 
 
 def _strip_updates(norm: str) -> str:
-    return _UPDATE_LINE.sub("", norm)
+    # Only lines appended after the notice's own first body line: an entry whose body *starts*
+    # with "**Update**: the cluster is back online" is an after-the-fact report.
+    head, sep, rest = norm.partition("\n")
+    first, sep2, tail = rest.partition("\n")
+    return head + sep + first + sep2 + _UPDATE_LINE.sub("", tail)
 
 
 def _ev(rule: str, m: re.Match[str]) -> dict[str, Any]:

@@ -27,6 +27,8 @@ MAINTENANCE = [
     "镜像站扩容维护通知\n近期镜像站将对服务器的存储系统进行扩容作业。\n**Update1**: 扩容作业已经全部完成。",
     "OpenFoundry 2012/03/11 停機公告\n時間: 2012/03/11 凌晨 00:00 至 下午 16:00，配合電力維護工程暫停所有服務。",
     "服务器提供商在维护\n换算为北京时间，即是 2023-10-25 的 15:00 - 19:00 这个时间段，可能网络中断。",
+    "关于镜像站机房迁移的通知\n镜像站将于本周六进行机房迁移，届时服务将中断约4小时。",
+    "网站维护\n3月5日晚间网站将暂时无法访问，请提前保存数据。",
     # completion or trouble mentioned only as a condition or a risk is still a planned notice
     "关于ETH网络升级的公告\n比特派将于2024年3月5日14:00暂停ETH充提，待升级完成后将恢复充提业务。",
     "系统维护公告\n我们将于3月5日02:00-04:00进行系统维护，维护期间可能出现访问异常，敬请谅解。",
@@ -50,6 +52,9 @@ NOT_MAINTENANCE = [
     "Wallet maintenance completed\nDeposits and withdrawals of BTC have resumed.",
     "Bitpie has completed the ETH network upgrade\nDeposits and withdrawals are open again.",
     "钱包维护已结束\nBTC 充提业务已恢复正常。",
+    "Full downtime\n**Update**: The upgrades are done and the cluster is back online.",
+    "Bitpie Completes the Ethereum Network Upgrade\nETH deposits and withdrawals are open again.",
+    "交易所网络中断说明\n今日凌晨机房网络中断，部分用户无法访问，现已恢复。",
     # releases, listings, policy
     "Bitpie 5.2 released\nThe new version adds Solana token swaps and an address book.",
     "新增 Alpine 镜像\nTUNA mirrors 新增 Alpine Linux 镜像，使用方法请见帮助。",
