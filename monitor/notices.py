@@ -55,7 +55,10 @@ MAINT_ZH: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("zh.maintenance", re.compile(
         r"(?:系统|服务器|网络|停机|例行|计划|定期|机房|钱包|节点|数据库|扩容|电力|升级|在|进行|正在)维护"
         r"|维护(?:通知|公告|时间|期间|窗口|工作|作业|升级)")),
-    ("zh.downtime", re.compile(r"停机(?:维护|公告|升级|通知|时间)?|暂停(?:所有|全部|一切)?服务")),
+    # Bare "停机" is also a suspended phone line ("打了3遍一直是停机中"): only the notice forms count.
+    ("zh.downtime", re.compile(
+        r"停机(?:维护|公告|升级|通知|时间|检修)|(?:将|将于|计划|系统|服务器|全站)[^。\n]{0,10}?停机"
+        r"|暂停(?:所有|全部|一切)?服务")),
     ("zh.upgrade", re.compile(
         r"(?:将|将于|将在|计划|计划在|计划于|预计|拟|即将)[^。\n]{0,40}?升级"
         r"|升级(?:维护|公告|通知|期间)")),

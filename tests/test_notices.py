@@ -63,6 +63,7 @@ NOT_MAINTENANCE = [
     "Adjustment of maintenance margin rates\nBitpie Futures will update the maintenance margin of BTCUSDT.",
     "Bitpie 5.0.3\nA maintenance release with bug fixes for the address book.",
     "关于下架部分交易对的公告\n为维护市场秩序、保护用户权益，平台将于3月5日下架以下交易对。",
+    "快递电话打不通\n打了3遍一直是停机中，客服也一句话不回。",
     "Revision of Terms of Use\nWe have simplified the wording of our terms; the substance is unchanged.",
     "Server opening\n开服具体时间安排如下：2023 年 06 月 01 日 00:00 开放白名单申请。" + "欢迎各位冒险家。" * 60
     + "开服初期我们可能会频繁进行维护，想要了解维护时间请您持续关注社区公告通知。",
