@@ -169,12 +169,8 @@ def test_exclusions_veto_a_matching_include(tmp_path: Path, text: str, exclusion
     with_excl = build_detector(cfg).detect(DetectInput(id="x", text=text))
     assert not with_excl.complaint
     # Without that one exclusion (same includes, other excludes kept) the same text is a complaint.
-    plain = build_detector(cfg)
-    plain.rules = [r for r in plain.rules if not (r.detector == "complaint" and r.kind == "exclude"
-                                                  and r.name == exclusion)]
-    from monitor.detect.anchors import Prefilter
-
-    plain.prefilter = Prefilter([required_literals(r.regex.pattern) for r in plain.rules])  # type: ignore[union-attr]
+    lang = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"
+    plain = Detector(cfg, without=frozenset({f"complaint.{lang}.{exclusion}"}))
     assert plain.detect(DetectInput(id="x", text=text)).complaint
 
 
@@ -220,7 +216,7 @@ def test_prefilter_backends_agree(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("pattern", "expected"), [
-    (r"客服[^。]{0,12}?不回", {"客服"}),
+    (r"客服[^。]{0,12}?不回", {"不回"}),  # 客服 is in most posts to a support account: less selective
     (r"\bno (?:reply|response)\b", {"no re"}),  # sre_parse factors out the common "re"
     (r"(?:石沉大海|已读不回)", {"石沉大海", "已读不回"}),
     (r"\w+ly", {"ly"}),

@@ -9,6 +9,7 @@ those rules' regexes. Anchors are derived from each compiled pattern's parse tre
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable, Sequence
 
 try:  # ``re._parser`` is the 3.11+ name of sre_parse; guard so a future rename only costs speed.
@@ -29,9 +30,26 @@ _MAX_CLASS = 6  # a character class of up to this many characters still yields a
 _MAX_SET = 40  # beyond this many alternatives an anchor set stops being selective
 
 
-def _score(alts: frozenset[str]) -> tuple[int, int]:
-    # Prefer the set whose shortest member is longest (more selective), then fewer members.
-    return (min(len(a) for a in alts), -len(alts))
+# Tokens so frequent in mentions that an anchor set containing one barely filters anything; another
+# required part of the same pattern is preferred (``support`` in "support is slow" vs ``slow``).
+_COMMON = frozenset([
+    "support", "help", "since ", "just", "only", "when ", "from ", "back", "try ", "said ", "left ", "word",
+    "call", "time", " time", "live", "real", "message", "messages", "wait", "no ", "not ", "the ", "and ",
+    "you", "they", "team", "account", "wallet", "app", "get ", "got ", "some", "any ", "still", "check ",
+    "一", "不", "无", "没", "钱", "账", "扣", "问题", "消息", "信息", "你们", "他们", "平台", "客服",
+])
+
+
+def _info(a: str) -> float:
+    # Rough selectivity: a Chinese character says about as much as two or three Latin letters;
+    # spaces and punctuation say little ("[- ]" must never become the anchor of a rule).
+    return sum(2.5 if "\u3400" <= ch <= "\u9fff" else 1.0 if ch.isalnum() else 0.3 for ch in a)
+
+
+def _score(alts: frozenset[str]) -> float:
+    """Higher is more selective: the weakest member counts, many members and common tokens cost."""
+    common = 3.0 if any(a in _COMMON for a in alts) else 0.0
+    return min(_info(a) for a in alts) - 0.5 * math.log2(len(alts)) - common
 
 
 def _best(cands: list[frozenset[str]]) -> frozenset[str] | None:
@@ -41,6 +59,11 @@ def _best(cands: list[frozenset[str]]) -> frozenset[str] | None:
 
 def _seq(items: Sequence[tuple[object, object]]) -> frozenset[str] | None:
     """Anchors for a sequence: join adjacent literals, else the best anchor set of any element."""
+    return _best(_seq_all(items))
+
+
+def _seq_all(items: Sequence[tuple[object, object]]) -> list[frozenset[str]]:
+    """Every anchor set of a sequence: each one is required (one of its members is in every match)."""
     cands: list[frozenset[str]] = []
     run = ""
     for op, av in items:
@@ -57,7 +80,7 @@ def _seq(items: Sequence[tuple[object, object]]) -> frozenset[str] | None:
             cands.append(sub)
     if run:
         cands.append(frozenset([run]))
-    return _best(cands)
+    return [c for c in cands if c and len(c) <= _MAX_SET and all(c)]
 
 
 def _node(op: object, av: object) -> frozenset[str] | None:
@@ -81,6 +104,23 @@ def _node(op: object, av: object) -> frozenset[str] | None:
         if len(chars) == len(av) and len(chars) <= _MAX_CLASS:  # type: ignore[arg-type]
             return frozenset(chars)
     return None
+
+
+def required_sets(pattern: str, limit: int = 3) -> list[frozenset[str]]:
+    """Up to ``limit`` anchor sets of ``pattern``, all required, most selective first ([] if unknown).
+
+    The first feeds the one-pass prefilter; the others are checked with ``in`` before the regex runs
+    ("waited 3 days for a reply" needs "wait" *and* a time unit *and* a reply word).
+    """
+    if sre_parse is None:
+        return []
+    try:
+        items = list(sre_parse.parse(pattern))
+    except Exception:
+        return []
+    while len(items) == 1 and items[0][0] is sre_c.SUBPATTERN:
+        items = list(items[0][1][-1])  # type: ignore[index]
+    return sorted(_seq_all(items), key=_score, reverse=True)[:limit]
 
 
 def required_literals(pattern: str) -> frozenset[str] | None:

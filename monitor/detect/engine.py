@@ -7,7 +7,6 @@ item (plus, for impersonation, whether the post it replies to is a complaint).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -15,7 +14,7 @@ from typing import Any
 
 from monitor.config import Config, DetectorRules
 from monitor.detect import rules as builtin
-from monitor.detect.anchors import Prefilter, required_literals
+from monitor.detect.anchors import Prefilter, required_literals, required_sets
 from monitor.detect.impersonation import Impersonation
 from monitor.detect.waits import claimed_wait
 from monitor.textnorm import normalize
@@ -122,6 +121,14 @@ def _topic_rules(cfg: Config) -> list[Rule]:
     return [Rule("topic", "any", t, p, origin) for t, terms in topics.items() for p, origin in terms]
 
 
+def _compiled_topics(rules: list[Rule]) -> list[Rule]:
+    """One alternation per topic for matching (a topic needs one hit, not one search per term)."""
+    by_topic: dict[str, list[str]] = {}
+    for r in rules:
+        by_topic.setdefault(r.name, []).append(prepare_pattern(r.pattern) if r.origin == "config" else r.pattern)
+    return [Rule("topic", "any", t, "|".join(f"(?:{p})" for p in pats), "combined") for t, pats in by_topic.items()]
+
+
 def effective_rules(cfg: Config) -> list[Rule]:
     """Every rule the detector runs, uncompiled (``list_rules`` and ``validate_rules`` read this)."""
     d = cfg.detection
@@ -141,50 +148,68 @@ def _region(text: str, start: int, end: int, ends: re.Pattern[str]) -> tuple[int
 class Detector:
     """Compiled rules plus the prefilter. Build once per process with :func:`build_detector`."""
 
-    def __init__(self, cfg: Config, *, use_aho: bool = True) -> None:
+    def __init__(self, cfg: Config, *, use_aho: bool = True, without: frozenset[str] = frozenset()) -> None:
+        """``without``: rule keys ``detector.lang.name`` to leave out (to show what a rule contributes)."""
         self.cfg = cfg
         self.rules: list[Rule] = []
-        for r in effective_rules(cfg):
+        rules = effective_rules(cfg)
+        topics = _compiled_topics([r for r in rules if r.detector == "topic"])
+        for r in [r for r in rules if r.detector != "topic"] + topics:
+            if f"{r.detector}.{r.lang}.{r.name}" in without:
+                continue
             r.regex = re.compile(prepare_pattern(r.pattern) if r.origin == "config" else r.pattern, FLAGS)
             self.rules.append(r)
         self.prefilter = Prefilter([required_literals(r.regex.pattern) for r in self.rules], use_aho=use_aho)
+        # Further required literals per rule, checked with ``in`` before its regex runs (exact: every
+        # match contains one member of each set).
+        self._also = [tuple(tuple(s) for s in required_sets(r.regex.pattern)[1:] if len(s) <= 8) for r in self.rules]
         self.impersonation = Impersonation(
             cfg, [(i, r) for i, r in enumerate(self.rules) if r.detector == "impersonation"])
         self.ignore_quoted = cfg.detection.ignore_quoted
-        self._notices: Any = None
-        self._notices_checked = False
+        self._inc = {d: frozenset(i for i, r in enumerate(self.rules) if r.detector == d and r.kind == "include")
+                     for d in ("complaint", "urgency", "topic")}
+        self._exc = {d: frozenset(i for i, r in enumerate(self.rules) if r.detector == d and r.kind == "exclude")
+                     for d in ("complaint", "urgency", "topic")}
+        self._topic_idx = self._inc["topic"]
+        self._notices, self._maint_filter = _load_notices(cfg, use_aho)
 
     # --- the pieces -----------------------------------------------------------------------------
-    def _matches(self, text: str, detector: str, cand: Iterable[int]) -> list[dict[str, Any]]:
-        """Include matches of ``detector`` not vetoed by an exclude in their sentence/clause."""
-        inc, vetoes = [], []
-        for i in sorted(cand):  # rule order, so evidence order does not depend on the prefilter backend
-            r = self.rules[i]
-            if r.detector != detector:
+    def _matches(self, text: str, detector: str, cand: frozenset[int]) -> list[dict[str, Any]]:
+        """Include matches of ``detector`` not vetoed by an exclude in their sentence/clause.
+
+        Exclusions run only once an include has matched: most candidate posts match nothing.
+        """
+        hits = []
+        for i in sorted(cand & self._inc[detector]):  # rule order: evidence does not depend on the backend
+            if self._also[i] and not all(any(a in text for a in alts) for alts in self._also[i]):
                 continue
-            if r.kind == "exclude":
-                for m in r.regex.finditer(text):  # type: ignore[union-attr]
-                    vetoes.append(_region(text, m.start(), m.end(), _ZH_CLAUSE if r.lang == "zh" else _EN_SENT))
-            else:
-                inc.append(r)
+            m = self.rules[i].regex.search(text)  # type: ignore[union-attr]
+            if m is not None:
+                hits.append((i, m))
+        if not hits:
+            return []
+        vetoes = []
+        for i in sorted(cand & self._exc[detector]):
+            r = self.rules[i]
+            for m in r.regex.finditer(text):  # type: ignore[union-attr]
+                vetoes.append(_region(text, m.start(), m.end(), _ZH_CLAUSE if r.lang == "zh" else _EN_SENT))
         out = []
-        for r in inc:
-            pos = 0
-            while (m := r.regex.search(text, pos)) is not None:  # type: ignore[union-attr]
-                if m.end() > m.start() and not any(s < m.end() and m.start() < e for s, e in vetoes):
-                    out.append({"detector": detector, "rule": f"{r.lang}.{r.name}",
-                                "span": [m.start(), m.end()], "match": m.group(0)})
-                    break  # the first surviving match per rule is evidence enough
-                # Retry one character on: a vetoed match may hide a shorter one that starts later
-                # ("问题已解决一半，但是客服三天不回" must still find "客服三天不回").
-                pos = m.start() + 1
+        for i, m in hits:
+            r = self.rules[i]
+            # A vetoed (or empty) match may hide a later one that is not vetoed: retry one character on
+            # ("问题已解决一半，但是客服三天不回" must still find "客服三天不回").
+            while m is not None and (m.end() == m.start() or any(s < m.end() and m.start() < e for s, e in vetoes)):
+                m = r.regex.search(text, m.start() + 1)  # type: ignore[union-attr]
+            if m is not None:
+                out.append({"detector": detector, "rule": f"{r.lang}.{r.name}", "span": [m.start(), m.end()],
+                            "match": m.group(0)})
         return out
 
-    def _topics(self, text: str, cand: Iterable[int]) -> tuple[list[str], list[dict[str, Any]]]:
+    def _topics(self, text: str, cand: frozenset[int]) -> tuple[list[str], list[dict[str, Any]]]:
         found: dict[str, dict[str, Any]] = {}
-        for i in sorted(cand):
+        for i in sorted(cand & self._topic_idx):
             r = self.rules[i]
-            if r.detector != "topic" or r.name in found:
+            if r.name in found:
                 continue
             m = r.regex.search(text)  # type: ignore[union-attr]
             if m and m.end() > m.start():
@@ -192,16 +217,11 @@ class Detector:
                                  "match": m.group(0)}
         return sorted(found), [found[t] for t in sorted(found)]
 
-    def _maintenance(self, item: DetectInput, res: DetectResult) -> None:
-        if not self._notices_checked:
-            self._notices_checked = True
-            try:  # monitor.notices is owned by the notices work; until it exists maintenance stays False
-                from monitor import notices
-            except ImportError:
-                notices = None
-            self._notices = notices
+    def _maintenance(self, item: DetectInput, plain: str, res: DetectResult) -> None:
         if self._notices is None:
             return
+        if self._maint_filter is not None and not self._maint_filter.candidates(plain):
+            return  # none of the maintenance include rules can match: skip the call (exact, see below)
         ev = self._notices.maintenance_evidence(item.text, self.cfg)
         if not ev:
             return
@@ -213,7 +233,9 @@ class Detector:
 
     # --- the public call ------------------------------------------------------------------------
     def normalize(self, text: str) -> str:
-        out = normalize(text)
+        return self._fold(normalize(text))
+
+    def _fold(self, out: str) -> str:
         if "’" in out or "‘" in out:
             out = out.replace("’", "'").replace("‘", "'")  # same length: spans stay valid
         if self.ignore_quoted and ">" in out:
@@ -222,7 +244,8 @@ class Detector:
 
     def detect(self, item: DetectInput, *, replied_to_complaint: bool | None = None) -> DetectResult:
         """Label one post. ``replied_to_complaint``: is ``item.in_reply_to`` a complaint (None: unknown)."""
-        text = self.normalize(item.text)
+        plain = normalize(item.text)
+        text = self._fold(plain)
         res = DetectResult(id=item.id)
         cand = self.prefilter.candidates(text)
         quoted = bool(item.quoted) or text.startswith("rt @")
@@ -246,8 +269,32 @@ class Detector:
             res.impersonation_suspect = flagged
             if flagged:
                 res.evidence.extend(ev)
-        self._maintenance(item, res)
+        self._maintenance(item, plain, res)
         return res
+
+
+def _load_notices(cfg: Config, use_aho: bool) -> tuple[Any, Prefilter | None]:
+    """monitor.notices (owned by the notices work) and an exact prefilter over its include rules.
+
+    ``maintenance_evidence`` returns nothing unless one of its include patterns matches
+    ``normalize(text)``, so a post holding none of their required literals can skip the call; if a
+    pattern has no derivable literal (or the rule table is not reachable) every post is passed on.
+    """
+    try:
+        from monitor import notices
+    except ImportError:  # until it exists maintenance stays False
+        return None, None
+    rules_fn = getattr(notices, "_rules", None)
+    if rules_fn is None:
+        return notices, None
+    try:
+        include, _exclude = rules_fn(cfg)
+        anchors = [required_literals(rx.pattern) for _name, rx in include]
+    except Exception:  # their internals changed: correctness first, skip the shortcut
+        return notices, None
+    if not anchors or any(a is None for a in anchors):
+        return notices, None
+    return notices, Prefilter(anchors, use_aho=use_aho)
 
 
 def _iso(dt: datetime | None) -> str | None:
