@@ -149,7 +149,8 @@ def readme(tweets: list[Tweet], files: dict[str, int]) -> str:
     for day in sorted(mentions_day):
         w(f"| {day} | {per_day[day]} | {mentions_day[day]} |\n")
     w("\nOfficial replies go out 08:00-24:00 UTC+8; an answer that would fall after the archive's end "
-      "is left out, so that post counts as unanswered.\n")
+      "is left out, so that post counts as unanswered.\n\nThe reports count what the detectors find, not "
+      "these intended labels: compare a day's `complaints.csv` with `labels.csv` to see what they miss.\n")
     return out.getvalue()
 
 

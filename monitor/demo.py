@@ -98,7 +98,9 @@ def run_demo(out_dir: Path | None = None, *, base_cfg_path: Path | None = None) 
     try:
         load_demo(engine, cfg)
         pages = build_range(engine, cfg, FIRST_DAY, LAST_DAY)
-        index = build_report(engine, cfg, BURST_DAY)
+        # build_range already wrote the burst day; build it alone only if its page is not among them.
+        index = next((p for p in pages if p.parent.name == BURST_DAY.isoformat()), None) \
+            or build_report(engine, cfg, BURST_DAY)
     finally:
         engine.dispose()
     log.info("demo: wrote %d daily reports under %s", len(pages), cfg.out_dir)

@@ -150,6 +150,30 @@ def test_run_demo_end_to_end(tmp_path):
     engine = store.open_store(f"sqlite:///{tmp_path / 'demo-out' / 'data' / 'mention-monitor.db'}")
     try:
         assert count(engine, store.posts) == len(LABELS)
-        assert count(engine, store.announcements) == 4
+        with engine.connect() as conn:
+            notices = conn.execute(select(store.announcements.c.kind, store.announcements.c.window_start,
+                                          store.announcements.c.window_end)).all()
+            detected = conn.execute(select(store.posts.c.post_id, store.posts.c.created_at).join(
+                store.detections, (store.detections.c.platform == store.posts.c.platform)
+                & (store.detections.c.post_id == store.posts.c.post_id)).where(
+                store.detections.c.complaint.is_(True))).all()
     finally:
         engine.dispose()
+    # The story: the announced window is the one the burst follows.
+    assert len(notices) == 4
+    assert [(n.window_start.hour, n.window_end.hour) for n in notices if n.kind == "maintenance"] == [(6, 10)]
+    # The day's page counts what the store holds, and the burst stands out in the daily summaries.
+    tz = ZoneInfo("Asia/Shanghai")
+    per_day = Counter(created.astimezone(tz).date() for _pid, created in detected)
+    summaries = {}
+    for path in sorted((tmp_path / "demo-out" / "reports").glob("2026-11-*/summary.csv")):
+        row = next(csv.DictReader(path.open(encoding="utf-8-sig")))
+        summaries[dt.date.fromisoformat(row["date"])] = int(row["complaints"])
+    assert len(summaries) == 14 and summaries == {d: per_day[d] for d in summaries}
+    burst = summaries.pop(demo.BURST_DAY)
+    assert burst > 3 * max(summaries.values())
+    # The detectors on the demo's intended labels (labels.csv): no false complaint, most found.
+    intended = {r["post_id"] for r in LABELS if r["label"] == "complaint"}
+    found = {pid for pid, _ in detected}
+    assert found <= intended, sorted(found - intended)
+    assert len(found) >= 0.85 * len(intended)
