@@ -22,15 +22,17 @@ from sqlalchemy import Engine
 
 from monitor.config import Config
 from monitor.pipeline import build_sources, post_process, run_source
+from sources.http import HostPacer, share_pacer
 
 log = logging.getLogger(__name__)
 
 MISFIRE_GRACE_SECONDS = 300
 
 
-def _source_job(engine: Engine, cfg: Config, name: str) -> Callable[[], None]:
+def _source_job(engine: Engine, cfg: Config, name: str, pacer: HostPacer) -> Callable[[], None]:
     def job() -> None:
         (source,) = build_sources(cfg, [name])
+        share_pacer([source], pacer)  # one pacer across jobs: feeds on one host never fire together
         run_source(engine, cfg, source)
         post_process(engine, cfg)
 
@@ -52,10 +54,11 @@ def build_scheduler(engine: Engine, cfg: Config, scheduler: Any | None = None) -
     sched = scheduler or BlockingScheduler(timezone=cfg.tz)
     defaults: dict[str, Any] = {"coalesce": True, "max_instances": 1,
                                 "misfire_grace_time": MISFIRE_GRACE_SECONDS}
+    pacer = share_pacer(build_sources(cfg))
     for sc in cfg.sources:
         if not sc.enabled:
             continue
-        sched.add_job(_source_job(engine, cfg, sc.name), IntervalTrigger(
+        sched.add_job(_source_job(engine, cfg, sc.name, pacer), IntervalTrigger(
             minutes=sc.interval_minutes, jitter=sc.jitter_seconds, timezone=UTC),
             id=f"source:{sc.name}", name=f"collect {sc.name}",
             next_run_time=datetime.now(UTC), **defaults)
