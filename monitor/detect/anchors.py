@@ -173,10 +173,7 @@ class Prefilter:
 
     def candidates(self, text: str) -> frozenset[int]:
         if self._aho is not None:
-            hits: set[int] = set(self.always)
-            for _end, ix in self._aho.iter(text):
-                hits |= ix
-            return frozenset(hits)
+            return self.always.union(*[ix for _end, ix in self._aho.iter(text)])
         if self.backend == "none":
             return self.always
         hits = set(self.always)

@@ -159,7 +159,12 @@ class Detector:
                 continue
             r.regex = re.compile(prepare_pattern(r.pattern) if r.origin == "config" else r.pattern, FLAGS)
             self.rules.append(r)
-        self.prefilter = Prefilter([required_literals(r.regex.pattern) for r in self.rules], use_aho=use_aho)
+        self._notices, maint_anchors = _load_notices(cfg)
+        anchors = [required_literals(r.regex.pattern) for r in self.rules]
+        # The maintenance include rules share the one prefilter pass (indices after ours).
+        self._maint_idx = (frozenset(range(len(anchors), len(anchors) + len(maint_anchors)))
+                           if maint_anchors is not None else None)
+        self.prefilter = Prefilter(anchors + list(maint_anchors or []), use_aho=use_aho)
         # Further required literals per rule, checked with ``in`` before its regex runs (exact: every
         # match contains one member of each set).
         self._also = [tuple(tuple(s) for s in required_sets(r.regex.pattern)[1:] if len(s) <= 8) for r in self.rules]
@@ -171,7 +176,6 @@ class Detector:
         self._exc = {d: frozenset(i for i, r in enumerate(self.rules) if r.detector == d and r.kind == "exclude")
                      for d in ("complaint", "urgency", "topic")}
         self._topic_idx = self._inc["topic"]
-        self._notices, self._maint_filter = _load_notices(cfg, use_aho)
 
     # --- the pieces -----------------------------------------------------------------------------
     def _matches(self, text: str, detector: str, cand: frozenset[int]) -> list[dict[str, Any]]:
@@ -217,11 +221,16 @@ class Detector:
                                  "match": m.group(0)}
         return sorted(found), [found[t] for t in sorted(found)]
 
-    def _maintenance(self, item: DetectInput, plain: str, res: DetectResult) -> None:
+    def _maintenance(self, item: DetectInput, plain: str, folded: str, cand: frozenset[int],
+                     res: DetectResult) -> None:
         if self._notices is None:
             return
-        if self._maint_filter is not None and not self._maint_filter.candidates(plain):
-            return  # none of the maintenance include rules can match: skip the call (exact, see below)
+        if self._maint_idx is not None:
+            # None of the maintenance include rules can match: skip the call (exact, see _load_notices).
+            # Folding (quote masking) may hide text from our pass, so then check the plain text.
+            maint = cand if folded is plain else self.prefilter.candidates(plain)
+            if not maint & self._maint_idx:
+                return
         ev = self._notices.maintenance_evidence(item.text, self.cfg)
         if not ev:
             return
@@ -269,12 +278,12 @@ class Detector:
             res.impersonation_suspect = flagged
             if flagged:
                 res.evidence.extend(ev)
-        self._maintenance(item, plain, res)
+        self._maintenance(item, plain, text, cand, res)
         return res
 
 
-def _load_notices(cfg: Config, use_aho: bool) -> tuple[Any, Prefilter | None]:
-    """monitor.notices (owned by the notices work) and an exact prefilter over its include rules.
+def _load_notices(cfg: Config) -> tuple[Any, list[frozenset[str]] | None]:
+    """monitor.notices (owned by the notices work) and the required literals of its include rules.
 
     ``maintenance_evidence`` returns nothing unless one of its include patterns matches
     ``normalize(text)``, so a post holding none of their required literals can skip the call; if a
@@ -294,7 +303,7 @@ def _load_notices(cfg: Config, use_aho: bool) -> tuple[Any, Prefilter | None]:
         return notices, None
     if not anchors or any(a is None for a in anchors):
         return notices, None
-    return notices, Prefilter(anchors, use_aho=use_aho)
+    return notices, anchors  # type: ignore[return-value]
 
 
 def _iso(dt: datetime | None) -> str | None:
