@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
@@ -30,6 +30,17 @@ from monitor.errors import ConfigError
 
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+
+
+def _check_zone(v: str) -> str:
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {v!r}; use an IANA name such as Asia/Shanghai") from exc
+    return v
+
+
+ZoneName = Annotated[str, AfterValidator(_check_zone)]
 
 
 class Model(BaseModel):
@@ -96,7 +107,7 @@ class BusinessHours(Model):
     """
 
     team: str = "support"
-    timezone: str | None = None
+    timezone: ZoneName | None = None
     hours: dict[str, str] = Field(default_factory=lambda: {d: "09:00-18:00" for d in _WEEKDAYS[:5]})
     holidays: list[dt.date] = Field(default_factory=list)
 
@@ -109,16 +120,6 @@ class BusinessHours(Model):
             m = _HOURS_RE.match(span)
             if not m or (int(m[1]), int(m[2])) >= (int(m[3]), int(m[4])):
                 raise ValueError(f"{day}: {span!r} must look like 09:00-18:00 (opening before closing)")
-        return v
-
-    @field_validator("timezone")
-    @classmethod
-    def _bh_tz(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                ZoneInfo(v)
-            except (ZoneInfoNotFoundError, ValueError) as exc:
-                raise ValueError(f"unknown time zone {v!r}; use an IANA name such as Asia/Shanghai") from exc
         return v
 
 
@@ -150,20 +151,10 @@ class FeedSource(SourceBase):
     url: str
     official: bool = False
     platform: str = "feed"  # posts carry this platform name (e.g. weibo, telegram via RSSHub)
-    timezone: str | None = None  # for dates without a zone in this feed
+    timezone: ZoneName | None = None  # for dates without a zone in this feed
     timeout_seconds: float = Field(20, gt=0, le=300)
     max_bytes: int = Field(5_000_000, ge=1024)
     host_spacing_seconds: float = Field(2.0, ge=0, le=120)  # pause between feeds of one host in a pass
-
-    @field_validator("timezone")
-    @classmethod
-    def _feed_tz(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                ZoneInfo(v)
-            except (ZoneInfoNotFoundError, ValueError) as exc:
-                raise ValueError(f"unknown time zone {v!r}; use an IANA name such as Asia/Shanghai") from exc
-        return v
 
     @field_validator("url")
     @classmethod
@@ -209,7 +200,7 @@ SourceConfig = Annotated[
 
 class Config(Model):
     brand: Brand
-    timezone: str = "UTC"
+    timezone: ZoneName = "UTC"
     data_dir: Path = Path("data")
     store_url: str | None = None
     user_agent: str = "mention-monitor/0.1 (+https://github.com/mention-monitor/mention-monitor)"
@@ -219,15 +210,6 @@ class Config(Model):
     sources: list[SourceConfig] = Field(default_factory=list)
     # Directory of the config file; set by load_config, used to resolve relative paths.
     base_dir: Path = Path(".")
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {v!r}; use an IANA name such as Asia/Shanghai") from exc
-        return v
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:
