@@ -11,16 +11,16 @@ proves the check can fail.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+import tests.test_report_golden as golden
 
 pytestmark = pytest.mark.browser
 
@@ -31,14 +31,6 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 PEAK_RED = np.array([0xC0, 0x39, 0x2B]) / 255  # trend-chart bar of a peak day (reports/charts.py)
 
 
-def _golden():  # type: ignore[no-untyped-def]
-    path = Path(__file__).resolve().parent / "test_report_golden.py"
-    spec = importlib.util.spec_from_file_location("report_golden_fixture", path)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, mod)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def chromium(page: Path, work: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -63,7 +55,7 @@ def page_requests(net_log: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    g = _golden()
+    g = golden
     root = tmp_path_factory.mktemp("browser")
     engine = g.build_store(f"sqlite:///{root / 'store.db'}")
     from reports import build_report

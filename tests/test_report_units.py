@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+import tests.test_report_golden as golden
 from monitor.config import BusinessHours, parse_config
 from monitor.errors import ConfigError
 from reports import build_range, build_report, default_day
@@ -18,19 +17,7 @@ from reports.business_hours import business_seconds, open_intervals
 from reports.csvout import ENCODING, cell, read_csv
 from reports.html import safe_url
 
-
-def _golden():  # type: ignore[no-untyped-def]
-    """The hand-written store of test_report_golden.py, loaded by path (tests/ is not a package)."""
-    path = Path(__file__).resolve().parent / "test_report_golden.py"
-    spec = importlib.util.spec_from_file_location("report_golden_fixture", path)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, mod)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-G = _golden()
+G = golden
 NY = ZoneInfo("America/New_York")
 
 
