@@ -25,7 +25,7 @@ _EN_WAIT_OBJ = r"(?:an? |any |your |their |his |her |the |some |one of your )?(?
 _ZH_SUPPORT = r"(?:客服|售后|商家|卖家|店家|掌柜|官方|人工|工作人员|客户经理|总台|前台|热线|平台|你们|他们|邮件|邮箱|email|mail|微信|qq|工单|留言|反馈|消息|信息|私信|申请|投诉|问题)"
 _ZH_GAP = r"[^。！？!?\n]{0,12}?"
 _ZH_NOREPLY = (
-    r"(?:不回(?!来|去|家|头|国|收|到|款)|没回(?!来|去|家|款)|未回|没人回|没有人回|无人回|不理(?!想|解|智|性)|没人理|没有人理|无人理|没人应|无人应"
+    r"(?:不回(?!来|去|家|头|国|收|到|款)|没回(?!来|去|家|款)|未回|没人回|没有人回|无人回|不理(?!想|解|智|性)|没人理|不搭理|没人搭理|没搭理|不理会|不理睬|没有人理|无人理|没人应|无人应"
     r"|不答复|没答复|没有答复|无答复|不回应|没回应|没有回应|无回应|无回复|没有回复|不见回复|没回音|没有回音|没音信|没消息|没动静"
     r"|没反应|没有反应|装死|不说话|不吭声|不回话|不在线|没人处理|无人处理|不处理|没人管|不管(?=[了啊呀事，,。！!？?\s]|$)|不接(?!受|单|收)|没人接|失联)"
 )
@@ -41,7 +41,11 @@ COMPLAINT_EN_INCLUDE: list[tuple[str, str]] = [
     ("on_hold", r"\b(?:been|being|wait(?:ed|ing)?|sat|sitting|kept|left|put|stuck|me|i'm|i am|i was|we)\s+on hold\b|\b(?:hours?|hrs?|minutes?|mins?)\s+(?:on hold|in (?:the |a )?(?:chat )?queue)\b|\b(?:in|stuck in) (?:the |a )?(?:chat |support )?queue (?:for|since)\b|\bon hold\s+(?:with|for (?:\d|an?\b|over|ages|hours|like|more|almost|nearly|half|forever|\w+ (?:hours|minutes|mins))|now|again|forever|\d)"),
     ("cannot_contact", r"\b(?:can't|cannot|can not|couldn't|could not|unable to|impossible to|not able to|never able to|no way to|no means to|hard to|difficult to|no chance to)\s+(?:\w+\s+){0,2}?(?:contact|reach|get (?:through|hold of|in touch)|talk to (?:a|any|anyone|someone|a real)|speak (?:to|with) (?:a|any|anyone|someone)|communicate)"),
     ("try_contact_no_luck", r"\btry (?:to )?(?:\w+/)?(?:contact|reach|call) (?:them|support|anyone)\W+(?:no (?:chance|luck|way)|good luck|impossible|nothing)"),
-    ("nobody_answers", r"\b(?:no ?one|nobody|no-one|no body|no human|no person|no agent|none of (?:them|your \w+))\s+(?:\w+\s+){0,3}?(?:answers?|answered|answering|repl(?:y|ies|ied)|respond(?:s|ed)?|pick(?:s|ed|ing)? (?:it )?(?:up)?|picking|got back|gets back|get back|got in touch|gets in touch|has got in touch|to (?:contact|talk to|speak to)|cares|bothers|helps)\b"),
+    ("nobody_answers", r"\b(?:won't|will not|doesn't|does not|can't|cannot|didn't|did not) (?:anyone|anybody|someone|somebody|any1)\b(?:\W+\w+){0,3}?\W+(?:answer|reply|respond|get back|call (?:me )?back|help|contact)|\b(?:no ?one|nobody|no-one|no body|no human|no person|no agent|none of (?:them|your \w+))\s+(?:\w+\s+){0,5}?(?:contacted|reached out|called|emailed|messaged|reads?|looks? at|checks?|answer(?:s|ed|ing)?|repl(?:y|ies|ied|ying)|respond(?:s|ed|ing)?|pick(?:s|ed|ing)? (?:it )?(?:up)?|picking|got back|gets back|get back|getting back|got in touch|gets in touch|has got in touch|to (?:contact|talk to|speak to)|cares|bothers|helps)\b"),
+    ("anyone_there", r"\b(?:any ?one|anybody|somebody|someone) (?:there|home|alive|awake|working (?:there|here)|at (?:\w+ )?(?:home|there))\b\W*\?|\b(?:are|is) (?:you|you guys|they|anyone|anybody|support|the team) (?:\w+ )?(?:even |still )?(?:reading|checking|looking at|working|alive|there)\b[^.!\n]*\?"),
+    ("tried_in_vain", r"\b(?:trying|tried|try) to (?:get in touch with|contact|reach|get hold of|get through to|talk to|speak to|get (?:a response|an answer|a reply) from)\b[^.!?\n]{0,30}?\b(?:for|since) (?:over |more than |almost )?(?:a |an |\d+ |days|weeks|hours|ages|months|so long|forever|friday|monday|tuesday|wednesday|thursday|saturday|sunday|yesterday)|\b(?:contact|reach|messag|email|call|tweet|dm|writ|get in touch)\w*\b[^.!?\n]{0,40}?\b(?:with no luck|no luck so far|to no avail|in vain|without (?:any )?(?:luck|success))"),
+    ("no_communication", r"\b(?:zero|no|0|lack of|without any|not a single) (?:communication|contact|updates?|follow[- ]?ups?|feedback|acknowledg\w*) (?:from|by) (?:support|them|you|the team|customer (?:service|care|support)|anyone|\w+ support|\w+'s support)\b"),
+    ("channel_offline", r"\b(?:live chat|chat|support|hotline|helpline|customer service|phone line|call cent(?:er|re))\s+(?:is|are|was|were)\s+(?:always|constantly|permanently|still|never|forever)\s+(?:offline|unavailable|closed|down|busy|not available)\b|\b(?:and then|then|just|only|followed by|met with|total|complete|dead|utter|nothing but) silence\b"),
     ("unanswered", rf"\bunanswered\b|\b{_EN_CHANNEL}\s+(?:\w+\s+)?(?:go|goes|went|remain|remains|are|were|is|was|left|still)\s+unanswered"),
     ("unresponsive", rf"\b{_EN_SUPPORT}\s+(?:\w+\s+){{0,3}}?(?:unresponsive|non-?responsive|mia|awol|silent|nowhere to be found)\b|\bnon-?existent (?:customer )?(?:support|service|customer service|help)"),
     ("ignored", rf"\b(?:been|being|get|got|getting|was|were|am|are|feel|felt|keeps?|kept|totally|completely|just|always|still)\s+ignor(?:ed|ing)\b|\bignor(?:e|es|ed|ing)\s+(?:me|us|my|our|all|every|customers|your customers|{_EN_CHANNEL})\b"),
@@ -53,7 +57,7 @@ COMPLAINT_EN_INCLUDE: list[tuple[str, str]] = [
     ("phone_unanswered", r"\b(?:phones?|lines?|numbers?|phone no|hotline|call cent(?:er|re)|helpline|support line)\s+(?:\w+\s+){0,3}?(?:is\s+|are\s+)?(?:always|constantly|keeps?|kept|just|still)?\s*(?:busy|engaged|ringing|rings out|goes to voicemail)\b|\b(?:not|n't|never|no one|nobody|noone)\s+(?:\w+\s+)?(?:answer(?:ing)?|pick(?:ing)? up|picks up)\s+(?:the |your |their |my )?(?:phones?|calls?|lines?)\b|\b(?:all i get is|only get|keep getting|goes? (?:straight )?to)\s+(?:an? |the )?voicemails?\b"),
     ("bot_only", r"\b(?:wait(?:ing)? for|only|just|nothing but)\s+(?:gets?\s+|got\s+)?(?:an? )?(?:automated|auto|canned|bot|robot)[- ]?(?:reply|replies|response|responses|answer|answers|message|messages)\b|\bno (?:live|real) (?:agent|person|human|chat|support)\b"),
     ("repeated_contact", r"\b(?:asked|asking|emailed|emailing|messaged|messaging|called|calling|rang|tweeted|chased|chasing|contacted|contacting|dm'?d|written|wrote|requested|complained|followed up|reached out)\s+(?:\w+\s+){0,3}?(?:so many|many|multiple|several|numerous|countless|\d+|two|three|four|five|six|a few|a dozen) times\b|\b(?:twice|thrice|\d+ times|several times|multiple times|many times) (?:now )?(?:asked|emailed|called|contacted|messaged|requested|chased|tweeted)\b"),
-    ("please_reply", r"\b(?:please|pls|plz|kindly)\s+(?:\w+\s+)?(?:reply|respond|answer|get back to (?:me|us))\s+(?:to (?:me|my|our|us)|me|asap|already|soon|promptly|!)|\bcheck (?:your|you|ur) (?:dms?|inbox|messages)\s*!|\bany (?:answer|reply|response) (?:on|to|regarding|about) my\b"),
+    ("please_reply", r"\b(?:reply|respond|answer|get back) to (?:my|our|me)\b[^.!?\n]{0,20}?\b(?:please|pls|plz|asap|already)\b|\b(?:please|pls|plz|kindly)\s+(?:\w+\s+)?(?:reply|respond|answer|get back to (?:me|us))\s+(?:to (?:me|my|our|us)|me|asap|already|soon|promptly|!)|\bcheck (?:your|you|ur) (?:dms?|inbox|messages)\s*!|\bany (?:answer|reply|response) (?:on|to|regarding|about) my\b"),
     ("when_reply", r"\bwhen (?:will|are|is|do|does|can|i'll|will i|you'll|am i|would i)\b(?:\W+\w+){0,4}?\W+(?:reply|respond|answer|get back|call (?:me )?back|hear back|get (?:an? )?(?:reply|response|answer))\b"),
     ("broken_callback", r"\b(?:supposed|promised|meant|said (?:they|he|she|you)(?:'d| would)) to\s+(?:\w+\s+){0,2}?(?:return (?:my|our) calls?|call (?:me |us )?back|get back to|hear (?:back )?from|reply|respond|contact (?:me|us)|ring (?:me|us))"),
     ("no_contact_since", r"\b(?:hours?|days?|weeks?|months?)\s+(?:\w+\s+)?(?:no|without) (?:support|reply|response|answer|help|contact|word)\b|\bsince (?:my |the |our |1st |first |initial )*(?:contact|complaint|email|ticket|request|message|call)\b[^.!?\n]{0,40}?\b(?:still no|nothing|no (?:reply|response|solution|update))"),
@@ -70,20 +74,25 @@ COMPLAINT_EN_EXCLUDE: list[tuple[str, str]] = [
     ("status_on_hold", r"\b(?:account|withdrawal|funds|order|payment|transaction|deposit|transfer|card|money)s?\s+(?:(?:is|are|was|were|has been|have been|been|got|put|placed|still)\s+)*on hold\b"),
     ("courier_phone", r"\b(?:driver|courier|rider|delivery (?:guy|man|driver|person)|postman)(?:'s)?\s+(?:\w+\s+){0,4}?\w*?(?:\bnot|n't|\bnever)\s+(?:answer|pick)"),
     ("praise_fast", rf"\b(?:{_EN_SUPPORT}|they)\s+(?:\w+\s+)?(?:replied|responded|answered|got back)\s+(?:\w+\s+)?(?:fast|quickly|quick|promptly|immediately|right away|within minutes|in minutes|straight away)"),
+    ("no_reply_needed", r"\bno (?:reply|response|answer)s? (?:needed|necessary|required|expected)\b"),
+    ("first_person_silence", r"\bi (?:haven't|have not|didn't|did not|never|won't|can't|don't) (?:\w+ )?(?:repl|respond|answer)"),
+    # "My friend never answers her phone": a person's silence, not a support channel's.
+    ("personal_contacts", r"\b(?:my|his|her|our) (?:friend|mom|mum|dad|mother|father|wife|husband|boyfriend|girlfriend|bf|gf|brother|sister|son|daughter|crush|ex|boss|landlord|partner|family)s? (?:\w+ ){0,2}?(?:never|doesn't|does not|didn't|did not|won't|isn't|is not|hasn't|has not|not)\b"),
     ("ignore_my_tweet", r"\b(?:please |pls |plz )?ignore (?:my|the|that|this) (?:last|previous|earlier|first|other|above)\b"),
-    ("others_question", r"\b(?:does|do|did|has|have|is|are) (?:anyone|anybody|any1|everyone) (?:else )?(?:\w+ ){0,6}?[^.!\n]*\?"),
+    # "Has anyone else had slow replies?" asks about others' experience; "does anyone at X answer?" is a jab.
+    ("others_question", r"\b(?:anyone|anybody|any1|everyone|someone) else\b[^.!?\n]*\?"),
 ]
 
 # --- complaint: Chinese -------------------------------------------------------------------------
 COMPLAINT_ZH_INCLUDE: list[tuple[str, str]] = [
     ("support_no_reply", rf"{_ZH_SUPPORT}{_ZH_GAP}{_ZH_NOREPLY}"),
-    ("nobody_replies", r"(?:没有?|无|不见)(?:一个|任何)?(?:人|客服|官方(?:人员)?|工作人员|人员)(?:来|出来)?(?:回复|回应|答复|理|回|管|处理|接|应)(?!来|去|家|受|用|理|想|解)"),
-    ("no_reply", r"(?:没有?|未|无|不见)(?:任何)?(?:回复|答复|回应|回音|回信|音讯|下文)|还没回(?!来|去|家)|都不给(?:个|一个)?(?:回复|答复|回应)|不给(?:个|一个)?(?:回复|答复|回应)"),
+    ("nobody_replies", r"(?:没有?|无|不见)(?:一个|任何)?(?:人|客服|官方(?:人员)?|工作人员|人员)(?:来|出来)?(?:回复|回应|答复|搭理|理会|理睬|理|回|管|处理|接|应)(?!来|去|家|受|用|理|想|解)"),
+    ("no_reply", r"(?:没有?|未|无|不见)(?:任何)?(?:回复|答复|回应|回音|回信|音讯|下文)|还没回(?!来|去|家)|都不给(?:个|一个)?(?:回复|答复|回应)|不给(?:个|一个)?(?:回复|答复|回应)|(?:一点|一个|任何|一句|半点|一丁点)(?:回复|回应|答复|回音|消息|动静)(?:都|也)(?:没有?|无)"),
     ("not_received_reply", r"(?:没有?|未|都没)(?:收到|得到|接到|等到)过?[^。！？!?\n，,]{0,6}?(?:回复|答复|回应|回音|回信|回电|电话)"),
     ("sunk", r"石沉大海|信沉大海|杳无音信|音讯全无|泥牛入海|已读不回|不读不回|一(?:个字|句话?)(?:都|也)?(?:不|没)回"),
     ("unreachable", r"联系不上|联系不到|无法联系|没法联系|联系无门|求助无门|投诉无门|难联系|找不到(?:客服|人工|人|联系方式|联系人)|不知道(?:该)?找谁|找谁去|(?:没有?|无)(?:人工)?客服|没(?:有)?人工|没法送达|无法送达"),
     ("support_entry_missing", rf"{_ZH_SUPPORT}{_ZH_GAP}找不到(?:入口|在哪)"),
-    ("phone_unanswered", r"(?:电话|热线|座机|总台|前台|号码)[^。！？!?\n]{0,8}?(?:不接|没人接|无人接听|打不通|占线|忙音|关机|没人听)|打不通|无人接听|没人接听|电话(?:就|总|一直|永远)?是?忙"),
+    ("phone_unanswered", r"(?:电话|热线|座机|总台|前台|号码)[^。！？!?\n]{0,8}?(?:不接|没人接|无人接听|打不通|占线|忙音|关机|没人听)|打不通|没打通|打不进去?|无法接通|无人接听|没人接听|没人接电话|电话(?:就|总|一直|永远)?是?忙"),
     ("wechat_full", r"(?:微信|qq|好友)[^。！？!?\n]{0,12}?(?:加不上|加不了|加好友太多|好友太多|好友已满|次数太多|频繁|不通过|不加|没通过|没有接受|不接受)"),
     ("slow_reply", r"(?:回复|回应|答复|回消息|回信息)[^，,。！？!?\n]{0,4}?(?:慢|迟缓|不及时)|(?:不|没有?)及时(?:回复|回应|答复|处理)|迟迟(?:不|没)(?:回|处理|答复)"),
     ("chased", rf"(?:{_ZH_SUPPORT}[^。！？!?\n]{{0,10}}?催了?(?:好|很)?(?:几|多|无数|\d+|[两二三四五六七八九十])+(?:次|遍|回))|(?:催了?(?:好|很)?(?:几|多|无数|\d+|[两二三四五六七八九十])+(?:次|遍|回)[^。！？!?\n]{{0,10}}?(?:客服|回复|没人|不回|没回|无人))"),
@@ -91,6 +100,8 @@ COMPLAINT_ZH_INCLUDE: list[tuple[str, str]] = [
     ("bot_only", r"(?:只有|全是|都是|总是|一直是?|永远是|一直弹)(?:什么|智能|自动)?(?:机器人|自动回复)"),
     ("nobody_came", r"没有?(?:派)?(?:任何|一个)?人(?:出来|出面|过来)|(?:官方|客服)(?:人员)?(?:都|也)?(?:不|没)(?:出来|出面|露面)"),
     ("wait_for_support", r"等(?:了)?[^。！？!?\n，,]{0,6}?(?:客服|人工)(?:回复|答复|回应|回电)|等(?:他们|你们|客服|官方)?(?:的)?(?:回复|答复|回应|回电)等了"),
+    ("anyone_there", r"(?:客服|你们|官方|工作人员)[^。！？!?\n]{0,6}?(?:上不上班|下班了|还在吗|还在不在|在不在|有人吗|死了吗|还活着吗|人呢)|有人(?:管|理|回)吗"),
+    ("plea", r"(?:能不能|可不可以|能否|求求?你们?)(?:客服)?[^。！？!?\n]{0,4}?回(?:一下|个|复一下|复)(?:消息|信息|邮件|我)?"),
     ("dead_support", r"(?:客服|售后|官方)[^。！？!?\n]{0,6}?(?:形同虚设|是摆设|消失了|人间蒸发)"),
 ]
 
@@ -138,6 +149,8 @@ TOPICS: dict[str, list[str]] = {
                 r"\baccount (?:\w+ )?(?:locked|frozen|blocked|restricted|suspended|hacked)", "登录", "登不上",
                 "登陆", "密码", "账号", "封号", "冻结"],
     "app_update": [r"\bapp update\b", r"\bupdate(?:d|s)? (?:the |your )?app\b", r"\bnew version\b",
+                   r"\b(?:after|since|with|new|latest|last) (?:the |this )?(?:app )?update\b", r"\bupdate v?\d",
+                   r"\bversion v?\d",
                    r"\blatest version\b", r"\bupgrade\w*", "更新", "升级", "新版本"],
     "kyc": [r"\bkyc\b", r"\bverif(?:y|ied|ication)\b", r"\bidentity\b", r"\bid check\b", "实名", "认证", "身份验证",
             "身份证", "人脸"],
