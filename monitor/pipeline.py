@@ -81,7 +81,7 @@ def run_source(engine: Engine, cfg: Config, source: Source, *, since: datetime |
     reason = _skip_reason(state, now())
     run_id = store.start_run(engine, source.name)
     if reason:
-        store.finish_run(engine, run_id, fetched=0, new=0, requests=0, status="skipped", error=reason)
+        store.finish_run(engine, run_id, status="skipped", error=reason)
         log.info("%s: skipped (%s)", source.name, reason)
         return RunResult(source.name, "skipped", error=reason)
 
@@ -115,8 +115,7 @@ def run_source(engine: Engine, cfg: Config, source: Source, *, since: datetime |
         log.exception("%s: unexpected failure", source.name)
         res.status, res.error = "error", f"{source.name}: unexpected {type(exc).__name__}: {exc}"
     res.took = time.monotonic() - started
-    store.finish_run(engine, run_id, fetched=res.fetched, new=res.new, requests=res.requests,
-                     status=res.status, error=res.error)
+    store.finish_run(engine, run_id, status=res.status, error=res.error)
     line = "%s: fetched=%d new=%d requests=%d took=%.2fs"
     if res.failed:
         log.error(line + " error=%s", source.name, res.fetched, res.new, res.requests, res.took, res.error)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -359,11 +359,11 @@ def start_run(engine: Engine, source: str) -> int:
         return int(res.inserted_primary_key[0])
 
 
-def finish_run(engine: Engine, run_id: int, *, fetched: int, new: int, requests: int,
-               status: str, error: str | None = None) -> None:
+def finish_run(engine: Engine, run_id: int, *, status: str, error: str | None = None) -> None:
+    """Close a run row; its counts were added batch by batch (:func:`add_run_usage`)."""
     with engine.begin() as conn:
         conn.execute(runs.update().where(runs.c.id == run_id).values(
-            finished_at=now_utc(), fetched=fetched, new=new, requests=requests, status=status, error=error))
+            finished_at=now_utc(), status=status, error=error))
 
 
 def add_run_usage(conn: Connection, run_id: int, *, fetched: int, new: int, requests: int) -> None:
@@ -406,7 +406,3 @@ def upsert_detections(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     cols = [c.name for c in detections.columns if c.name not in ("platform", "post_id")]
     _upsert_many(conn, detections, list(rows), ["platform", "post_id"], cols)
 
-
-def transaction(engine: Engine, fn: Callable[[Connection], Any]) -> Any:
-    with engine.begin() as conn:
-        return fn(conn)

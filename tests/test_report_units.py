@@ -128,7 +128,9 @@ def test_usage_lines_of_a_twitter_source_appear_on_the_page(tmp_path: Path) -> N
 
     engine = G.build_store(f"sqlite:///{tmp_path / 'store.db'}")
     run = store.start_run(engine, "x-search")
-    store.finish_run(engine, run, fetched=1234, new=10, requests=13, status="ok")
+    with engine.begin() as conn:
+        store.add_run_usage(conn, run, fetched=1234, new=10, requests=13)
+    store.finish_run(engine, run, status="ok")
     cfg = G.make_config(tmp_path / "out")
     cfg = cfg.model_copy(update={"sources": [parse_config({
         "brand": {"names": ["Bitpie"]},

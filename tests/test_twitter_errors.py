@@ -250,7 +250,9 @@ def test_budget_stops_before_it_is_exceeded(tmp_path, engine) -> None:
     now = store.now_utc()  # month_usage reads run rows stamped with the real clock
     cfg = make_cfg(tmp_path, monthly_read_budget=250)
     earlier = store.start_run(engine, "x")
-    store.finish_run(engine, earlier, fetched=100, new=100, requests=1, status="ok")
+    with engine.begin() as conn:
+        store.add_run_usage(conn, earlier, fetched=100, new=100, requests=1)
+    store.finish_run(engine, earlier, status="ok")
     data = tweets(now - timedelta(minutes=1), 150, step_s=5)
     responses.add(responses.GET, SEARCH, json=page(data[:100], "tok-1"))
     responses.add(responses.GET, SEARCH, json=page(data[100:], "tok-2"))
