@@ -74,6 +74,8 @@ COMPLAINT_EN_EXCLUDE: list[tuple[str, str]] = [
     ("status_on_hold", r"\b(?:account|withdrawal|funds|order|payment|transaction|deposit|transfer|card|money)s?\s+(?:(?:is|are|was|were|has been|have been|been|got|put|placed|still)\s+)*on hold\b"),
     ("courier_phone", r"\b(?:driver|courier|rider|delivery (?:guy|man|driver|person)|postman)(?:'s)?\s+(?:\w+\s+){0,4}?\w*?(?:\bnot|n't|\bnever)\s+(?:answer|pick)"),
     ("praise_fast", rf"\b(?:{_EN_SUPPORT}|they)\s+(?:\w+\s+)?(?:replied|responded|answered|got back)\s+(?:\w+\s+)?(?:fast|quickly|quick|promptly|immediately|right away|within minutes|in minutes|straight away)"),
+    # Brand agents chasing the customer: "we haven't heard back from you", "if we don't hear back".
+    ("agent_followup", r"\bwe (?:haven't|have not|didn't|did not|still haven't|have yet to) (?:\w+ )?(?:heard|received|gotten|got|had)\b[^.!?\n]*\b(?:from you|back|your (?:reply|response|dm|message))|\bif we (?:don't|do not) (?:hear|receive)\b"),
     ("no_reply_needed", r"\bno (?:reply|response|answer)s? (?:needed|necessary|required|expected)\b"),
     ("first_person_silence", r"\bi (?:haven't|have not|didn't|did not|never|won't|can't|don't) (?:\w+ )?(?:repl|respond|answer)"),
     # "My friend never answers her phone": a person's silence, not a support channel's.
@@ -107,6 +109,7 @@ COMPLAINT_ZH_INCLUDE: list[tuple[str, str]] = [
 
 COMPLAINT_ZH_EXCLUDE: list[tuple[str, str]] = [
     ("praise_fast", r"(?:回复|回应|答复|处理|回消息|联系)(?:得|的)?(?:很|非常|特别|超|挺|十分|相当|也)?(?:快|及时|迅速|积极)|(?<!没有)(?<![没不未])(?:很快|马上|立刻|立马|及时)(?:就)?(?:回复|回应|答复|联系|处理|来电|补发|补送|解决)"),
+    ("agent_followup", r"(?:收到|等待|等|没有收到|未收到)(?:您|你)的(?:回复|答复|回应|消息|反馈)"),
     ("resolved", r"问题(?:已经?|都|终于)?解决了?|已(?:经)?(?:帮我)?解决|已(?:经)?回复(?:了)?我"),
     ("agent_apology", r"(?:抱歉|不好意思|对不起)[^。！？!?\n]{0,8}?(?:回复|回)(?:晚|迟|慢)"),
     ("courier_phone", r"(?:快递|快递员|配送员|骑手|外卖员|送餐员|司机|小哥|师傅)[^。！？!?\n]{0,10}?(?:打不通|没人接|不接|关机|停机|不回)"),
