@@ -93,6 +93,15 @@ def test_impersonation(det: Detector, handle: str, name: str, text: str, flagged
     assert not det.detect(official, replied_to_complaint=True).impersonation_suspect
 
 
+def test_secret_lure_from_support_lookalike_flagged_whatever_it_answers(det: Detector) -> None:
+    item = DetectInput(id="r", text="DM us your seed phrase to validate your wallet",
+                       author_handle="BitpieSupport_Help", author_name="Bitpie Support", in_reply_to="q")
+    assert det.detect(item, replied_to_complaint=False).impersonation_suspect
+    plain_user = DetectInput(id="r", text="never share your seed phrase with anyone", author_handle="carol",
+                             in_reply_to="q")
+    assert not det.detect(plain_user, replied_to_complaint=False).impersonation_suspect
+
+
 def test_config_extend_replace_and_traditional_patterns(tmp_path: Path) -> None:
     extend = build_detector(base_config(tmp_path, detection={"complaint": {
         "en": {"include": [r"\bno human\b"], "exclude": [r"\bjust kidding\b"]},

@@ -38,6 +38,8 @@ COMPLAINTS_EN = [
     ("I feel ignored by your support team", "ignored"),
     ("thanks for ignoring all my DMs @BitpieWallet", "ignored"),
     ("Bitpie support ghosted me after I sent the screenshots", "ghosted"),
+    ("Withdrawals stuck since the upgrade and support chat is dead. Anyone got a reply?", "unresponsive"),
+    ("Day 3 of waiting for Bitpie support to answer my email", "waiting_on_support"),
     ("My ticket #4821 has been open for 9 days", "ticket_open"),
     ("Worst support ever, extremely slow to respond", "slow_reply"),
     ("Your support is painfully slow", "slow_reply"),

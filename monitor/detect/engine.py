@@ -273,8 +273,8 @@ class Detector:
                         res.claimed_wait_seconds = secs
                         res.evidence.append(wait_ev)  # type: ignore[arg-type]
             res.evidence.extend(topic_ev)
-        if item.in_reply_to and not item.is_official and replied_to_complaint is not False:
-            flagged, ev = self.impersonation.check(item, text, cand)
+        if item.in_reply_to and not item.is_official:
+            flagged, ev = self.impersonation.check(item, text, cand, replied_to_complaint)
             res.impersonation_suspect = flagged
             if flagged:
                 res.evidence.extend(ev)

@@ -80,7 +80,10 @@ class Impersonation:
                            "span": [0, len(raw)], "match": raw})
         return (brand and support) or lookalike, brand or support, ev
 
-    def check(self, item: DetectInput, text: str, cand: Iterable[int]) -> tuple[bool, list[dict[str, Any]]]:
+    def check(self, item: DetectInput, text: str, cand: Iterable[int],
+              parent_complaint: bool | None = None) -> tuple[bool, list[dict[str, Any]]]:
+        """``parent_complaint`` False: the replied-to post is not a complaint, so only a support look-alike
+        asking for secrets (seed phrase, wallet "validation") is flagged; that is a scam whatever it answers."""
         strong_id, weak_id, ev = self._identity(item)
         cand = set(cand)
         lures: list[dict[str, Any]] = []
@@ -104,5 +107,9 @@ class Impersonation:
                               "match": m.group(0)})
         if vetoed:
             return False, []
-        flagged = bool(strong_id or strong or (weak_id and lures))
+        if parent_complaint is False:
+            secret = any(e["rule"] in ("lure.seed_phrase", "lure.validate_wallet") for e in lures)
+            flagged = strong_id and secret
+        else:
+            flagged = bool(strong_id or strong or (weak_id and lures))
         return flagged, (ev + lures) if flagged else []
