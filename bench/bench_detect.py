@@ -2,9 +2,11 @@
 posts, beside plain ``re`` scanning the same raw texts for the same phrases (one alternation of every
 built-in complaint, urgency and topic pattern, case-insensitive ``search``), as a ratio.
 
-The posts are generated here: English and Chinese (some traditional, some full-width), about one in
-eight a slow-reply complaint, the rest mentions, praise, questions and product grumbles, as a brand's
-mention stream looks. Run: ``make bench`` or ``.venv/bin/python bench/run.py detect``.
+The posts are generated here: English and Chinese (some traditional, some full-width); one in eight
+a slow-reply complaint, 27.5 % support-adjacent non-complaints (praise of support, questions, fee and
+app grumbles: they pass the prefilter and run rules) and 60 % plain brand mentions (price talk, news,
+chat) that name no support word, as a brand's mention stream mostly looks.
+Run: ``make bench`` or ``.venv/bin/python bench/run.py detect``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,31 @@ EN_COMPLAINTS = [
     "been on hold for {d} hours, does anyone at @BitpieWallet answer the phone?",
     "emailed support {d} times, nothing back. my deposit never arrived",
     "can't reach anyone at Bitpie, {d} days waiting for a response 😡",
+]
+# Mentions with no support wording at all: the bulk of a brand's stream (price talk, news, memes,
+# promotions, chat). The brief's premise, and our own look at public wallet mentions: most posts
+# name the brand but say nothing to or about support, and must leave after the prefilter.
+EN_PLAIN = [
+    "BTC just broke {n} again, holding strong in my Bitpie",
+    "Bitpie x DeFi summer, who's in? #crypto #web3 {n}",
+    "gm frens ☀️ coffee and charts, day {d}",
+    "Moved some ETH to cold storage, Bitpie for daily spending",
+    "This meme coin is up {n}% lol, not touching it",
+    "Conference week! Met the Bitpie folks at booth {n}",
+    "Is it just me or is the market boring today",
+    "New blog post: why self-custody matters in {d} minutes",
+    "Bitpie has been my main wallet since 2019, solid",
+    "Who else is watching the ETH/BTC ratio right now 👀",
+]
+ZH_PLAIN = [
+    "今天大饼又涨了，比特派里看着就开心",
+    "比特派钱包用了三年了，一直很稳",
+    "周末去参加区块链大会，第{n}次了",
+    "以太坊这波行情怎么看？",
+    "冷钱包和热钱包分开放，比特派放日常用的",
+    "早上好，今天也要好好搬砖 ☕",
+    "這波行情太刺激了，大家穩住",
+    "新手请教一下，助记词要怎么备份比较安全",
 ]
 EN_OTHER = [
     "Just moved my {n} USDT to @BitpieWallet, smooth as always",
@@ -60,12 +87,16 @@ ZH_OTHER = [
 
 
 def make_posts(n: int) -> list[str]:
+    """12.5 % complaints, 27.5 % support-adjacent non-complaints (hard negatives), 60 % plain mentions."""
     rng = random.Random(SEED)
     out = []
     for _ in range(n):
         zh = rng.random() < 0.4
-        complaint = rng.random() < 0.125
-        pool = (ZH_COMPLAINTS if complaint else ZH_OTHER) if zh else (EN_COMPLAINTS if complaint else EN_OTHER)
+        roll = rng.random()
+        kind = "complaint" if roll < 0.125 else "adjacent" if roll < 0.4 else "plain"
+        pools = {"complaint": (EN_COMPLAINTS, ZH_COMPLAINTS), "adjacent": (EN_OTHER, ZH_OTHER),
+                 "plain": (EN_PLAIN, ZH_PLAIN)}[kind]
+        pool = pools[1] if zh else pools[0]
         text = rng.choice(pool).format(n=rng.randint(1, 9999), d=rng.randint(2, 9))
         if rng.random() < 0.3:
             text = f"@user{rng.randint(1, 10**6)} " + text  # reply prefixes make texts longer and varied
@@ -99,8 +130,8 @@ def main() -> None:
     det = build_detector(cfg)
     det.detect(DetectInput(id="warm", text="客服不回 no reply"))  # load opencc and notices once
     took, complaints = time_detector(det, texts)
-    print(f"posts: {N_POSTS} mixed en/zh, {complaints} labelled complaint "
-          f"(generated at ~12.5%), prefilter backend: {det.prefilter.backend}")
+    print(f"posts: {N_POSTS} mixed en/zh (12.5% complaints, 27.5% support-adjacent, 60% plain mentions), "
+          f"{complaints} labelled complaint; prefilter backend: {det.prefilter.backend}")
     print(f"detector (normalise + all rules + maintenance): {N_POSTS / took:,.0f} posts/s ({took:.2f} s)")
     print(f"plain re, one alternation of the same phrases:  {N_POSTS / base:,.0f} posts/s ({base:.2f} s, "
           f"{base_hits} texts with a hit)")

@@ -250,7 +250,7 @@ def test_prefilter_backends_agree(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("pattern", "expected"), [
     (r"客服[^。]{0,12}?不回", {"不回"}),  # 客服 is in most posts to a support account: less selective
-    (r"\bno (?:reply|response)\b", {"no re"}),  # sre_parse factors out the common "re"
+    (r"\bno (?:reply|response)\b", {"no reply", "no response"}),  # prefixes joined across the group
     (r"(?:石沉大海|已读不回)", {"石沉大海", "已读不回"}),
     (r"\w+ly", {"ly"}),
     (r"\w+", None),

@@ -34,16 +34,18 @@ _MAX_SET = 40  # beyond this many alternatives an anchor set stops being selecti
 # required part of the same pattern is preferred (``support`` in "support is slow" vs ``slow``).
 _COMMON = frozenset([
     "support", "help", "since ", "just", "only", "when ", "from ", "back", "try ", "said ", "left ", "word",
-    "call", "time", " time", "live", "real", "message", "messages", "wait", "no ", "not ", "the ", "and ",
+    "call", "time", " time", "live", "real", "message", "messages", "no ", "not ", "day", "hr", "the ", "and ",
     "you", "they", "team", "account", "wallet", "app", "get ", "got ", "some", "any ", "still", "check ",
     "一", "不", "无", "没", "钱", "账", "扣", "问题", "消息", "信息", "你们", "他们", "平台", "客服",
+    "了", "的", "是", "人", "有", "在", "我", "你", "他", "都", "也", "就", "还", "说", "出", "来", "去", "到",
+    "个", "天", "回", "接", "理", "应", "管",
 ])
 
 
 def _info(a: str) -> float:
     # Rough selectivity: a Chinese character says about as much as two or three Latin letters;
     # spaces and punctuation say little ("[- ]" must never become the anchor of a rule).
-    return sum(2.5 if "\u3400" <= ch <= "\u9fff" else 1.0 if ch.isalnum() else 0.3 for ch in a)
+    return sum(2.0 if "\u3400" <= ch <= "\u9fff" else 1.0 if ch.isalnum() else 0.3 for ch in a)
 
 
 def _score(alts: frozenset[str]) -> float:
@@ -62,9 +64,80 @@ def _seq(items: Sequence[tuple[object, object]]) -> frozenset[str] | None:
     return _best(_seq_all(items))
 
 
+def _finite(items: Sequence[tuple[object, object]]) -> frozenset[str] | None:
+    """All strings the sequence can match, when that is a small finite set of literals (else None)."""
+    out = _prefix_walk(items, full=True)
+    return out
+
+
+def _alternatives(op: object, av: object) -> frozenset[str] | None:
+    """The finite language of one element (literal, class, group, alternation, optional), or None."""
+    if op is sre_c.LITERAL:
+        return frozenset([chr(av).casefold()])  # type: ignore[arg-type]
+    if op is sre_c.IN:
+        if all(o is sre_c.LITERAL for o, _v in av) and len(av) <= _MAX_CLASS:  # type: ignore[attr-defined,arg-type]
+            return frozenset(chr(v).casefold() for _o, v in av)  # type: ignore[attr-defined]
+        return None
+    if op is sre_c.SUBPATTERN:
+        return _finite(list(av[-1]))  # type: ignore[index]
+    if op is sre_c.BRANCH:
+        out: set[str] = set()
+        for branch in av[1]:  # type: ignore[index]
+            got = _finite(list(branch))
+            if got is None:
+                return None
+            out |= got
+        return frozenset(out) if len(out) <= _MAX_SET else None
+    if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT):
+        lo, hi, sub = av  # type: ignore[misc]
+        if (lo, hi) in ((0, 1), (1, 1)):
+            got = _finite(list(sub))
+            if got is not None:
+                return got | {""} if lo == 0 else got
+    return None
+
+
+def _prefix_walk(items: Sequence[tuple[object, object]], *, full: bool) -> frozenset[str] | None:
+    """Literal prefixes every match starts with (``full``: the whole finite language, or None)."""
+    cur: set[str] = {""}
+    for op, av in items:
+        if op is sre_c.AT:
+            continue
+        alts = _alternatives(op, av)
+        if alts is None and not full:
+            alts = _open_prefixes(op, av)  # not finite, but it starts with known text: take that, stop
+            if alts and len(cur) * len(alts) <= _MAX_SET:
+                cur = {p + a for p in cur for a in alts}
+            break
+        if alts is None or len(cur) * len(alts) > _MAX_SET:
+            if full:
+                return None
+            break
+        cur = {p + a for p in cur for a in alts}
+    return frozenset(cur)
+
+
+def _open_prefixes(op: object, av: object) -> frozenset[str] | None:
+    """Literal prefixes of a group or alternation whose language is not finite (or None)."""
+    if op is sre_c.SUBPATTERN:
+        got = _prefix_walk(list(av[-1]), full=False)  # type: ignore[index]
+        return got if got and all(got) else None
+    if op is sre_c.BRANCH:
+        out: set[str] = set()
+        for branch in av[1]:  # type: ignore[index]
+            got = _prefix_walk(list(branch), full=False)
+            if not got or not all(got):
+                return None
+            out |= got
+        return frozenset(out) if len(out) <= _MAX_SET else None
+    return None
+
+
 def _seq_all(items: Sequence[tuple[object, object]]) -> list[frozenset[str]]:
     """Every anchor set of a sequence: each one is required (one of its members is in every match)."""
-    cands: list[frozenset[str]] = []
+    pre = _prefix_walk(items, full=False)
+    # The literal prefixes of the whole sequence: "no" + (one| one|body|-one) -> "no one", "nobody"...
+    cands: list[frozenset[str]] = [pre] if pre and all(pre) else []
     run = ""
     for op, av in items:
         if op is sre_c.LITERAL:
@@ -92,13 +165,16 @@ def _node(op: object, av: object) -> frozenset[str] | None:
         lo, _hi, sub = av  # type: ignore[misc]
         return _seq(list(sub)) if lo >= 1 else None
     if op is sre_c.BRANCH:
+        branches = av[1]  # type: ignore[index]
+        budget = max(4, _MAX_SET // len(branches))  # keep the union of the branches' anchors small
         out: set[str] = set()
-        for branch in av[1]:  # type: ignore[index]
-            got = _seq(list(branch))
-            if not got:
+        for branch in branches:
+            cands = _seq_all(list(branch))
+            if not cands:
                 return None
-            out |= got
-        return frozenset(out)
+            small = [c for c in cands if len(c) <= budget]
+            out |= max(small, key=_score) if small else min(cands, key=len)
+        return frozenset(out) if len(out) <= _MAX_SET else None
     if op is sre_c.IN:
         chars = [chr(v).casefold() for o, v in av if o is sre_c.LITERAL]  # type: ignore[attr-defined]
         if len(chars) == len(av) and len(chars) <= _MAX_CLASS:  # type: ignore[arg-type]

@@ -257,29 +257,38 @@ class Detector:
         text = self._fold(plain)
         res = DetectResult(id=item.id)
         cand = self.prefilter.candidates(text)
-        quoted = bool(item.quoted) or text.startswith("rt @")
         if cand:
-            res.topics, topic_ev = self._topics(text, cand)
-            if not item.is_official and not (quoted and self.ignore_quoted):
-                comp = self._matches(text, "complaint", cand)
-                if comp:
-                    res.complaint = True
-                    res.evidence.extend(comp)
-                    urg = self._matches(text, "urgency", cand)
-                    res.urgency = "high" if urg else "normal"
-                    res.evidence.extend(urg)
-                    secs, wait_ev = claimed_wait(text, bool(_CJK.search(text)))
-                    if secs is not None:
-                        res.claimed_wait_seconds = secs
-                        res.evidence.append(wait_ev)  # type: ignore[arg-type]
+            # Intersections in C decide which stages have work; a plain mention usually has none.
+            if cand & self._topic_idx:
+                res.topics, topic_ev = self._topics(text, cand)
+            else:
+                topic_ev = []
+            if (cand & self._inc["complaint"] and not item.is_official
+                    and not (self.ignore_quoted and (item.quoted or text.startswith("rt @")))):
+                self._complaint(text, cand, res)
             res.evidence.extend(topic_ev)
         if item.in_reply_to and not item.is_official:
             flagged, ev = self.impersonation.check(item, text, cand, replied_to_complaint)
             res.impersonation_suspect = flagged
             if flagged:
                 res.evidence.extend(ev)
-        self._maintenance(item, plain, text, cand, res)
+        if self._notices is not None and (self._maint_idx is None or cand & self._maint_idx or text is not plain):
+            self._maintenance(item, plain, text, cand, res)
         return res
+
+    def _complaint(self, text: str, cand: frozenset[int], res: DetectResult) -> None:
+        comp = self._matches(text, "complaint", cand)
+        if not comp:
+            return
+        res.complaint = True
+        res.evidence.extend(comp)
+        urg = self._matches(text, "urgency", cand)
+        res.urgency = "high" if urg else "normal"
+        res.evidence.extend(urg)
+        secs, wait_ev = claimed_wait(text, bool(_CJK.search(text)))
+        if secs is not None:
+            res.claimed_wait_seconds = secs
+            res.evidence.append(wait_ev)  # type: ignore[arg-type]
 
 
 def _load_notices(cfg: Config) -> tuple[Any, list[frozenset[str]] | None]:
