@@ -16,12 +16,12 @@ from monitor.config import Config, DetectorRules
 from monitor.detect import rules as builtin
 from monitor.detect.anchors import Prefilter, required_literals, required_sets
 from monitor.detect.impersonation import Impersonation
-from monitor.detect.waits import claimed_wait
+from monitor.detect.waits import bounds, claimed_wait
 from monitor.textnorm import normalize
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_EN_SENT = re.compile(r"[.!?\n]")
-_ZH_CLAUSE = re.compile(r"[，,；;。！？!?\n]")
+_EN_SENT = ".!?\n"
+_ZH_CLAUSE = "，,；;。！？!?\n"
 _QUOTE_LINE = re.compile(r"^>[^\n]*", re.M)  # "> quoted text" in issue comments and e-mail replies
 FLAGS = re.IGNORECASE
 
@@ -137,14 +137,6 @@ def effective_rules(cfg: Config) -> list[Rule]:
     return rules + _topic_rules(cfg)
 
 
-def _region(text: str, start: int, end: int, ends: re.Pattern[str]) -> tuple[int, int]:
-    s = start
-    while s > 0 and not ends.match(text, s - 1):
-        s -= 1
-    m = ends.search(text, end)
-    return s, (m.start() if m else len(text))
-
-
 class Detector:
     """Compiled rules plus the prefilter. Build once per process with :func:`build_detector`."""
 
@@ -196,7 +188,7 @@ class Detector:
         for i in sorted(cand & self._exc[detector]):
             r = self.rules[i]
             for m in r.regex.finditer(text):  # type: ignore[union-attr]
-                vetoes.append(_region(text, m.start(), m.end(), _ZH_CLAUSE if r.lang == "zh" else _EN_SENT))
+                vetoes.append(bounds(text, m.start(), m.end(), _ZH_CLAUSE if r.lang == "zh" else _EN_SENT))
         out = []
         for i, m in hits:
             r = self.rules[i]

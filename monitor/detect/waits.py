@@ -10,6 +10,7 @@ null, and a support team cannot act on a number that is not a wait for them.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 DAY = 86400
 _UNITS = {
@@ -81,8 +82,8 @@ _ZH_POS_AFTER = re.compile(r"^(?:了|都|也|还|没|不|无|过去|以上|之�
 _ZH_POS_BEFORE = re.compile(
     r"(?:等了?|联系了?|发了|催了?|找了|问了|打了|过了|已经|至少|超过|加了|快|都)[^，,。！？!?\n]{0,4}$"
 )
-_SENT_END = re.compile(r"[.!?\n。！？]")
-_CLAUSE_END = re.compile(r"[.!?\n。！？，,、；;]")
+SENT_END = ".!?\n。！？"
+CLAUSE_END = ".!?\n。！？，,、；;"
 
 
 def _zh_number(s: str) -> float | None:
@@ -105,13 +106,23 @@ def _zh_number(s: str) -> float | None:
     return float(total + cur)
 
 
-def _sentence(text: str, start: int, end: int, ends: re.Pattern[str] = _SENT_END) -> tuple[str, str]:
+@lru_cache(maxsize=16)
+def _end_res(ends: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    cls = "[" + re.escape(ends) + "]"
+    return re.compile(rf"(?s:.*){cls}"), re.compile(cls)  # greedy: the last terminator; then the next one
+
+
+def bounds(text: str, start: int, end: int, ends: str) -> tuple[int, int]:
+    """Start and end of the sentence (or clause) around text[start:end]; ``ends`` are its terminators."""
+    last, nxt = _end_res(ends)
+    m = last.match(text, 0, start)
+    n = nxt.search(text, end)
+    return (m.end() if m else 0), (n.start() if n else len(text))
+
+
+def _sentence(text: str, start: int, end: int, ends: str = SENT_END) -> tuple[str, str]:
     """The text of the duration's sentence (or clause) before and after the match."""
-    s = start
-    while s > 0 and not ends.match(text, s - 1):
-        s -= 1
-    m = ends.search(text, end)
-    e = m.start() if m else len(text)
+    s, e = bounds(text, start, end, ends)
     return text[s:start], text[end:e]
 
 
@@ -153,14 +164,14 @@ def _zh_candidates(text: str) -> list[tuple[int, int, float]]:
 def _accept(text: str, start: int, end: int, cjk: bool) -> bool:
     if cjk and ("\u3400" <= text[start] <= "\u9fff" or "\u3400" <= text[end - 1] <= "\u9fff"):
         # Chinese chains clauses with commas; what a duration measures is said in its own clause.
-        c_before, c_after = _sentence(text, start, end, _CLAUSE_END)
+        c_before, c_after = _sentence(text, start, end, CLAUSE_END)
         if _ZH_NEG.search(c_before) or _ZH_NEG.search(c_after):
             return False
         before, after = _sentence(text, start, end)
         return bool(_ZH_POS_AFTER.match(after) or _ZH_POS_BEFORE.search(before) or _ZH_RELDAY.match(text, start))
     before, after = _sentence(text, start, end)
     # What a duration measures is said in its own clause: "withdrawal stuck, support ignored me for 2 days".
-    c_before, c_after = _sentence(text, start, end, _CLAUSE_END)
+    c_before, c_after = _sentence(text, start, end, CLAUSE_END)
     if _EN_NEG_BEFORE.search(c_before[-40:]) or _EN_NEG_AFTER.match(c_after[:40]):
         return False
     return bool(_EN_POS_BEFORE.search(before[-30:]) or _EN_POS_AFTER.match(after[:30])
