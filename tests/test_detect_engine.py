@@ -12,7 +12,7 @@ from sqlalchemy import select
 from monitor import store
 from monitor.detect import DetectInput, build_detector, detect_jsonl, detect_pending, list_rules, validate_rules
 from monitor.detect.engine import Detector
-from monitor.errors import MonitorError
+from monitor.errors import ConfigError, MonitorError
 from sources.base import Post
 from tests.conftest import base_config
 
@@ -131,6 +131,13 @@ def test_validate_rules_names_key_paths(tmp_path: Path) -> None:
     assert problems[1].startswith("detection.urgency.en.exclude[0]:") and "empty string" in problems[1]
     assert problems[2].startswith("detection.topics.fees[0]: invalid regex:")
     assert validate_rules(base_config(tmp_path)) == []
+
+
+def test_build_detector_refuses_bad_patterns(tmp_path: Path) -> None:
+    cfg = base_config(tmp_path, detection={"complaint": {"en": {"include": ["no (reply"]}}})
+    with pytest.raises(ConfigError) as err:
+        build_detector(cfg)
+    assert err.value.problems[0].startswith("detection.complaint.en.include[0]: invalid regex")
 
 
 def test_list_rules_shows_builtin_and_config(tmp_path: Path) -> None:

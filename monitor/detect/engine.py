@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from monitor.config import Config, DetectorRules
+from monitor.errors import ConfigError
 from monitor.detect import rules as builtin
 from monitor.detect.anchors import Prefilter, required_literals, required_sets
 from monitor.detect.impersonation import Impersonation
@@ -316,5 +317,13 @@ def _iso(dt: datetime | None) -> str | None:
 
 
 def build_detector(cfg: Config) -> Detector:
-    """Compile the effective rules (built-ins + config ``detection:`` extend/replace) once."""
+    """Compile the effective rules (built-ins + config ``detection:`` extend/replace) once.
+
+    Raises ConfigError listing every bad pattern with its key path (as ``check-config`` prints them).
+    """
+    from monitor.detect.runner import validate_rules
+
+    problems = validate_rules(cfg)
+    if problems:
+        raise ConfigError(problems)
     return Detector(cfg)
