@@ -13,11 +13,11 @@ from functools import lru_cache
 from typing import Any
 
 from monitor.config import Config, DetectorRules
-from monitor.errors import ConfigError
 from monitor.detect import rules as builtin
 from monitor.detect.anchors import Prefilter, required_literals, required_sets
 from monitor.detect.impersonation import Impersonation
 from monitor.detect.waits import bounds, claimed_wait
+from monitor.errors import ConfigError
 from monitor.textnorm import normalize
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
