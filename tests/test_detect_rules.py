@@ -65,6 +65,13 @@ COMPLAINTS_EN = [
     ("The support email auto-replies and then silence", "channel_offline"),
     ("Why won't anyone at Bitpie reply to me?", "nobody_answers"),
     ("respond to my DMs please, my funds are stuck", "please_reply"),
+    ("It's been a week since I emailed you about my missing deposit", "since_contact"),
+    ("No phone number, no email, no live chat. Nothing.", "no_channels"),
+    ("3rd time asking about my transfer", "repeated_contact"),
+    ("Useless, you can only talk to a bot", "bot_only"),
+    ("Submitted a ticket, got an automated email and nothing since", "no_reply"),
+    ("Their response time is terrible", "unresponsive"),
+    ("Been trying to call you all day", "tried_in_vain"),
     # full-width letters, emoji, mixed language
     ("ｓｕｐｐｏｒｔ　ｎｅｖｅｒ　ｒｅｐｌｉｅｄ", "not_replied"),
     ("客服 no reply 已经三天了 😡", "no_reply"),
@@ -99,6 +106,9 @@ COMPLAINTS_ZH = [
     ("找了好几次客服都没人搭理", "nobody_replies"),
     ("留言反馈了很多次，一点回应都没有", "no_reply"),
     ("打了十几次客服电话都没打通", "phone_unanswered"),
+    ("聯絡不到客服，真的很扯", "unreachable"),  # Taiwanese usage: 聯絡 -> 联络, not 联系
+    ("在线客服一直显示繁忙", "support_no_reply"),
+    ("提交工单后一直待处理", "support_no_reply"),
     ("客服３天没回复我", "support_no_reply"),  # full-width digit
     ("support 联系不上 🙃", "unreachable"),
 ]
