@@ -107,7 +107,7 @@ COMPLAINTS_ZH = [
     ("留言反馈了很多次，一点回应都没有", "no_reply"),
     ("打了十几次客服电话都没打通", "phone_unanswered"),
     ("聯絡不到客服，真的很扯", "unreachable"),  # Taiwanese usage: 聯絡 -> 联络, not 联系
-    ("在线客服一直显示繁忙", "support_no_reply"),
+    ("在线客服一直显示繁忙", "phone_unanswered"),
     ("提交工单后一直待处理", "support_no_reply"),
     ("客服３天没回复我", "support_no_reply"),  # full-width digit
     ("support 联系不上 🙃", "unreachable"),
@@ -141,6 +141,7 @@ NOT_COMPLAINTS = [
     "无人机接收不到信号",
     "没人管理这个仓库了吗",
     "商家发货慢，催了好几次才发",
+    "平台今天交易繁忙，行情太猛了",
     "客服态度很差，问什么都说不知道",
     "售后处理太慢了，换个货要半个月",
     "物流信息一直不更新，问客服也说不清楚",
