@@ -32,6 +32,10 @@ WAITS = [
     ("发了邮件至少2周了，没人应", 14 * D),
     ("客服都快24小时了也没人回复", 24 * 3600),
     ("半个月了，客服电话一直没人接", 15 * D),
+    ("一个多月了客服还是没回复", 30 * D),
+    ("3rd day without a response from support", 3 * D),
+    ("I've been waiting 2 weeks for a response from support", 14 * D),
+    ("still no reply after 48 hours", 48 * 3600),
     # vague waits
     ("been waiting forever for support, no reply", None),
     ("Waiting for days, support never replied", None),

@@ -29,6 +29,8 @@ _ZH_UNIT = {
     "秒": "sec", "秒钟": "sec", "分钟": "min", "分": "min", "小时": "hour", "个小时": "hour", "个钟头": "hour",
     "钟头": "hour", "天": "day", "日": "day", "周": "week", "个星期": "week", "星期": "week", "个礼拜": "week",
     "礼拜": "week", "个月": "month", "年": "year",
+    # "一个多月" = a month ("more than" dropped, as the labelled README does for 十多天)
+    "个多月": "month", "个多小时": "hour", "个多星期": "week", "个多礼拜": "week", "个多钟头": "hour",
 }
 _EN_NUM = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -41,6 +43,7 @@ _EN_NUM_RE = r"\d+(?:\.\d+)?|" + "|".join(sorted((re.escape(k) for k in _EN_NUM)
 _EN_UNIT_RE = "|".join(sorted((re.escape(k) for k in _EN_UNIT), key=len, reverse=True))
 _EN_DURATION = re.compile(
     rf"\b(?P<num>{_EN_NUM_RE})\+?(?:\s*|-)(?P<unit>{_EN_UNIT_RE})\b|\bday (?P<dayn>\d{{1,3}})\b"
+    r"|\b(?P<ordn>\d{1,3})(?:st|nd|rd|th) day\b"
 )
 _ZH_NUM_RE = r"\d+(?:\.\d+)?|[零一二两俩三四五六七八九十百]+|半"
 _ZH_UNIT_RE = "|".join(sorted((re.escape(k) for k in _ZH_UNIT), key=len, reverse=True))
@@ -129,8 +132,8 @@ def _sentence(text: str, start: int, end: int, ends: str = SENT_END) -> tuple[st
 def _en_candidates(text: str) -> list[tuple[int, int, float]]:
     out = []
     for m in _EN_DURATION.finditer(text):
-        if m.group("dayn"):
-            out.append((m.start(), m.end(), int(m.group("dayn")) * DAY))
+        if m.group("dayn") or m.group("ordn"):
+            out.append((m.start(), m.end(), int(m.group("dayn") or m.group("ordn")) * DAY))
             continue
         num = m.group("num")
         value = float(num) if num[0].isdigit() else _EN_NUM[num]
@@ -175,7 +178,7 @@ def _accept(text: str, start: int, end: int, cjk: bool) -> bool:
     if _EN_NEG_BEFORE.search(c_before[-40:]) or _EN_NEG_AFTER.match(c_after[:40]):
         return False
     return bool(_EN_POS_BEFORE.search(before[-30:]) or _EN_POS_AFTER.match(after[:30])
-                or text[start:end].startswith("day "))
+                or text[start:end].startswith("day ") or text[start:end].endswith(" day"))
 
 
 def claimed_wait(text: str, cjk: bool) -> tuple[int | None, dict | None]:
