@@ -38,6 +38,10 @@ def _d(det: Detector, text: str, **kw: object):  # type: ignore[no-untyped-def]
     ("充值没到账，联系不上客服", "high"),
     ("賬號被凍結了，客服不回", "high"),  # traditional
     ("客服不回消息，APP界面太丑", "normal"),
+    ("Lost $500 on a stuck swap and support never replied", "high"),
+    ("My transaction has been pending for 3 days, no response from support", "high"),
+    ("转账一直没到，客服也不回", "high"),
+    ("钱包里的资产被转走了，联系不上客服", "high"),
     ("退款已经到账了，但客服之前一直不回", "normal"),
 ])
 def test_urgency(det: Detector, text: str, urgency: str) -> None:

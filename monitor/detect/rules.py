@@ -122,11 +122,11 @@ COMPLAINT_ZH_EXCLUDE: list[tuple[str, str]] = [
 ]
 
 # --- urgency: funds at risk -----------------------------------------------------------------------
-_EN_MONEY = r"(?:money|funds?|deposits?|transfers?|payments?|top[- ]?ups?|pounds?|sterling|dollars|usd|usdt|usdc|eur|euros?|btc|bitcoin|eth|crypto|coins?|tokens?|assets?|balance|savings)"
+_EN_MONEY = r"(?:money|funds?|deposits?|transfers?|transactions?|txs?|payments?|top[- ]?ups?|pounds?|sterling|dollars|usd|usdt|usdc|eur|euros?|btc|bitcoin|eth|crypto|coins?|tokens?|assets?|balance|savings)"
 URGENCY_EN_INCLUDE: list[tuple[str, str]] = [
     ("cannot_withdraw", r"\b(?:can't|cannot|can not|unable to|not able to|impossible to|won't let me|couldn't|could not)\s+(?:\w+\s+){0,2}?(?:withdraw|access (?:my |our )?(?:funds|account|money|wallet|coins)|get (?:my |our )?(?:money|funds|coins|crypto)\b)"),
     ("withdrawal_stuck", r"\bwithdraw\w*\b[^.!?\n]{0,50}?\b(?:stuck|pending|processing|missing|not (?:arrived|received|credited|processed)|never (?:arrived|came)|frozen|on hold|failed)\b"),
-    ("money_missing", rf"\b{_EN_MONEY}\b[^.!?\n]{{0,60}}?\b(?:yet to arrive|not (?:yet )?(?:arrived|received|credited|reflected|showing|returned)|never (?:arrived|came|credited|showed)|hasn't (?:arrived|shown)|has not (?:arrived|shown)|missing|disappeared|vanished|stuck|lost|gone)\b"),
+    ("money_missing", rf"\b{_EN_MONEY}\b[^.!?\n]{{0,60}}?\b(?:yet to arrive|not (?:yet )?(?:arrived|received|credited|reflected|showing|returned)|never (?:arrived|came|credited|showed)|hasn't (?:arrived|shown)|has not (?:arrived|shown)|missing|disappeared|vanished|stuck|lost|gone|pending|unconfirmed)\b|(?:[$£€¥]\s?\d[\d,.]*k?|\b\d[\d,.]*k?\s?(?:usdt|usdc|usd|btc|eth|trx|bnb|dollars|pounds|euros))\b[^.!?\n]{0,40}?\b(?:lost|gone|missing|stuck|disappeared|vanished|frozen|locked|restricted)\b|\blost (?:my |our |all (?:my |our )?)?(?:money|funds|coins|crypto|savings|[$£€]\s?\d)"),
     ("account_frozen", r"\b(?:account|funds?|wallet|assets?|money)s?\s+(?:\w+\s+){0,3}?(?:frozen|locked|blocked|restricted|suspended|hacked|compromised|disabled|banned|closed|seized)\b|\b(?:froze|freeze|locked|lock|blocked|block|restricted|restrict|suspended|hacked|banned|closed) (?:\w+ ){0,2}?(?:my|the|our) (?:account|funds|wallet|assets|money)\b"),
     ("stolen", r"\b(?:stolen|stole|hacked|drained|unauthori[sz]ed (?:transaction|withdrawal|transfer|charge|payment|access))\b"),
     ("charged_wrongly", r"\b(?:double[- ]charged|charged (?:me )?twice|overcharg\w*|charged (?:\w+ ){0,3}?(?:for something|for a service|again|after|i cancell?ed|i did not))|\brefund\w*\b"),
@@ -135,10 +135,10 @@ URGENCY_EN_EXCLUDE: list[tuple[str, str]] = [
     ("refund_done", r"\brefund\w* (?:was |has been |got |been )?(?:processed|received|issued|credited|done)\b"),
 ]
 URGENCY_ZH_INCLUDE: list[tuple[str, str]] = [
-    ("not_credited", r"(?:没有?|未|不)到账|到不了账|不到账"),
+    ("not_credited", r"(?:没有?|未|不)到账|到不了账|不到账|(?:转账|转币|提币|提现|充值|充币|汇款|币|钱)[^。！？!?\n]{0,8}?(?:没到|未到|还没到|丢了|不见了|卡住|卡了|一直在?确认中|一直pending)"),
     ("cannot_withdraw", r"(?:取|提|拿|转)不(?:出|了|走)|提币[^。！？!?\n]{0,8}?(?:失败|不了|卡|一直|没|未)|提现[^。！？!?\n]{0,8}?(?:失败|不了|卡|一直|没|未)"),
     ("frozen", r"冻结|封号|被封|误封|封了|(?:账号|账户)[^。！？!?\n]{0,6}?(?:锁|封|限制|冻结)"),
-    ("stolen", r"被盗|盗号|被黑|丢币|币没了|资产(?:没了|丢失|不见)|被骗"),
+    ("stolen", r"被盗|盗号|被黑|丢币|币没了|资产(?:没了|丢失|不见)|被骗|被转走|转走了"),
     ("refund", r"退款|退钱|退费|退运费|没退成?钱|退不了|返还钱|返钱|钱没退|钱[^。！？!?\n]{0,6}?(?:没了|拿不|取不|不退|没退|掉)"),
     ("charged", r"扣了?(?:费|钱|款|费用)|多扣|重复扣|乱扣|(?:付费|付款|充值|购买|续费)[^。！？!?\n]{0,8}?(?:用不了|不能用|无法使用|就不用|跑路)"),
     ("earnings_gone", r"(?:收益|余额|资产|币|积分|贡献点?|算力)[^。！？!?\n]{0,6}?(?:看不到|不见|没了|消失|为0|为零|清零|归零)|(?:看不到|没有?|没)(?:任何)?(?:收益|余额|贡献点)|跑路"),
