@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 
 try:  # ``re._parser`` is the 3.11+ name of sre_parse; guard so a future rename only costs speed.
     from re import _constants as sre_c
@@ -25,6 +26,7 @@ except ImportError:  # optional extra "fast"
     ahocorasick = None
 
 log = logging.getLogger(__name__)
+_second = itemgetter(1)
 
 _MAX_CLASS = 6  # a character class of up to this many characters still yields anchors (一|两|三...)
 _MAX_SET = 40  # beyond this many alternatives an anchor set stops being selective
@@ -249,7 +251,7 @@ class Prefilter:
 
     def candidates(self, text: str) -> frozenset[int]:
         if self._aho is not None:
-            return self.always.union(*[ix for _end, ix in self._aho.iter(text)])
+            return self.always.union(*map(_second, self._aho.iter(text)))
         if self.backend == "none":
             return self.always
         hits = set(self.always)

@@ -169,6 +169,7 @@ class Detector:
         self._exc = {d: frozenset(i for i, r in enumerate(self.rules) if r.detector == d and r.kind == "exclude")
                      for d in ("complaint", "urgency", "topic")}
         self._topic_idx = self._inc["topic"]
+        self._complaint_idx = self._inc["complaint"]
 
     # --- the pieces -----------------------------------------------------------------------------
     def _matches(self, text: str, detector: str, cand: frozenset[int]) -> list[dict[str, Any]]:
@@ -256,7 +257,7 @@ class Detector:
                 res.topics, topic_ev = self._topics(text, cand)
             else:
                 topic_ev = []
-            if (cand & self._inc["complaint"] and not item.is_official
+            if (cand & self._complaint_idx and not item.is_official
                     and not (self.ignore_quoted and (item.quoted or text.startswith("rt @")))):
                 self._complaint(text, cand, res)
             res.evidence.extend(topic_ev)
