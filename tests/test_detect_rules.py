@@ -142,6 +142,8 @@ NOT_COMPLAINTS = [
     "没人管理这个仓库了吗",
     "商家发货慢，催了好几次才发",
     "平台今天交易繁忙，行情太猛了",
+    "第一轮降息如泥牛入海，市场一点反应也没有",
+    "The load balancer was not able to respond with a healthy status during startup",
     "客服态度很差，问什么都说不知道",
     "售后处理太慢了，换个货要半个月",
     "物流信息一直不更新，问客服也说不清楚",

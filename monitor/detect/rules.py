@@ -72,8 +72,9 @@ COMPLAINT_EN_EXCLUDE: list[tuple[str, str]] = [
     ("agent_apology", r"\b(?:sorry|apologi[sz]e|apologies) (?:for|about) (?:the |our |my |any |this )?(?:delay|wait|late|delayed|slow)"),
     ("agent_replied", r"\b(?:we|i)(?:'ve| have)? (?:just |already )?(?:replied|responded|answered) (?:to )?(?:your|you)\b|\bwe(?:'ve| have)? sent you a dm\b"),
     # A device or app that "does not respond" is a product fault, not support ignoring anyone.
-    ("device_not_responding", r"\b(?:app|application|website|site|page|screen|program|software|driver|server|browser|system|device|laptop|pc|computer|game|controller|touch ?screen|keyboard|mouse|button|mic|camera|tv|console|printer|wallet|api|node)s?\s+(?:\w+\s+){0,2}?(?:is |was |keeps |kept |stopped |not |isn't |wasn't |doesn't |didn't |won't |no longer )+respond"),
+    ("device_not_responding", r"\b(?:app|application|website|site|page|screen|program|software|driver|server|browser|system|device|laptop|pc|computer|game|controller|touch ?screen|keyboard|mouse|button|mic|camera|tv|console|printer|wallet|api|node|service|endpoint|instance|host|process|daemon|health check|monitoring)s?\s+(?:\w+\s+){0,2}?(?:is |was |keeps |kept |stopped |not |isn't |wasn't |doesn't |didn't |won't |no longer )+respond"),
     # An account or a withdrawal "on hold" is a status, not a phone queue.
+    ("tech_respond_with", r"\brespond(?:s|ed|ing)? with (?:a |an |the )?(?:\w+ )?(?:errors?|status|code|health|timeout|\d{3})\b"),
     ("status_on_hold", r"\b(?:account|withdrawal|funds|order|payment|transaction|deposit|transfer|card|money)s?\s+(?:(?:is|are|was|were|has been|have been|been|got|put|placed|still)\s+)*on hold\b"),
     ("courier_phone", r"\b(?:driver|courier|rider|delivery (?:guy|man|driver|person)|postman)(?:'s)?\s+(?:\w+\s+){0,4}?\w*?(?:\bnot|n't|\bnever)\s+(?:answer|pick)"),
     ("praise_fast", rf"\b(?:{_EN_SUPPORT}|they)\s+(?:\w+\s+)?(?:replied|responded|answered|got back)\s+(?:\w+\s+)?(?:fast|quickly|quick|promptly|immediately|right away|within minutes|in minutes|straight away)"),
@@ -94,7 +95,8 @@ COMPLAINT_ZH_INCLUDE: list[tuple[str, str]] = [
     ("nobody_replies", r"(?:没有?|无|不见)(?:一个|任何)?(?:人|客服|官方(?:人员)?|工作人员|人员)(?:来|出来)?(?:回复|回应|答复|搭理|理会|理睬|理|回|管|处理|接|应)(?!来|去|家|受|用|理|想|解)"),
     ("no_reply", r"(?:没有?|未|无|不见)(?:任何)?(?:回复|答复|回应|回音|回信|音讯|下文)|还没回(?!来|去|家)|都不给(?:个|一个)?(?:回复|答复|回应)|不给(?:个|一个)?(?:回复|答复|回应)|(?:一点|一个|任何|一句|半点|一丁点)(?:回复|回应|答复|回音|消息|动静)(?:都|也)(?:没有?|无)"),
     ("not_received_reply", r"(?:没有?|未|都没)(?:收到|得到|接到|等到)过?[^。！？!?\n，,]{0,6}?(?:回复|答复|回应|回音|回信|回电|电话)"),
-    ("sunk", r"石沉大海|信沉大海|杳无音信|音讯全无|泥牛入海|已读不回|不读不回|一(?:个字|句话?)(?:都|也)?(?:不|没)回"),
+    # The idioms need something sent to support before them: "美联储降息如泥牛入海" is market news.
+    ("sunk", rf"{_ZH_SUPPORT}[^。！？!?\n]{{0,20}}?(?:石沉大海|信沉大海|杳无音信|音讯全无|泥牛入海)|已读不回|不读不回|一(?:个字|句话?)(?:都|也)?(?:不|没)回"),
     ("unreachable", r"联系不上|联系不到|联络不上|联络不到|无法联络|无法联系|没法联系|联系无门|求助无门|投诉无门|难联系|找不到(?:客服|人工|真人|人|联系方式|联系人)|不知道(?:该)?找谁|找谁去|(?:没有?|无)(?:人工)?客服|没(?:有)?人工|没法送达|无法送达"),
     ("support_entry_missing", rf"{_ZH_SUPPORT}{_ZH_GAP}找不到(?:入口|在哪)"),
     ("phone_unanswered", r"(?:客服|人工|热线)[^。！？!?\n]{0,6}?(?:繁忙|忙碌|离线)|(?:电话|热线|座机|总台|前台|号码)[^。！？!?\n]{0,8}?(?:不接|没人接|无人接听|打不通|占线|忙音|关机|没人听)|打不通|没打通|打不进去?|无法接通|无人接听|没人接听|没人接电话|电话(?:就|总|一直|永远)?是?忙"),
