@@ -144,6 +144,7 @@ NOT_COMPLAINTS = [
     "平台今天交易繁忙，行情太猛了",
     "第一轮降息如泥牛入海，市场一点反应也没有",
     "The load balancer was not able to respond with a healthy status during startup",
+    "Notice: the job scheduler, SGE, does not respond to user requests",
     "客服态度很差，问什么都说不知道",
     "售后处理太慢了，换个货要半个月",
     "物流信息一直不更新，问客服也说不清楚",
