@@ -145,6 +145,7 @@ NOT_COMPLAINTS = [
     "第一轮降息如泥牛入海，市场一点反应也没有",
     "The load balancer was not able to respond with a healthy status during startup",
     "Notice: the job scheduler, SGE, does not respond to user requests",
+    "Once the points load you get it immediately! Are you almost there? ^AC",
     "客服态度很差，问什么都说不知道",
     "售后处理太慢了，换个货要半个月",
     "物流信息一直不更新，问客服也说不清楚",
