@@ -160,7 +160,8 @@ class Detector:
         self.prefilter = Prefilter(anchors + list(maint_anchors or []), use_aho=use_aho)
         # Further required literals per rule, checked with ``in`` before its regex runs (exact: every
         # match contains one member of each set).
-        self._also = [tuple(tuple(s) for s in required_sets(r.regex.pattern)[1:] if len(s) <= 8) for r in self.rules]
+        self._also = [tuple(tuple(s) for s in required_sets(r.regex.pattern, limit=3)[1:] if len(s) <= 8)
+                      for r in self.rules]
         self.impersonation = Impersonation(
             cfg, [(i, r) for i, r in enumerate(self.rules) if r.detector == "impersonation"])
         self.ignore_quoted = cfg.detection.ignore_quoted
