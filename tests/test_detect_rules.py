@@ -72,6 +72,8 @@ COMPLAINTS_EN = [
     ("Submitted a ticket, got an automated email and nothing since", "no_reply"),
     ("Their response time is terrible", "unresponsive"),
     ("Been trying to call you all day", "tried_in_vain"),
+    ("can someone please get back to me about my deposit", "please_reply"),
+    ("No customer support at all, stay away", "no_channels"),
     # full-width letters, emoji, mixed language
     ("ｓｕｐｐｏｒｔ　ｎｅｖｅｒ　ｒｅｐｌｉｅｄ", "not_replied"),
     ("客服 no reply 已经三天了 😡", "no_reply"),
@@ -109,6 +111,8 @@ COMPLAINTS_ZH = [
     ("聯絡不到客服，真的很扯", "unreachable"),  # Taiwanese usage: 聯絡 -> 联络, not 联系
     ("在线客服一直显示繁忙", "phone_unanswered"),
     ("提交工单后一直待处理", "support_no_reply"),
+    ("客服爱答不理的，什么态度", "support_no_reply"),
+    ("客服像死了一样", "dead_support"),
     ("客服３天没回复我", "support_no_reply"),  # full-width digit
     ("support 联系不上 🙃", "unreachable"),
 ]
@@ -146,6 +150,8 @@ NOT_COMPLAINTS = [
     "The load balancer was not able to respond with a healthy status during startup",
     "Notice: the job scheduler, SGE, does not respond to user requests",
     "Once the points load you get it immediately! Are you almost there? ^AC",
+    "Does Bitpie have support for Solana yet? No support for SPL tokens in the app",
+    "@AskPlayStation can you dm me I have a question",
     "客服态度很差，问什么都说不知道",
     "售后处理太慢了，换个货要半个月",
     "物流信息一直不更新，问客服也说不清楚",
