@@ -24,6 +24,8 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _EN_SENT = ".!?\n"
 _ZH_CLAUSE = "，,；;。！？!?\n"
 _QUOTE_LINE = re.compile(r"^>[^\n]*", re.M)  # "> quoted text" in issue comments and e-mail replies
+# Text is casefolded and built-in patterns are written lower-case, so they compile without IGNORECASE
+# (which costs sre a case-fold per character and its literal-prefix fast path); config patterns keep it.
 FLAGS = re.IGNORECASE
 
 
@@ -123,11 +125,16 @@ def _topic_rules(cfg: Config) -> list[Rule]:
 
 
 def _compiled_topics(rules: list[Rule]) -> list[Rule]:
-    """One alternation per topic for matching (a topic needs one hit, not one search per term)."""
+    """One alternation per topic for matching (a topic needs one hit, not one search per term).
+
+    A topic holding any config term is marked "config" and so compiled case-insensitively.
+    """
     by_topic: dict[str, list[str]] = {}
     for r in rules:
         by_topic.setdefault(r.name, []).append(prepare_pattern(r.pattern) if r.origin == "config" else r.pattern)
-    return [Rule("topic", "any", t, "|".join(f"(?:{p})" for p in pats), "combined") for t, pats in by_topic.items()]
+    user = {r.name for r in rules if r.origin == "config"}
+    return [Rule("topic", "any", t, "|".join(f"(?:{p})" for p in pats), "config" if t in user else "built-in")
+            for t, pats in by_topic.items()]
 
 
 def effective_rules(cfg: Config) -> list[Rule]:
@@ -150,7 +157,10 @@ class Detector:
         for r in [r for r in rules if r.detector != "topic"] + topics:
             if f"{r.detector}.{r.lang}.{r.name}" in without:
                 continue
-            r.regex = re.compile(prepare_pattern(r.pattern) if r.origin == "config" else r.pattern, FLAGS)
+            if r.origin == "config":
+                r.regex = re.compile(prepare_pattern(r.pattern) if r.detector != "topic" else r.pattern, FLAGS)
+            else:
+                r.regex = re.compile(r.pattern)
             self.rules.append(r)
         self._notices, maint_anchors = _load_notices(cfg)
         anchors = [required_literals(r.regex.pattern) for r in self.rules]

@@ -23,8 +23,8 @@ from monitor.textnorm import normalize
 if TYPE_CHECKING:
     from monitor.detect.engine import DetectInput, Rule
 
-_SUPPORT_ID = re.compile(builtin.SUPPORT_IDENTITY, re.IGNORECASE)
-_WEAK = [(name, re.compile(p, re.IGNORECASE)) for name, p in builtin.IMPERSONATION_LURES_WEAK]
+_SUPPORT_ID = re.compile(builtin.SUPPORT_IDENTITY)  # matched against normalised (casefolded) names
+_WEAK = [(name, re.compile(p)) for name, p in builtin.IMPERSONATION_LURES_WEAK]
 _SQUASH = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
 
 
