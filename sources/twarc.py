@@ -55,7 +55,11 @@ def snowflake_time(tweet_id: str) -> datetime | None:
 
 @dataclass(slots=True)
 class Officials:
-    """Who counts as the brand: configured numeric ids, else the handle (case-insensitive)."""
+    """Who counts as the brand: an account's configured numeric id; its handle only when no id is pinned.
+
+    A pinned id is authoritative: handles change hands and look-alikes copy them, so once the id is known
+    a post from someone who now holds that handle (or an archive written after a rename) is not official.
+    """
 
     ids: frozenset[str]
     handles: frozenset[str]
@@ -64,7 +68,7 @@ class Officials:
     def from_config(cls, cfg: Any, platform: str) -> Officials:
         accounts = [a for a in cfg.official_accounts if a.platform == platform]
         return cls(frozenset(a.user_id for a in accounts if a.user_id),
-                   frozenset(h.casefold() for h in cfg.official_handles(platform)))
+                   frozenset(a.handle.casefold() for a in accounts if not a.user_id))
 
     def match(self, user_id: str | None, handle: str | None) -> bool:
         if user_id and user_id in self.ids:

@@ -95,6 +95,8 @@ def test_flattened_layout_gives_the_same_posts(tmp_path):
     ({"platform": "twitter", "handle": "bitpiewallet"}, {OFFICIAL_ID}),
     # The impersonator's handle is configured for another platform only: nobody is official here.
     ({"platform": "weibo", "handle": "BitpieWallet"}, set()),
+    # A pinned id is authoritative: whoever holds the configured handle now is not official by it.
+    ({"platform": "twitter", "handle": "BitpieSupport_Help", "user_id": OFFICIAL_ID}, {OFFICIAL_ID}),
 ])
 def test_official_by_id_or_handle(tmp_path, account, official_ids):
     cfg = make_cfg(tmp_path, [str(FIXTURES / "flat.jsonl")], official=account)
