@@ -205,3 +205,18 @@ def test_detect_pending_labels_store_and_flags_impersonator(tmp_path: Path, engi
     assert not rows["13"].complaint
     assert not rows["14"].impersonation_suspect  # replies to a post that is not a complaint
     assert detect_pending(engine, cfg) == 0  # idempotent: nothing left to label
+
+
+@pytest.mark.parametrize("text", [
+    "比特派将于11月28日 14:00-16:00(UTC+8)进行系统维护，期间暂停转账。",
+    "Bitpie will perform scheduled maintenance on Nov 28, 14:00-16:00 UTC. Deposits are suspended.",
+    "Maintenance completed, all services restored.",
+    "Still no reply from support about the upgrade",
+    "gm, nice weather",
+])
+def test_maintenance_shortcut_agrees_with_notices(det: Detector, text: str) -> None:
+    """Skipping monitor.notices for posts without its required literals changes no result."""
+    notices = pytest.importorskip("monitor.notices")
+    res = det.detect(DetectInput(id="n", text=text, created_at=datetime(2026, 11, 20, tzinfo=UTC)))
+    assert res.maintenance == bool(notices.maintenance_evidence(text, det.cfg))
+    assert [e for e in res.evidence if e["detector"] == "maintenance"] == notices.maintenance_evidence(text, det.cfg)

@@ -39,3 +39,18 @@ def test_evaluate_cli_prints_and_skips(shared_data: Path, tmp_path: Path, capsys
     assert "complaint/en" in out and "complaint/zh" in out and "tp=" in out
     assert main([str(tmp_path / "nowhere")]) == 0
     assert "nothing to evaluate" in capsys.readouterr().out
+
+
+def test_maintenance_shortcut_exact_on_labelled_notices(shared_data: Path, tmp_path: Path) -> None:
+    import json
+
+    from monitor.detect import DetectInput, build_detector
+    from monitor.notices import maintenance_evidence
+
+    cfg = base_config(tmp_path)
+    det = build_detector(cfg)
+    for path in sorted((shared_data / "labelled").glob("*.jsonl")):
+        for line in path.open(encoding="utf-8"):
+            row = json.loads(line)
+            got = det.detect(DetectInput(id=str(row["id"]), text=row["text"])).maintenance
+            assert got == bool(maintenance_evidence(row["text"], cfg)), row["id"]
