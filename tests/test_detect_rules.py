@@ -113,6 +113,8 @@ COMPLAINTS_ZH = [
     ("提交工单后一直待处理", "support_no_reply"),
     ("客服爱答不理的，什么态度", "support_no_reply"),
     ("客服像死了一样", "dead_support"),
+    ("问东西秒回，一说退款就不回了", "silent_on_request"),
+    ("没有官方人员出来说明一下吗", "silent_on_request"),
     ("客服３天没回复我", "support_no_reply"),  # full-width digit
     ("support 联系不上 🙃", "unreachable"),
 ]
