@@ -20,7 +20,8 @@ _EN_NEG = r"(?:\bnot|n't|\bnever|\byet to|\bno longer|\bstopped)"
 _EN_SUPPORT = r"(?:support|customer (?:service|care|support)|service desk|help ?desk|helpline|hotline|agents?|reps?|representatives?|staff|team|they|you|admins?|moderators?|company|exchange)"
 _EN_SUPPORT_STRICT = r"(?:support|customer (?:service|care|support)|service desk|help ?desk|helpline|hotline|agents?|reps?|representatives?)"
 _EN_CHANNEL = r"(?:emails?|e-mails?|messages?|msgs?|dms?|pms?|tickets?|calls?|tweets?|requests?|questions?|complaints?|queries|inquiries|enquiries|letters?|chats?|voicemails?|appeals?|cases?)"
-_EN_WAIT_OBJ = r"(?:an? |any |your |their |his |her |the |some |one of your )?(?:reply|replies|response|answer|call ?back|call|update|agent|human|rep|representative|someone|somebody|anyone|support|specialist|email back|them|you|help)"
+# "still waiting for you to list SOL" is a feature request: a person waited for must be waited on to answer.
+_EN_WAIT_OBJ = r"(?:an? |any |your |their |his |her |the |some |one of your )?(?:reply|replies|response|answer|call ?back|call|update|agent|human|rep|representative|support|specialist|email back|help|(?:someone|somebody|anyone|them|you)(?!(?: guys| all| folks| lot| people)? to (?!reply|respond|answer|get back|call|contact|email|help|fix|look)))"
 
 _ZH_SUPPORT = r"(?:客服|售后|商家|卖家|店家|掌柜|官方|人工|工作人员|客户经理|总台|前台|热线|平台|你们|他们|邮件|邮箱|email|mail|微信|qq|工单|留言|反馈|消息|信息|私信|申请|投诉|问题)"
 _ZH_GAP = r"[^。！？!?\n]{0,12}?"
