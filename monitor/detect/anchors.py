@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Iterable, Sequence
 from operator import itemgetter
 
@@ -184,7 +185,7 @@ def _node(op: object, av: object) -> frozenset[str] | None:
     return None
 
 
-def required_sets(pattern: str, limit: int = 3) -> list[frozenset[str]]:
+def required_sets(pattern: str, limit: int = 3, flags: int = 0) -> list[frozenset[str]]:
     """Up to ``limit`` anchor sets of ``pattern``, all required, most selective first ([] if unknown).
 
     The first feeds the one-pass prefilter; the others are checked with ``in`` before the regex runs
@@ -193,7 +194,7 @@ def required_sets(pattern: str, limit: int = 3) -> list[frozenset[str]]:
     if sre_parse is None:
         return []
     try:
-        items = list(sre_parse.parse(pattern))
+        items = list(sre_parse.parse(pattern, flags & re.VERBOSE))
     except Exception:
         return []
     while len(items) == 1 and items[0][0] is sre_c.SUBPATTERN:
@@ -201,12 +202,12 @@ def required_sets(pattern: str, limit: int = 3) -> list[frozenset[str]]:
     return sorted(_seq_all(items), key=_score, reverse=True)[:limit]
 
 
-def required_literals(pattern: str) -> frozenset[str] | None:
+def required_literals(pattern: str, flags: int = 0) -> frozenset[str] | None:
     """Strings one of which every match of ``pattern`` contains (casefolded), or None if unknown."""
     if sre_parse is None:
         return None
     try:
-        tree = sre_parse.parse(pattern)
+        tree = sre_parse.parse(pattern, flags & re.VERBOSE)  # re.X changes what is a literal
     except Exception:  # invalid patterns are reported by validate_rules, not here
         return None
     return _seq(list(tree))

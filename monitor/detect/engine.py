@@ -312,7 +312,7 @@ def _load_notices(cfg: Config) -> tuple[Any, list[frozenset[str]] | None]:
         return notices, None
     try:
         include, _exclude = rules_fn(cfg)
-        anchors = [required_literals(rx.pattern) for _name, rx in include]
+        anchors = [required_literals(rx.pattern, rx.flags) for _name, rx in include]
     except Exception:  # their internals changed: correctness first, skip the shortcut
         return notices, None
     if not anchors or any(a is None for a in anchors):
