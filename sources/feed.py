@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 import requests
@@ -110,6 +111,8 @@ class FeedSource(Source):
         batch.fetched = len(parsed.entries)
         lang = _primary_lang(parsed.feed.get("language") if parsed.get("feed") else None)
         for entry in parsed.entries:
+            if isinstance(entry.get("link"), str):
+                entry["link"] = urljoin(res.url, entry["link"])  # relative links, resolved by us (see parse)
             if self.config.official:
                 batch.announcements.append(self.to_announcement(entry))
             else:
@@ -118,7 +121,10 @@ class FeedSource(Source):
         yield batch
 
     def parse(self, res: FetchResult) -> feedparser.FeedParserDict:
-        headers = {"content-location": res.url}
+        # No content-location: with it feedparser rewrites a bare RSS <guid>g1</guid> into
+        # "<feed url dir>/g1", so a 301 or an edited url would give every entry a new identity and
+        # store it twice. Relative links are resolved in fetch() instead.
+        headers: dict[str, str] = {}
         if res.content_type:
             headers["content-type"] = res.content_type
         parsed = feedparser.parse(res.body, response_headers=headers)

@@ -185,6 +185,35 @@ def test_301_stores_the_new_url_and_says_so(tmp_path: Path, engine: Any,
     assert again.status == "ok" and responses.calls[-1].request.url == NEW_URL
 
 
+RSS_BARE_GUIDS = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Bitpie news</title><link>https://www.bitpie.example/</link>
+<item><title>Bitpie 5.2 released</title><guid>g1</guid><link>/news/g1.html</link>
+<pubDate>Wed, 18 Nov 2026 02:00:00 GMT</pubDate></item>
+<item><title>Fee update</title><guid>g2</guid><link>news/g2.html</link>
+<pubDate>Thu, 19 Nov 2026 02:00:00 GMT</pubDate></item>
+</channel></rss>"""
+
+
+@responses.activate
+def test_301_keeps_entry_identity_of_bare_guids(tmp_path: Path, engine: Any) -> None:
+    # A bare <guid>g1</guid> must stay "g1" whatever URL served it: feedparser would otherwise
+    # rewrite it against the feed's location, and after the move every entry would be stored twice.
+    cfg = make_cfg(tmp_path)
+    responses.get(URL, body=RSS_BARE_GUIDS, content_type="application/rss+xml")
+    run_source(engine, cfg, source_of(cfg), now=lambda: T0)
+    responses.replace(responses.GET, URL, status=301, headers={"Location": NEW_URL})
+    # Different bytes (a new item), so the moved feed really is parsed again.
+    moved_body = RSS_BARE_GUIDS.replace(b"</channel>", b"<item><title>New</title><guid>g3</guid>"
+                                        b"<link>https://www.bitpie.example/n/g3</link></item></channel>")
+    responses.get(NEW_URL, body=moved_body, content_type="application/rss+xml")
+    moved = run_source(engine, cfg, source_of(cfg), now=lambda: T0)
+    assert moved.status == "ok" and moved.new == 1
+    got = {r["entry_id"]: r["url"] for r in rows(engine)}
+    # Relative links are still made absolute, against the URL that served the feed.
+    assert got == {"g1": "https://blog.bitpie.example/news/g1.html",
+                   "g2": "https://blog.bitpie.example/news/g2.html", "g3": "https://www.bitpie.example/n/g3"}
+
+
 @responses.activate
 def test_302_is_followed_but_not_stored(tmp_path: Path) -> None:
     cfg = make_cfg(tmp_path)
