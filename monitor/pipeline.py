@@ -10,14 +10,14 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from monitor import store
 from monitor.config import Config
-from monitor.errors import MonitorError, RateLimited, SourceDisabled, SourceError
+from monitor.errors import BudgetExceeded, MonitorError, RateLimited, SourceDisabled, SourceError
 from monitor.linking import link_replies
 from sources import SOURCES
 from sources.base import Source, SourceContext
@@ -61,12 +61,17 @@ def build_sources(cfg: Config, names: Sequence[str] | None = None) -> list[Sourc
 
 def _skip_reason(state: dict, now: datetime) -> str | None:
     if state.get("disabled"):
-        name = state.get("name", "")
-        return f"disabled: {state['disabled']} (fix the config, then run `mention-monitor reset {name}`)"
+        return f"disabled: {state['disabled']}"
     until = state.get("skip_until")
     if until and datetime.fromisoformat(until) > now:
-        return f"rate limited until {until}; the next pass after that picks up"
+        why = state.get("skip_why", "rate limited")
+        return f"{why} until {until}; the next pass after that picks up"
     return None
+
+
+def _next_month(now: datetime) -> datetime:
+    first = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return (first + timedelta(days=32)).replace(day=1)
 
 
 def run_source(engine: Engine, cfg: Config, source: Source, *, since: datetime | None = None,
@@ -82,7 +87,9 @@ def run_source(engine: Engine, cfg: Config, source: Source, *, since: datetime |
     run_id = store.start_run(engine, source.name)
     if reason:
         store.finish_run(engine, run_id, status="skipped", error=reason)
-        log.info("%s: skipped (%s)", source.name, reason)
+        # A disabled source stays disabled until someone acts: say so on every pass, even with -q.
+        log.log(logging.WARNING if state.get("disabled") else logging.INFO, "%s: skipped (%s)",
+                source.name, reason)
         return RunResult(source.name, "skipped", error=reason)
 
     def known(platform: str, ids: object) -> set[str]:
@@ -93,27 +100,9 @@ def run_source(engine: Engine, cfg: Config, source: Source, *, since: datetime |
                         usage_this_month=usage, progress=progress, last_ok_run=last_ok)
     res = RunResult(source.name, "ok")
     try:
-        for batch in source.fetch(ctx):
-            with engine.begin() as conn:  # records first, cursors in the same transaction
-                new = store.upsert_posts(conn, batch.posts) + store.upsert_announcements(conn, batch.announcements)
-                store.save_cursors(conn, source.name, batch.cursors)
-                store.add_run_usage(conn, run_id, fetched=batch.fetched, new=new, requests=batch.requests)
-            res.new += new
-            res.fetched += batch.fetched
-            res.requests += batch.requests
-            for note in batch.notes:
-                log.warning("%s: %s", source.name, note)
-    except RateLimited as exc:
-        res.status, res.error = "error", str(exc)
-        _save_state(engine, source.name, {**state, "skip_until": exc.reset_at.isoformat()})
-    except SourceDisabled as exc:
-        res.status, res.error = "error", str(exc)
-        _save_state(engine, source.name, {**state, "disabled": str(exc), "name": source.name})
-    except SourceError as exc:
-        res.status, res.error = "error", str(exc)
-    except Exception as exc:  # a bug in one source must not stop the others
-        log.exception("%s: unexpected failure", source.name)
-        res.status, res.error = "error", f"{source.name}: unexpected {type(exc).__name__}: {exc}"
+        _consume(engine, source, ctx, run_id, res)
+    except Exception as exc:
+        _record_failure(engine, source.name, state, exc, res, now())
     res.took = time.monotonic() - started
     store.finish_run(engine, run_id, status=res.status, error=res.error)
     line = "%s: fetched=%d new=%d requests=%d took=%.2fs"
@@ -122,6 +111,38 @@ def run_source(engine: Engine, cfg: Config, source: Source, *, since: datetime |
     else:
         log.info(line, source.name, res.fetched, res.new, res.requests, res.took)
     return res
+
+
+def _consume(engine: Engine, source: Source, ctx: SourceContext, run_id: int, res: RunResult) -> None:
+    for batch in source.fetch(ctx):
+        with engine.begin() as conn:  # records first, cursors in the same transaction
+            new = store.upsert_posts(conn, batch.posts) + store.upsert_announcements(conn, batch.announcements)
+            store.save_cursors(conn, source.name, batch.cursors)
+            store.add_run_usage(conn, run_id, fetched=batch.fetched, new=new, requests=batch.requests)
+        res.new += new
+        res.fetched += batch.fetched
+        res.requests += batch.requests
+        for note in batch.notes:
+            log.warning("%s: %s", source.name, note)
+
+
+def _record_failure(engine: Engine, name: str, state: dict, exc: Exception, res: RunResult,
+                    now: datetime) -> None:
+    """Classify a source's exception: what the run row says and which skip state is saved."""
+    res.status, res.error = "error", str(exc)
+    if isinstance(exc, BudgetExceeded):
+        # Not a failure: the source did what the budget asked. Warn once, then skip until the 1st.
+        res.status, res.error = "ok", None
+        log.warning("%s", exc)
+        _save_state(engine, name, {**state, "skip_until": _next_month(now).isoformat(),
+                                   "skip_why": "monthly_read_budget reached"})
+    elif isinstance(exc, RateLimited):
+        _save_state(engine, name, {**state, "skip_until": exc.reset_at.isoformat(), "skip_why": "rate limited"})
+    elif isinstance(exc, SourceDisabled):
+        _save_state(engine, name, {**state, "disabled": str(exc)})
+    elif not isinstance(exc, SourceError):
+        log.error("%s: unexpected failure", name, exc_info=exc)
+        res.error = f"{name}: unexpected {type(exc).__name__}: {exc}"
 
 
 def _save_state(engine: Engine, source: str, state: dict) -> None:

@@ -142,7 +142,7 @@ def _check_status(name: str, url: str, resp: requests.Response, now: datetime) -
     code = resp.status_code
     if code == 410:
         raise SourceDisabled(name, f"{url} answered 410 Gone: the feed was removed. Change or delete the "
-                                   "source's url in the config, then run `mention-monitor reset`")
+                                   f"source's url in the config, then run `mention-monitor reset {name}`")
     if code in (429, 503):
         until = retry_after(resp.headers.get("Retry-After"), now)
         raise RateLimited(name, f"{url} answered {code}; retrying after {until.isoformat()}", until)

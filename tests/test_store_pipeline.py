@@ -170,3 +170,28 @@ def test_postgres_store_round_trip() -> None:
         with eng.begin() as c:
             c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         eng.dispose()
+
+
+def test_budget_stop_is_a_warning_and_skips_until_next_month(engine, cfg, caplog) -> None:  # type: ignore[no-untyped-def]
+    from monitor.errors import BudgetExceeded
+
+    nov = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    src = ScriptedSource("s", [Batch(posts=[_post("1")], fetched=1)],
+                         error=BudgetExceeded("s", "monthly_read_budget 100 reached"))
+    with caplog.at_level("WARNING"):
+        res = run_source(engine, cfg, src, now=lambda: nov)
+    assert res.status == "ok" and res.new == 1
+    assert [r.levelname for r in caplog.records if "monthly_read_budget" in r.getMessage()] == ["WARNING"]
+    assert run_source(engine, cfg, ScriptedSource("s", []), now=lambda: nov + timedelta(days=10)).status == "skipped"
+    december = datetime(2026, 12, 1, 0, 0, 1, tzinfo=UTC)
+    assert run_source(engine, cfg, ScriptedSource("s", []), now=lambda: december).status == "ok"
+
+
+def test_disabled_source_warns_on_every_pass(engine, cfg, caplog) -> None:  # type: ignore[no-untyped-def]
+    from monitor.errors import SourceDisabled
+
+    run_source(engine, cfg, ScriptedSource("s", [], error=SourceDisabled("s", "410 Gone")))
+    with caplog.at_level("WARNING"):
+        res = run_source(engine, cfg, ScriptedSource("s", []))
+    assert res.status == "skipped" and "410 Gone" in (res.error or "")
+    assert any(r.levelname == "WARNING" and "skipped" in r.getMessage() for r in caplog.records)

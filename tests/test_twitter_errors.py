@@ -246,7 +246,7 @@ def test_partial_errors_in_a_200_are_logged_and_the_page_kept(tmp_path, engine, 
 
 
 @responses.activate
-def test_budget_stops_before_it_is_exceeded(tmp_path, engine) -> None:
+def test_budget_stops_before_it_is_exceeded(tmp_path, engine, caplog) -> None:
     now = store.now_utc()  # month_usage reads run rows stamped with the real clock
     cfg = make_cfg(tmp_path, monthly_read_budget=250)
     earlier = store.start_run(engine, "x")
@@ -256,15 +256,19 @@ def test_budget_stops_before_it_is_exceeded(tmp_path, engine) -> None:
     data = tweets(now - timedelta(minutes=1), 150, step_s=5)
     responses.add(responses.GET, SEARCH, json=page(data[:100], "tok-1"))
     responses.add(responses.GET, SEARCH, json=page(data[100:], "tok-2"))
-    res = run_source(engine, cfg, source(cfg), now=lambda: now)
-    assert res.status == "error" and "monthly_read_budget 250 reached (250 posts read" in res.error
+    with caplog.at_level("WARNING"):
+        res = run_source(engine, cfg, source(cfg), now=lambda: now)
+    # Reaching the budget is the source doing its job: a warning, not a failed run (cron stays quiet).
+    assert res.status == "ok" and not res.failed
+    assert any("monthly_read_budget 250 reached (250 posts read" in r.getMessage() for r in caplog.records)
     assert [bounds(c)["max_results"] for c in search_calls(responses.calls)] == ["100", "50"]
     with engine.connect() as conn:
         assert store.month_usage(conn, "x", now)["posts_read"] == 250
     assert cursor(engine, "Bitpie -is:retweet")["pending"]["next_token"] == "tok-2"
     responses.calls.reset()
     again = run_source(engine, cfg, source(cfg), now=lambda: now)
-    assert again.status == "error" and len(responses.calls) == 0
+    assert again.status == "skipped" and len(responses.calls) == 0
+    assert "monthly_read_budget reached until" in (again.error or "")
     line = usage_lines(engine, cfg, now)
     assert line == [f"x: 250 posts read, 3 requests in {now:%Y-%m} (UTC); budget 250 (100% used, 0 left)"]
 
