@@ -21,7 +21,7 @@ from monitor.config import Config
 from reports import data, rows
 from reports.business_hours import open_intervals
 from reports.metrics import claimed_waits, daily_km_medians, response_summary, waits
-from reports.peaks import Event, Peak, annotate, group_peaks, robust_flags
+from reports.peaks import Event, Peak, annotate, group_peaks, history_flags, robust_flags
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def store_utc(ts: dt.datetime) -> dt.datetime:
 
 @dataclass(slots=True)
 class Series:
-    """Complaint counts per UTC hour and per local day, with robust baselines and peaks."""
+    """Complaint counts per local-hour bin (UTC starts) and per local day, with baselines and peaks."""
 
     hours: pd.DatetimeIndex
     hourly: pd.DataFrame
@@ -57,24 +57,53 @@ class Series:
     day_peaks: list[Peak]
 
 
+def sub_hour_offset(tz: ZoneInfo, at: dt.datetime) -> int:
+    """Minutes past the UTC hour at which local hours start (30 for Asia/Kolkata, 45 for Nepal)."""
+    off = at.astimezone(tz).utcoffset() or dt.timedelta(0)
+    return int(off.total_seconds() // 60) % 60
+
+
+def local_lags(local: pd.DatetimeIndex, step_days: int, count: int) -> np.ndarray:
+    """For each bin, the bins at the same local hour ``step_days``, 2 x ``step_days``... days earlier.
+
+    Keyed by local (date, hour), not by a fixed number of UTC hours: across a DST change "a week ago
+    at 10:00" is 167 or 169 hours back. The repeated hour of a fall-back night maps to its first
+    occurrence; the hour skipped in spring has no history (-1).
+    """
+    dates = np.array([d.toordinal() for d in local.date])
+    hrs = local.hour.to_numpy()
+    index: dict[tuple[int, int], int] = {}
+    for i, key in enumerate(zip(dates.tolist(), hrs.tolist(), strict=True)):
+        index.setdefault(key, i)
+    out = np.full((len(local), count), -1, dtype=np.int64)
+    for i, (d, h) in enumerate(zip(dates.tolist(), hrs.tolist(), strict=True)):
+        for s in range(count):
+            out[i, s] = index.get((d - step_days * (s + 1), h), -1)
+    return out
+
+
 def _series(conn: Any, cfg: Config, day: dt.date) -> Series:
     tz = cfg.tz
     hist_start, end = day_bounds(tz, day - dt.timedelta(days=HISTORY_DAYS - 1))[0], day_bounds(tz, day)[1]
+    # Bins start on local hour boundaries (hist_start is a local midnight), so a :30 zone gets
+    # bins starting at :30 UTC, and the SQL buckets are shifted to match.
     hours = pd.date_range(hist_start, end, freq="h", inclusive="left", tz="UTC")
-    hourly = data.hourly_counts(conn, hist_start, end).set_index("hour").reindex(hours, fill_value=0)
+    shift = sub_hour_offset(tz, end)
+    hourly = data.hourly_counts(conn, hist_start, end, shift).set_index("hour").reindex(hours, fill_value=0)
     k, mc = cfg.report.spike_threshold, cfg.report.spike_min_count
     comp = hourly["complaints"].to_numpy()
     first = data.first_post_at(conn)
     # Hours that ended before the store's first post are unknown, not quiet.
     known = hours + pd.Timedelta(hours=1) > (pd.Timestamp(first) if first else pd.Timestamp(end))
     comp_known = np.where(known, comp.astype(float), np.nan)
-    # Hourly baseline: the same hour of the same weekday in the previous four weeks, else the same
-    # hour of the previous seven days while the store is younger than two weeks.
-    hf = robust_flags(comp_known, period=168, seasons=4, k=k, min_count=mc, fallback=(24, 7))
+    # Hourly baseline: the same local hour of the same weekday in the previous four weeks, else the
+    # same local hour of the previous seven days while the store is younger than two weeks.
+    local = hours.tz_convert(tz)
+    hf = history_flags(comp_known, local_lags(local, 7, 4), local_lags(local, 1, 7), k=k, min_count=mc)
     h_starts = [h.to_pydatetime() for h in hours]
     h_ends = [h + dt.timedelta(hours=1) for h in h_starts]
     hour_peaks = group_peaks(h_starts, h_ends, comp, hf, "hour")
-    local_days = hours.tz_convert(tz).date
+    local_days = local.date
     days = [day - dt.timedelta(days=i) for i in range(HISTORY_DAYS - 1, -1, -1)]
     per_day = pd.Series(comp, index=local_days).groupby(level=0).sum().reindex(days, fill_value=0)
     day_known = pd.Series(known, index=local_days).groupby(level=0).any().reindex(days, fill_value=False)
@@ -169,8 +198,10 @@ def _summary(cfg: Config, day: dt.date, as_of: dt.datetime, series: Series, need
     start, end = bounds["day"]
     hd = series.hourly[(series.hours >= start) & (series.hours < end)]
     mentions, n_complaints = int(hd["mentions"].sum()), int(hd["complaints"].sum())
-    maint = int(hd["maintenance"].sum()) + sum(
-        1 for a in day_anns if a["kind"] == "maintenance" and a.get("published") and start <= a["published"] < end)
+    # Notices, not chatter: official top-level posts flagged maintenance (data.hourly_counts leaves
+    # out official replies such as "@x 维护期间提币暂停" and every user post) plus the maintenance
+    # announcements listed in announcements.csv (published that day or with a window overlapping it).
+    maint = int(hd["maintenance"].sum()) + sum(1 for a in day_anns if a["kind"] == "maintenance")
     row: dict[str, Any] = {
         "date": day.isoformat(), "timezone": cfg.timezone, "as_of": rows.local(as_of, cfg.tz),
         "mentions": mentions, "complaints": n_complaints,

@@ -2,20 +2,24 @@
 
 At a million posts the per-post rows the report needs are the posts that need an answer in the
 last five weeks (a few percent of all posts) and the day's complaints; everything else arrives as
-counts per UTC hour. Hours are bucketed in UTC and converted to local time afterwards, which is
-DST-safe for whole-hour zones (Asia/Shanghai, Europe/*, America/*); half-hour zones would see local
-hours shifted by 30 minutes in the heatmap.
+counts per hour bin. Bins are UTC hours shifted by the zone's sub-hour offset (0 for whole-hour
+zones, 30 min for Asia/Kolkata), so each bin is one local hour whatever the DST state; the caller
+converts bin starts to local time.
 
 "Needs an answer" (kept simple, documented in docs/reports.md): a non-official post that is a
 complaint (detections.complaint), or a question to the brand: it replies to an official post or
-mentions an official handle, and contains ``?``, ``？`` or ``吗``.
+mentions an official handle (``@handle`` not followed by a handle character), and contains ``?``,
+``？`` or ``吗``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from sqlalchemy import Engine, and_, case, exists, false, func, inspect, literal, or_, select, true
 from sqlalchemy.engine import Connection
@@ -28,10 +32,12 @@ from monitor.store import announcements, detections, posts, reply_links
 _QUESTION_MARKS = ("?", "？", "吗")
 
 
-def _hour_bucket(conn: Connection) -> ColumnElement[Any]:
+def _hour_bucket(conn: Connection, shift_minutes: int) -> ColumnElement[Any]:
+    """UTC hour of ``created_at + shift_minutes`` (the caller subtracts the shift again)."""
     if conn.dialect.name == "postgresql":
-        return func.to_char(func.date_trunc("hour", posts.c.created_at), "YYYY-MM-DD HH24:00:00")
-    return func.strftime("%Y-%m-%d %H:00:00", posts.c.created_at)
+        shifted = posts.c.created_at + func.make_interval(0, 0, 0, 0, 0, shift_minutes)
+        return func.to_char(func.date_trunc("hour", shifted), "YYYY-MM-DD HH24:00:00")
+    return func.strftime("%Y-%m-%d %H:00:00", posts.c.created_at, f"+{shift_minutes} minutes")
 
 
 def _det_join() -> Any:
@@ -43,23 +49,28 @@ def _is_complaint() -> ColumnElement[bool]:
     return and_(posts.c.is_official.is_(False), detections.c.complaint.is_(True))
 
 
-def hourly_counts(conn: Connection, start: dt.datetime, end: dt.datetime) -> pd.DataFrame:
-    """Counts per UTC hour: mentions, complaints, official posts, official maintenance notices."""
-    bucket = _hour_bucket(conn).label("hour")
+def hourly_counts(conn: Connection, start: dt.datetime, end: dt.datetime, shift_minutes: int = 0) -> pd.DataFrame:
+    """Counts per hour bin: mentions, complaints, official posts, official maintenance notices.
+
+    Bins start ``shift_minutes`` past each UTC hour, i.e. on local hour boundaries in a zone whose
+    offset has that sub-hour part (30 for Asia/Kolkata). A maintenance notice is an official post
+    that is not a reply: official replies ("@x 维护期间提币暂停…") only repeat the notice to one user.
+    """
+    bucket = _hour_bucket(conn, shift_minutes).label("hour")
     one = literal(1)
     q = (select(bucket,
                 func.sum(case((posts.c.is_official.is_(False), one), else_=0)).label("mentions"),
                 func.sum(case((_is_complaint(), one), else_=0)).label("complaints"),
                 func.sum(case((posts.c.is_official.is_(True), one), else_=0)).label("official"),
-                func.sum(case((and_(posts.c.is_official.is_(True), detections.c.maintenance.is_(True)), one),
-                              else_=0)).label("maintenance"))
+                func.sum(case((and_(posts.c.is_official.is_(True), posts.c.reply_to_id.is_(None),
+                                    detections.c.maintenance.is_(True)), one), else_=0)).label("maintenance"))
          .select_from(_det_join())
          .where(posts.c.created_at >= start, posts.c.created_at < end)
          .group_by(bucket))
     # Plain tuples: pandas inspects Row objects one by one, which costs more than the query itself.
     df = pd.DataFrame([tuple(r) for r in conn.execute(q)],
                       columns=["hour", "mentions", "complaints", "official", "maintenance"])
-    df["hour"] = pd.to_datetime(df["hour"], utc=True)
+    df["hour"] = pd.to_datetime(df["hour"], utc=True) - pd.Timedelta(minutes=shift_minutes)
     return df.astype({c: "int64" for c in ("mentions", "complaints", "official", "maintenance")})
 
 
@@ -83,30 +94,68 @@ def _first_reply(as_of: dt.datetime) -> ColumnElement[Any]:
             .scalar_subquery())
 
 
-def _is_question(cfg: Config) -> ColumnElement[bool]:
+def _to_official() -> ColumnElement[bool]:
     off = posts.alias("parent")
-    to_official = exists().where(off.c.platform == posts.c.platform, off.c.post_id == posts.c.reply_to_id,
-                                 off.c.is_official.is_(True))
-    mentions = [and_(posts.c.platform == a.platform, posts.c.text.icontains("@" + a.handle, autoescape=True))
-                for a in cfg.official_accounts]
+    return exists().where(off.c.platform == posts.c.platform, off.c.post_id == posts.c.reply_to_id,
+                          off.c.is_official.is_(True))
+
+
+def _mention_candidates(cfg: Config) -> list[ColumnElement[bool]]:
+    """SQL prefilter: text contains ``@handle`` (also ``@handle_Support``; see mention_pattern)."""
+    return [and_(posts.c.platform == a.platform, posts.c.text.icontains("@" + a.handle, autoescape=True))
+            for a in cfg.official_accounts]
+
+
+def mention_pattern(handles: list[str]) -> re.Pattern[str]:
+    """``@handle`` as a whole mention: not followed by a handle character.
+
+    X handles are ASCII ``[A-Za-z0-9_]``, so ``@BitpieWallet_Support`` (a look-alike account) is
+    another account while ``@BitpieWallet客服`` and ``@BitpieWallet?`` mention the brand.
+    """
+    alts = "|".join(re.escape(h) for h in sorted(handles, key=len, reverse=True))
+    return re.compile(rf"@(?:{alts})(?![A-Za-z0-9_])", re.IGNORECASE)
+
+
+def _is_question(cfg: Config) -> ColumnElement[bool]:
+    mentions = _mention_candidates(cfg)
     asks = or_(*[posts.c.text.contains(m, autoescape=True) for m in _QUESTION_MARKS])
-    return and_(or_(to_official, *mentions) if mentions else to_official, asks)
+    return and_(or_(_to_official(), *mentions) if mentions else _to_official(), asks)
+
+
+def _mentions_official(cfg: Config, platforms: pd.Series, texts: pd.Series) -> npt.NDArray[np.bool_]:
+    by_platform: dict[str, list[str]] = {}
+    for a in cfg.official_accounts:
+        by_platform.setdefault(a.platform, []).append(a.handle)
+    pats = {p: mention_pattern(h) for p, h in by_platform.items()}
+    return np.array([bool(pats.get(p) and pats[p].search(t or "")) for p, t in zip(platforms, texts, strict=True)],
+                    dtype=bool)
 
 
 def needing_answer(conn: Connection, cfg: Config, start: dt.datetime, end: dt.datetime,
                    as_of: dt.datetime) -> pd.DataFrame:
     """One row per post needing an answer created in [start, end): created_at, complaint, latency.
 
-    ``latency`` is NaN when no official reply existed at ``as_of`` (censored there).
+    ``latency`` is NaN when no official reply existed at ``as_of`` (censored there). SQL finds
+    questions mentioning an official handle with a substring test; the text of those few rows
+    (not complaints, not replies to an official post) comes back for the exact mention test.
     """
     complaint = func.coalesce(detections.c.complaint, false())
+    to_official = _to_official()
+    check_text = case((or_(complaint.is_(true()), to_official), None), else_=posts.c.text)
     q = (select(posts.c.platform, posts.c.post_id, posts.c.created_at, complaint.label("complaint"),
-                _first_reply(as_of).label("latency"))
+                _first_reply(as_of).label("latency"), check_text.label("check_text"))
          .select_from(_det_join())
          .where(posts.c.created_at >= start, posts.c.created_at < end, posts.c.created_at <= as_of,
                 posts.c.is_official.is_(False), or_(complaint.is_(true()), _is_question(cfg))))
     df = pd.DataFrame([tuple(r) for r in conn.execute(q)],
-                      columns=["platform", "post_id", "created_at", "complaint", "latency"])
+                      columns=["platform", "post_id", "created_at", "complaint", "latency", "check_text"])
+    needs_check = df["check_text"].notna().to_numpy(dtype=bool)
+    if needs_check.any():
+        ok = _mentions_official(cfg, df.loc[needs_check, "platform"], df.loc[needs_check, "check_text"])
+        keep = ~needs_check
+        keep[np.flatnonzero(needs_check)[ok]] = True
+        df = df[keep].reset_index(drop=True)
+    df = df.drop(columns="check_text")
     df["created_at"] = pd.to_datetime(df["created_at"], utc=True)
     df["complaint"] = df["complaint"].astype(bool)
     df["latency"] = df["latency"].astype("float64")

@@ -42,7 +42,9 @@ def table(frame: pd.DataFrame, uuid: str, links: Mapping[str, str] | None = None
 
         def link(url: Any, _label: str = label) -> str:
             # ``url`` arrives HTML-escaped; only values that passed safe_url are in the column.
-            return f'<a href="{url}" rel="noopener noreferrer nofollow">{_label}</a>' if url else ""
+            # class "link": white-space nowrap (base.css.html), or the cells' overflow-wrap:anywhere
+            # lets a squeezed column break the label ("ope/n").
+            return f'<a class="link" href="{url}" rel="noopener noreferrer nofollow">{_label}</a>' if url else ""
 
         styler = styler.format(link, subset=[col], escape="html", na_rep="")
     styler = styler.set_uuid(uuid).set_table_attributes('class="data"')

@@ -75,7 +75,7 @@ def _charts(rep: DayReport, cfg: Config, hourly: list[dict[str, Any]]) -> dict[s
 
 
 def _figures(summary: dict[str, Any]) -> list[tuple[str, str]]:
-    return [
+    figures = [
         ("mentions", str(summary["mentions"])), ("complaints", str(summary["complaints"])),
         ("complaint rate", rows.pct(summary["complaint_rate"])),
         ("still waiting (day)", str(summary["unanswered"])),
@@ -83,8 +83,10 @@ def _figures(summary: dict[str, Any]) -> list[tuple[str, str]]:
         ("answered within 24 h (7 d)", rows.pct(summary["7d_answered_24h"])),
         ("week over week (median)", rows.pct(summary["wow_km_median_change"], signed=True)),
         ("claimed waits", str(summary["claimed_waits"])),
-        ("X API reads this month", rows.text(summary["api_posts_read_month"])),
     ]
+    if summary["api_posts_read_month"] is not None:  # None: no twitter source configured, nothing to show
+        figures.append(("X API reads this month", rows.text(summary["api_posts_read_month"])))
+    return figures
 
 
 def write_day_html(rep: DayReport, cfg: Config, out: Path, written: dict[str, list[dict[str, Any]]]) -> Path:

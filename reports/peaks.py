@@ -33,6 +33,12 @@ class Flags:
     flagged: npt.NDArray[np.bool_]
 
 
+def lag_indices(n: int, period: int, seasons: int) -> npt.NDArray[np.int64]:
+    """History of each bin as indices ``i - period, i - 2 period, ...`` (-1 before the start)."""
+    idx = np.arange(n)[:, None] - period * np.arange(1, seasons + 1)[None, :]
+    return np.where(idx >= 0, idx, -1)
+
+
 def robust_flags(counts: npt.ArrayLike, period: int, seasons: int = 4, k: float = 3.0,
                  min_count: int = 3, min_seasons: int = 2, fallback: tuple[int, int] | None = None) -> Flags:
     """Flag bins above a seasonal median + k x max(MAD-sigma, sqrt(baseline)) baseline.
@@ -42,20 +48,32 @@ def robust_flags(counts: npt.ArrayLike, period: int, seasons: int = 4, k: float 
     previous 7 days for hourly counts) gives a non-seasonal baseline, so a store two weeks old gets
     peaks instead of either none or every busy hour.
     """
+    n = np.asarray(counts).size
+    return history_flags(counts, lag_indices(n, period, seasons),
+                         lag_indices(n, *fallback) if fallback else None, k, min_count, min_seasons)
+
+
+def history_flags(counts: npt.ArrayLike, history: npt.NDArray[np.int64],
+                  fallback: npt.NDArray[np.int64] | None = None, k: float = 3.0, min_count: int = 3,
+                  min_seasons: int = 2) -> Flags:
+    """:func:`robust_flags` with each bin's history given as explicit indices (-1 = none).
+
+    Hourly counts need this: "the same local hour of the same weekday" is not a fixed number of UTC
+    hours back when a DST change lies in between (see reports.build.local_lags).
+    """
     c = np.asarray(counts, dtype=np.float64)
     n = c.size
     base = np.full(n, np.nan)
     thr = np.full(n, np.nan)
 
-    def history(i: int, per: int, count: int) -> np.ndarray:
-        idx = [i - s * per for s in range(1, count + 1) if i - s * per >= 0]
-        h = c[idx]
+    def known(idx: np.ndarray) -> np.ndarray:
+        h = c[idx[idx >= 0]]
         return h[~np.isnan(h)]
 
     for i in range(n):
-        hist = history(i, period, seasons)
-        if hist.size < min_seasons and fallback:
-            hist = history(i, *fallback)
+        hist = known(history[i])
+        if hist.size < min_seasons and fallback is not None:
+            hist = known(fallback[i])
         if hist.size < min_seasons:
             continue
         med = float(np.median(hist))

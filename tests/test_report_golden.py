@@ -130,9 +130,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Config, Engin
     return build_report(engine, cfg, DAY, now=AS_OF), cfg, engine
 
 
+def written(day_index: Path, name: str) -> Path:
+    """trend.csv lives in the output root, every other golden file in the day's directory."""
+    return day_index.parent.parent / name if name == "trend.csv" else day_index.parent / name
+
+
 @pytest.mark.parametrize("name", sorted(p.name for p in GOLDEN.glob("*.csv")))
 def test_csv_matches_golden(built: tuple[Path, Config, Engine], name: str) -> None:
-    got = (built[0].parent / name).read_text(encoding=ENCODING)
+    got = written(built[0], name).read_text(encoding=ENCODING)
     assert got == (GOLDEN / name).read_text(encoding="utf-8")
 
 
@@ -140,7 +145,23 @@ def test_every_day_file_is_written(built: tuple[Path, Config, Engine]) -> None:
     names = {p.name for p in built[0].parent.iterdir()}
     assert names == {"summary.csv", "complaints.csv", "response_times.csv", "hourly.csv", "peaks.csv",
                      "announcements.csv", "index.html"}
-    assert len(list(GOLDEN.glob("*.csv"))) == 6
+    assert {p.name for p in GOLDEN.glob("*.csv")} == (names - {"index.html"}) | {"trend.csv"}
+
+
+def test_top_level_index_links_the_day_and_its_files(built: tuple[Path, Config, Engine]) -> None:
+    root = built[0].parent.parent
+    assert {p.name for p in root.iterdir()} == {"2026-03-10", "trend.csv", "index.html"}
+    index = (root / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'<a [^>]*href="([^"]*)"', index)
+    assert links == ["trend.csv", "2026-03-10/index.html"]
+    assert all((root / link).is_file() for link in links)
+    # the day's row repeats trend.csv's figures: 12 mentions, 8 complaints, 6 still waiting
+    row = index[index.index('href="2026-03-10/index.html"'):].split("</tr>")[0]
+    assert re.findall(r">(\d+)</td>", row) == ["12", "8", "6"]
+    day_page = built[0].read_text(encoding="utf-8")
+    for f in ("summary.csv", "complaints.csv", "response_times.csv", "hourly.csv", "peaks.csv",
+              "announcements.csv"):
+        assert f'href="{f}"' in day_page and (built[0].parent / f).is_file()
 
 
 def test_hostile_text_is_inert_in_html(built: tuple[Path, Config, Engine]) -> None:
@@ -191,7 +212,7 @@ def test_same_csvs_on_postgresql(tmp_path: Path) -> None:
         path = build_report(engine, make_config(tmp_path / "out"), DAY, now=AS_OF)
         engine.dispose()
         for golden in sorted(GOLDEN.glob("*.csv")):
-            assert (path.parent / golden.name).read_text(encoding=ENCODING) == golden.read_text(encoding="utf-8")
+            assert written(path, golden.name).read_text(encoding=ENCODING) == golden.read_text(encoding="utf-8")
     finally:
         with admin.begin() as c:
             c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
