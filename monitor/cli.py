@@ -58,7 +58,7 @@ def _opened(cfg: Config, lock: bool) -> Iterator[Any]:
     engine = open_store(cfg.resolved_store_url)
     try:
         if lock:
-            with store_lock(engine, cfg.path(cfg.data_dir)):
+            with store_lock(engine, cfg.lock_dir):
                 yield engine
         else:
             yield engine
@@ -111,6 +111,8 @@ def collect(ctx: click.Context, names: tuple[str, ...], since: datetime | None, 
     from monitor.pipeline import collect as run_collect
 
     cfg = _cfg(ctx)
+    if since and since > datetime.now(UTC).replace(tzinfo=None):
+        raise MonitorError(f"--since {since:%Y-%m-%d} is in the future")
     if dry_run:
         for source in build_sources(cfg, names or None):
             for line in source.describe():
@@ -119,11 +121,9 @@ def collect(ctx: click.Context, names: tuple[str, ...], since: datetime | None, 
     with _opened(cfg, lock=True) as engine:
         results = run_collect(engine, cfg, names or None, since=since.replace(tzinfo=UTC) if since else None,
                               progress=sys.stderr.isatty())
-    failed = [r for r in results if r.failed]
-    for r in failed:
-        click.echo(f"error: {r.error}", err=True)
-    if failed:
-        sys.exit(1)
+    failed = [r.source for r in results if r.failed]
+    if failed:  # each source's error is already logged once; this is the summary cron mails
+        _fail(f"{len(failed)} of {len(results)} sources failed: {', '.join(failed)}")
 
 
 @cli.command()
@@ -191,6 +191,8 @@ def report(ctx: click.Context, day: datetime | None, start: datetime | None, end
     cfg = _cfg(ctx)
     if (start is None) != (end is None):
         raise MonitorError("--from and --to go together")
+    if day and start:
+        raise MonitorError("use either --date or --from/--to, not both")
     with _opened(cfg, lock=False) as engine:
         if start and end:
             for path in build_range(engine, cfg, start.date(), end.date()):

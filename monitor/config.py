@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
@@ -172,7 +172,9 @@ class TwarcSource(SourceBase):
 
 class TwitterSource(SourceBase):
     type: Literal["twitter"]
-    bearer_token_env: str = "X_BEARER_TOKEN"
+    # The NAME of the environment variable holding the token, never the token itself (it would be
+    # printed by check-config): hence the strict pattern.
+    bearer_token_env: str = Field("X_BEARER_TOKEN", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
     query_max_length: int = Field(512, ge=64, le=4096)
     languages: list[str] = Field(default_factory=list)
     exclude_terms: list[str] = Field(default_factory=list)
@@ -211,14 +213,12 @@ class Config(Model):
     # Directory of the config file; set by load_config, used to resolve relative paths.
     base_dir: Path = Path(".")
 
-    @model_validator(mode="after")
-    def _unique_names(self) -> Config:
-        seen: set[str] = set()
-        for src in self.sources:
-            if src.name in seen:
-                raise ValueError(f"two sources are named {src.name!r}; names must be unique")
-            seen.add(src.name)
-        return self
+    @field_validator("store_url")
+    @classmethod
+    def _store_scheme(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^(sqlite|postgresql)(\+\w+)?://", v):
+            raise ValueError("use sqlite:///PATH or postgresql://USER@HOST/DB (other databases are not supported)")
+        return v
 
     @property
     def tz(self) -> ZoneInfo:
@@ -233,6 +233,15 @@ class Config(Model):
         if self.store_url:
             return self.store_url
         return f"sqlite:///{self.path(self.data_dir) / 'mention-monitor.db'}"
+
+    @property
+    def lock_dir(self) -> Path:
+        """Where the SQLite store's lock file lives: beside the database file, so two configs that share
+        one store (with different data_dir) still exclude each other."""
+        url = self.resolved_store_url
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            return Path(url.removeprefix("sqlite:///")).parent
+        return self.path(self.data_dir)
 
     @property
     def out_dir(self) -> Path:
@@ -302,6 +311,11 @@ def parse_config(data: Any, base_dir: Path, env: Mapping[str, str] | None = None
                 msg = "unknown setting (check the spelling against config.yaml's comments)"
             problems.append(f"{format_loc(tuple(err['loc']))}: {msg}")
         raise ConfigError(problems) from None
+    seen: set[str] = set()
+    for i, src in enumerate(cfg.sources):
+        if src.name in seen:
+            problems.append(f"sources[{i}].name: another source is already named {src.name!r}; names must be unique")
+        seen.add(src.name)
     if problems:
         raise ConfigError(problems)
     return cfg

@@ -253,7 +253,7 @@ def open_store(url: str, *, migrate_schema: bool = True) -> Engine:
             event.listen(engine, "connect", _sqlite_pragmas)
         if migrate_schema:
             migrate(engine)
-    except (SQLAlchemyError, OSError) as exc:
+    except (SQLAlchemyError, OSError, ImportError) as exc:  # ImportError: the URL's driver is not installed
         raise StoreError(f"store_url: cannot open the store ({type(exc).__name__}: {exc}).") from exc
     return engine
 

@@ -57,7 +57,7 @@ def build_range(engine: Engine, cfg: Config, start: dt.date, end: dt.date, *,
                 now: dt.datetime | None = None) -> list[Path]:
     """Rebuild every day from ``start`` to ``end`` inclusive (oldest first)."""
     if end < start:
-        raise ValueError(f"--to {end} is before --from {start}")
+        raise MonitorError(f"--to {end} is before --from {start}")
     as_of = store_utc(now or store.now_utc())
     paths = []
     day = start

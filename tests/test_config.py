@@ -85,3 +85,34 @@ def test_check_config_cli_exit_codes(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["--config", str(good), "check-config"])
     assert res.exit_code == 0, res.output
     assert "config OK" in res.output and "source a (feed" in res.output
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"brand": {"names": ["B"]}, "store_url": "mysql://u:hunter2@h/db"}, "store_url: use sqlite:///PATH"),
+        ({"brand": {"names": ["B"]},
+          "sources": [{"name": "x", "type": "twitter", "bearer_token_env": "AAAA%2Fsecret"}]},
+         "sources[0].bearer_token_env: String should match pattern"),
+        ({"brand": {"names": ["B"]}, "sources": [{"name": "a", "type": "feed", "url": "https://x"},
+                                                  {"name": "a", "type": "feed", "url": "https://y"}]},
+         "sources[1].name: another source is already named 'a'"),
+    ],
+)
+def test_values_that_would_fail_later_are_refused_now(data: dict, expected: str) -> None:
+    problems = _problems(data)
+    assert any(p.startswith(expected) for p in problems), problems
+    assert not any("hunter2" in p or "secret" in p for p in problems)  # secrets never echoed
+
+
+def test_cli_usage_errors_are_one_line(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("brand:\n  names: [B]\ndata_dir: data\n")
+    runner = CliRunner()
+    res = runner.invoke(cli, ["--config", str(cfg), "report", "--from", "2026-11-20", "--to", "2026-11-18"])
+    assert res.exit_code == 1 and res.output.strip() == "error: --to 2026-11-18 is before --from 2026-11-20"
+    res = runner.invoke(cli, ["--config", str(cfg), "report", "--date", "2026-11-18", "--from", "2026-11-18",
+                              "--to", "2026-11-19"])
+    assert res.exit_code == 1 and "either --date or --from/--to" in res.output
+    res = runner.invoke(cli, ["--config", str(cfg), "collect", "--since", "2099-01-01"])
+    assert res.exit_code == 1 and "is in the future" in res.output

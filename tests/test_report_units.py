@@ -88,7 +88,9 @@ def test_trend_is_idempotent_and_index_links_every_day(tmp_path: Path) -> None:
     assert trend[1] == read_csv(paths[1].parent / "summary.csv")[0]
     index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert index.index('href="2026-03-10/index.html"') < index.index('href="2026-03-09/index.html"')
-    with pytest.raises(ValueError):
+    from monitor.errors import MonitorError
+
+    with pytest.raises(MonitorError, match="before --from"):
         build_range(engine, cfg, dt.date(2026, 3, 10), dt.date(2026, 3, 9))
 
 
