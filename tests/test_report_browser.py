@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -95,3 +96,19 @@ def test_dom_holds_the_three_charts_and_escaped_text(page: Path, tmp_path: Path)
     assert dom.count("<svg") == 3
     assert "<script" not in dom
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
+
+
+def test_link_labels_never_wrap_in_a_narrow_window(page: Path, tmp_path: Path) -> None:
+    # The cells allow overflow-wrap:anywhere (long URLs and post text), which let a squeezed "open"
+    # column break its label as "ope/n". Measure every table link's line boxes at phone width.
+    probe = tmp_path / "probe.html"
+    script = ("<script>document.body.dataset.lines = Array.from(document.querySelectorAll('table.data a'))"
+              ".map(a => a.getClientRects().length).join(',');</script></body>")
+    html = page.read_text(encoding="utf-8").replace("</body>", script)
+    # The page's CSP (default-src 'none') rightly blocks scripts; the probe copy drops it to measure.
+    html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html)
+    probe.write_text(html, encoding="utf-8")
+    dom = chromium(probe, tmp_path, "--dump-dom", "--window-size=420,900").stdout
+    lines = dom.split('data-lines="', 1)[1].split('"', 1)[0].split(",")
+    assert len(lines) >= 5
+    assert set(lines) == {"1"}, lines
