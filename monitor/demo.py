@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from monitor import pipeline, store
 from monitor.config import Config, parse_config
 from monitor.errors import ConfigError, MonitorError
+from monitor.lock import file_lock
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,13 @@ def run_demo(out_dir: Path | None = None, *, base_cfg_path: Path | None = None) 
     out = (out_dir or Path("demo-out")).resolve()
     out.mkdir(parents=True, exist_ok=True)
     cfg = demo_config(out, base_cfg_path)
+    # The lock is taken before the old demo database is deleted: a second `demo` on the same folder
+    # must not pull the store out from under the first.
+    with file_lock(cfg.lock_dir):
+        return _build(cfg, build_range, build_report)
+
+
+def _build(cfg: Config, build_range: Any, build_report: Any) -> Path:
     engine = fresh_store(cfg)
     try:
         load_demo(engine, cfg)

@@ -41,6 +41,13 @@ def store_lock(engine: Engine, lock_dir: Path) -> Iterator[None]:
             finally:
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
         return
+    with file_lock(lock_dir):
+        yield
+
+
+@contextmanager
+def file_lock(lock_dir: Path) -> Iterator[None]:
+    """The SQLite flavour: ``flock`` on ``<lock_dir>/mention-monitor.lock``, never waiting."""
     lock_dir.mkdir(parents=True, exist_ok=True)
     path = lock_dir / "mention-monitor.lock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)

@@ -63,3 +63,24 @@ def test_daemon_jobs_built_from_config(tmp_path: Path, engine) -> None:  # type:
     assert isinstance(report, CronTrigger) and str(report.timezone) == "Asia/Shanghai"
     fields = {f.name: str(f) for f in report.fields}
     assert (fields["hour"], fields["minute"]) == ("6", "45")
+
+
+def test_postgres_store_lock_is_an_advisory_lock(tmp_path: Path) -> None:
+    from monitor.store import open_store
+
+    try:
+        first = open_store("postgresql://postgres@127.0.0.1:5432/test", migrate_schema=False)
+        with first.connect():
+            pass
+    except Exception as exc:  # no server here: skip, never fail
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    second = open_store("postgresql://postgres@127.0.0.1:5432/test", migrate_schema=False)
+    try:
+        with store_lock(first, tmp_path), pytest.raises(LockError, match="PostgreSQL store"), \
+                store_lock(second, tmp_path):
+            pass
+        with store_lock(second, tmp_path):  # released on exit
+            pass
+    finally:
+        first.dispose()
+        second.dispose()
