@@ -75,6 +75,12 @@ COMPLAINTS_EN = [
     ("Been trying to call you all day", "tried_in_vain"),
     ("can someone please get back to me about my deposit", "please_reply"),
     ("No customer support at all, stay away", "no_channels"),
+    ("5 emails, 2 tickets, 0 answers. What is going on?", "no_reply"),
+    ("My ticket number is 55321, nobody has touched it in a week", "nobody_answers"),
+    ("Contacted you via app, email and twitter. Silence.", "channel_offline"),
+    ("I'm tired of waiting for your team to respond", "waiting_on_support"),
+    ("The chat bot keeps looping and there's no way to get a human", "cannot_contact"),
+    ("Bitpie support response time: never", "unresponsive"),
     # full-width letters, emoji, mixed language
     ("ｓｕｐｐｏｒｔ　ｎｅｖｅｒ　ｒｅｐｌｉｅｄ", "not_replied"),
     ("客服 no reply 已经三天了 😡", "no_reply"),
@@ -116,6 +122,10 @@ COMPLAINTS_ZH = [
     ("客服像死了一样", "dead_support"),
     ("问东西秒回，一说退款就不回了", "silent_on_request"),
     ("没有官方人员出来说明一下吗", "silent_on_request"),
+    ("比特派客服是机器人吗？问什么都不回", "sunk"),
+    ("工单显示已受理，然后就没有然后了", "sunk"),
+    ("在线客服排了两个小时的队，还是没接通", "queue"),
+    ("客服回复永远是请耐心等待，等了一个星期也没结果", "wait_for_support"),
     ("客服３天没回复我", "support_no_reply"),  # full-width digit
     ("support 联系不上 🙃", "unreachable"),
 ]
@@ -156,6 +166,7 @@ NOT_COMPLAINTS = [
     "Does Bitpie have support for Solana yet? No support for SPL tokens in the app",
     "@AskPlayStation can you dm me I have a question",
     "Still waiting for you guys to add Solana 🙏",
+    "My friend couldn't reach the summit, too windy",
     "still waiting for someone to buy my NFT lol",
     "客服态度很差，问什么都说不知道",
     "售后处理太慢了，换个货要半个月",
