@@ -167,6 +167,7 @@ NOT_COMPLAINTS = [
     "@AskPlayStation can you dm me I have a question",
     "Still waiting for you guys to add Solana 🙏",
     "My friend couldn't reach the summit, too windy",
+    "the new update drained my battery, no response from the phone when I press the button",
     "still waiting for someone to buy my NFT lol",
     "客服态度很差，问什么都说不知道",
     "售后处理太慢了，换个货要半个月",
