@@ -36,6 +36,9 @@ WAITS = [
     ("3rd day without a response from support", 3 * D),
     ("I've been waiting 2 weeks for a response from support", 14 * D),
     ("still no reply after 48 hours", 48 * 3600),
+    ("My ticket number is 55321, nobody has touched it in a week", 7 * D),
+    ("联系客服三次，等了五天还是没人回", 5 * D),
+    ("Emailed support on Monday, it's Friday and still nothing", None),
     # vague waits
     ("been waiting forever for support, no reply", None),
     ("Waiting for days, support never replied", None),
