@@ -8,22 +8,33 @@ look-alike accounts answer complaints in this field and must never make the bran
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import and_, select
 from sqlalchemy.engine import Connection
 
 from monitor import store
 from monitor.store import posts, reply_links
 
+RETRY_WINDOW = timedelta(days=7)
 
-def link_replies(conn: Connection) -> int:
-    """Create missing reply links; return how many were added."""
+
+def link_replies(conn: Connection, now: datetime | None = None) -> int:
+    """Create missing reply links; return how many were added.
+
+    Only official posts collected in the last ``RETRY_WINDOW`` are looked at: a parent that has not
+    arrived by then (deleted, protected) never will, and rescanning every unlinked reply on every pass
+    would grow with the store.
+    """
+    since = (now or store.now_utc()) - RETRY_WINDOW
     official = posts.alias("official")
     user = posts.alias("user_post")
     done = select(reply_links.c.reply_id).where(reply_links.c.platform == official.c.platform)
     pending = conn.execute(
         select(official.c.platform, official.c.post_id, official.c.created_at,
                official.c.reply_to_id, official.c.conversation_id)
-        .where(official.c.is_official.is_(True), official.c.post_id.not_in(done),
+        .where(official.c.is_official.is_(True), official.c.collected_at >= since,
+               official.c.post_id.not_in(done),
                (official.c.reply_to_id.is_not(None)) | (official.c.conversation_id.is_not(None)))
     ).all()
     rows = []

@@ -195,3 +195,13 @@ def test_disabled_source_warns_on_every_pass(engine, cfg, caplog) -> None:  # ty
         res = run_source(engine, cfg, ScriptedSource("s", []))
     assert res.status == "skipped" and "410 Gone" in (res.error or "")
     assert any(r.levelname == "WARNING" and "skipped" in r.getMessage() for r in caplog.records)
+
+
+def test_linking_stops_retrying_replies_whose_parent_never_came(engine) -> None:  # type: ignore[no-untyped-def]
+    with engine.begin() as c:
+        store.upsert_posts(c, [_post("51", 3, is_official=True, reply_to_id="50")])
+    later = store.now_utc() + timedelta(days=8)
+    with engine.begin() as c:
+        store.upsert_posts(c, [_post("50", 0)])  # the parent turns up after the retry window
+        assert link_replies(c, now=later) == 0
+        assert link_replies(c) == 1  # within the window it links
