@@ -59,7 +59,8 @@ _ZH_RELDAY = re.compile(
 
 _EN_POS_BEFORE = re.compile(
     r"\b(?:wait(?:ed|ing)?|hold|been|past|last|over|since|after|already|for the|for over|for more than|it's|its"
-    r"|nearly|almost|more than|(?:repl|respon|answer|heard|contact|call|touch|look)\w* (?:(?:it|them|at it|me) )?(?:in|for)"
+    r"|nearly|almost|more than"
+    r"|(?:repl|respon|answer|heard|contact|call|touch|look)\w* (?:(?:it|them|at it|me) )?(?:in|for)"
     r"|ignor\w*|ghost\w*|silen\w*"
     r"|nothing)\W*(?:\w+\W+){0,2}$"
 )
