@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
@@ -104,12 +104,14 @@ class BusinessHours(Model):
 
     ``hours`` maps a weekday (mon..sun) to ``"HH:MM-HH:MM"`` local opening hours; a missing day is
     closed. ``holidays`` are closed dates. ``timezone`` defaults to the report time zone.
+    ``languages`` (post language codes such as ``zh``) are the posts this team answers; empty = all.
     """
 
     team: str = "support"
     timezone: ZoneName | None = None
     hours: dict[str, str] = Field(default_factory=lambda: {d: "09:00-18:00" for d in _WEEKDAYS[:5]})
     holidays: list[dt.date] = Field(default_factory=list)
+    languages: list[str] = Field(default_factory=list)
 
     @field_validator("hours")
     @classmethod
@@ -123,13 +125,36 @@ class BusinessHours(Model):
         return v
 
 
+def _one_or_many(v: Any) -> str:
+    return "team_list" if isinstance(v, list) else "single_team"
+
+
+# One desk (a mapping) or several (a list); the tag picks the form so errors name only its keys.
+TeamHours = Annotated[Annotated[BusinessHours, Tag("single_team")]
+                      | Annotated[list[BusinessHours], Field(min_length=1), Tag("team_list")],
+                      Discriminator(_one_or_many)]
+
+
 class ReportConfig(Model):
     out_dir: Path = Path("reports-out")
     time: dt.time = dt.time(7, 30)  # daily report time, in the configured time zone
-    business_hours: BusinessHours = Field(default_factory=BusinessHours)
+    business_hours: TeamHours = Field(default_factory=BusinessHours)
     unanswered_limit: int = Field(20, ge=1, le=1000)  # oldest unanswered complaints listed
     spike_threshold: float = Field(3.0, gt=0)  # robust z: baseline + k * max(MAD, sqrt(baseline))
     spike_min_count: int = Field(3, ge=1)  # fewer complaints than this in a bin is never a peak
+
+    @field_validator("business_hours")
+    @classmethod
+    def _unique_teams(cls, v: BusinessHours | list[BusinessHours]) -> BusinessHours | list[BusinessHours]:
+        names = [t.team for t in v] if isinstance(v, list) else [v.team]
+        if len(set(names)) != len(names):
+            raise ValueError(f"team names must be unique (got {', '.join(names)})")
+        return v
+
+    @property
+    def teams(self) -> list[BusinessHours]:
+        """The support desks, first one = the business-hours figures of summary.csv."""
+        return list(self.business_hours) if isinstance(self.business_hours, list) else [self.business_hours]
 
 
 class SourceBase(Model):
@@ -281,6 +306,7 @@ def format_loc(loc: tuple[Any, ...]) -> str:
     """``('sources', 1, 'feed', 'url')`` -> ``sources[1].url`` (drop the union tag pydantic inserts)."""
     out = ""
     kinds = {"feed", "twarc", "twitter", "statuspage"}
+    hidden = {"single_team", "team_list"}  # report.business_hours' form tags
     prev_index = False
     for i, part in enumerate(loc):
         if isinstance(part, int):
@@ -291,6 +317,8 @@ def format_loc(loc: tuple[Any, ...]) -> str:
             prev_index = False
             continue
         prev_index = False
+        if part in hidden:
+            continue
         out += f".{part}" if out else str(part)
     return out or "<root>"
 

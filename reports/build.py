@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from monitor.config import Config
 from reports import data, rows
 from reports.business_hours import open_intervals
-from reports.metrics import claimed_waits, daily_km_medians, response_summary, waits
+from reports.metrics import claimed_waits, daily_km_medians, response_summary, team_rows, waits
 from reports.peaks import Event, Peak, annotate, group_peaks, history_flags, robust_flags
 
 log = logging.getLogger(__name__)
@@ -139,6 +139,7 @@ class DayReport:
     announcements: list[dict[str, Any]]
     medians: list[float | None]
     replies_by_hour: pd.Series
+    teams: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
 
 
@@ -158,7 +159,8 @@ def gather(engine: Engine, cfg: Config, day: dt.date, as_of: dt.datetime) -> Day
         reply_times = data.official_replies(conn, start, end)
     moves = data.market_moves(engine, first(27), end)
     last = max(as_of.astimezone(tz).date(), day) + dt.timedelta(days=1)
-    intervals = open_intervals(cfg.report.business_hours, cfg.timezone, day - dt.timedelta(days=29), last)
+    teams = [(t, open_intervals(t, cfg.timezone, day - dt.timedelta(days=29), last)) for t in cfg.report.teams]
+    intervals = teams[0][1]  # summary.csv / response_times.csv: the first team's hours, all posts
     peaks = [p for p in series.hour_peaks + series.day_peaks if p.start < end and p.end > start]
     annotate(peaks, _events(anns, moves))
     day_anns = [a for a in anns if _touches(a, start, end)]
@@ -171,7 +173,7 @@ def gather(engine: Engine, cfg: Config, day: dt.date, as_of: dt.datetime) -> Day
     by_hour = pd.Series(1, index=pd.DatetimeIndex(reply_times, tz="UTC").floor("h") if reply_times else
                         pd.DatetimeIndex([], tz="UTC")).groupby(level=0).sum()
     return DayReport(day, as_of, summary, series, peaks, day_w, complaints, unanswered, day_anns, medians, by_hour,
-                     _usage_notes(engine, cfg, as_of))
+                     team_rows(needing, bounds, as_of, teams, cfg.timezone), _usage_notes(engine, cfg, as_of))
 
 
 def _usage_notes(engine: Engine, cfg: Config, as_of: dt.datetime) -> list[str]:

@@ -133,7 +133,7 @@ def _mentions_official(cfg: Config, platforms: pd.Series, texts: pd.Series) -> n
 
 def needing_answer(conn: Connection, cfg: Config, start: dt.datetime, end: dt.datetime,
                    as_of: dt.datetime) -> pd.DataFrame:
-    """One row per post needing an answer created in [start, end): created_at, complaint, latency.
+    """One row per post needing an answer created in [start, end): created_at, lang, complaint, latency.
 
     ``latency`` is NaN when no official reply existed at ``as_of`` (censored there). SQL finds
     questions mentioning an official handle with a substring test; the text of those few rows
@@ -142,13 +142,13 @@ def needing_answer(conn: Connection, cfg: Config, start: dt.datetime, end: dt.da
     complaint = func.coalesce(detections.c.complaint, false())
     to_official = _to_official()
     check_text = case((or_(complaint.is_(true()), to_official), None), else_=posts.c.text)
-    q = (select(posts.c.platform, posts.c.post_id, posts.c.created_at, complaint.label("complaint"),
+    q = (select(posts.c.platform, posts.c.post_id, posts.c.created_at, posts.c.lang, complaint.label("complaint"),
                 _first_reply(as_of).label("latency"), check_text.label("check_text"))
          .select_from(_det_join())
          .where(posts.c.created_at >= start, posts.c.created_at < end, posts.c.created_at <= as_of,
                 posts.c.is_official.is_(False), or_(complaint.is_(true()), _is_question(cfg))))
     df = pd.DataFrame([tuple(r) for r in conn.execute(q)],
-                      columns=["platform", "post_id", "created_at", "complaint", "latency", "check_text"])
+                      columns=["platform", "post_id", "created_at", "lang", "complaint", "latency", "check_text"])
     needs_check = df["check_text"].notna().to_numpy(dtype=bool)
     if needs_check.any():
         ok = _mentions_official(cfg, df.loc[needs_check, "platform"], df.loc[needs_check, "check_text"])

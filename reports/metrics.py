@@ -133,3 +133,25 @@ def claimed_waits(values: list[Any]) -> dict[str, Any]:
     return {"claimed_waits": len(v),
             "claimed_wait_median_seconds": round(float(np.median(v))) if v else None,
             "claimed_wait_max_seconds": round(max(v)) if v else None}
+
+
+TEAM_COLUMNS = ["team", "timezone", "languages", "window", "needing", "censored", "bh_km_median_seconds",
+                "bh_answered_1h", "bh_answered_24h", "bh_answered_72h"]
+
+
+def team_rows(needing: pd.DataFrame, bounds: dict[str, tuple[dt.datetime, dt.datetime]], as_of: dt.datetime,
+              teams: list[tuple[Any, OpenIntervals]], default_tz: str) -> list[dict[str, Any]]:
+    """Business-hours figures per support team and window, each over the posts the team answers
+    (its ``languages``; all posts when empty), in its own opening hours and holidays."""
+    out = []
+    for team, intervals in teams:
+        mine = needing[needing["lang"].isin(team.languages)] if team.languages else needing
+        w = waits(mine, as_of, intervals)
+        for scope in SCOPES:
+            s, e = bounds[scope]
+            st = window_stats(w[(w["created_at"] >= s) & (w["created_at"] < e)], scope)
+            out.append({"team": team.team, "timezone": team.timezone or default_tz,
+                        "languages": ";".join(team.languages) or None, "window": scope,
+                        "needing": st[f"{scope}_needing"], "censored": st[f"{scope}_censored"],
+                        **{c: st[f"{scope}_{c}"] for c in TEAM_COLUMNS[6:]}})
+    return out

@@ -14,10 +14,11 @@ from markupsafe import Markup
 from monitor.config import Config
 from reports import charts, csvout, html, rows
 from reports.build import DayReport, day_bounds
-from reports.metrics import SUMMARY_COLUMNS
+from reports.metrics import SUMMARY_COLUMNS, TEAM_COLUMNS
 
 _DAY_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-FILES = ["summary.csv", "complaints.csv", "response_times.csv", "hourly.csv", "peaks.csv", "announcements.csv"]
+FILES = ["summary.csv", "complaints.csv", "response_times.csv", "hourly.csv", "peaks.csv", "announcements.csv",
+         "business_hours.csv"]
 
 
 def _hourly_rows(rep: DayReport, cfg: Config) -> list[dict[str, Any]]:
@@ -44,6 +45,7 @@ def write_csvs(rep: DayReport, cfg: Config, out: Path) -> dict[str, list[dict[st
         "hourly.csv": (rows.HOURLY_COLUMNS, _hourly_rows(rep, cfg)),
         "peaks.csv": (rows.PEAK_COLUMNS, rows.peak_rows(rep.peaks, tz)),
         "announcements.csv": (rows.ANNOUNCEMENT_COLUMNS, rows.announcement_rows(rep.announcements, tz)),
+        "business_hours.csv": (TEAM_COLUMNS, rep.teams),
     }
     for name, (cols, items) in tables.items():
         csvout.write_csv(out / name, cols, items)
@@ -96,7 +98,8 @@ def write_day_html(rep: DayReport, cfg: Config, out: Path, written: dict[str, li
     show = ["created_local", "platform", "author_handle", "text", "url"]
     page = html.render(
         "day.html", brand=cfg.brand.names[0], day=rep.day.isoformat(), timezone=cfg.timezone,
-        as_of=rows.local(rep.as_of, tz), figures=_figures(rep.summary), team=cfg.report.business_hours.team,
+        as_of=rows.local(rep.as_of, tz), figures=_figures(rep.summary), team=cfg.report.teams[0].team,
+        teams_table=html.table(rows.team_frame(rep.teams), "teams") if len(cfg.report.teams) > 1 else None,
         response_table=html.table(rows.response_frame(rep.summary), "response"),
         trend_svg=svgs["trend_svg"], volume_svg=svgs["volume_svg"], heatmap_svg=svgs["heatmap_svg"],
         peaks_table=html.table(rows.display(written["peaks.csv"], rows.PEAK_COLUMNS), "peaks"),

@@ -132,6 +132,17 @@ def response_frame(summary: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame([{k: _shown(v) for k, v in r.items()} for r in rows], dtype=object).fillna("")
 
 
+def team_frame(team_rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """Business-hours figures per team (business_hours.csv) for the page."""
+    names = {"day": "this day", "7d": "last 7 days", "28d": "last 28 days"}
+    return pd.DataFrame([{
+        "team": r["team"], "posts": r["languages"] or "all", "window": names[r["window"]],
+        "need an answer": _shown(r["needing"]), "still waiting": _shown(r["censored"]),
+        "median (business h)": duration(r["bh_km_median_seconds"]),
+        "within 1 business h": pct(r["bh_answered_1h"]), "within 24 business h": pct(r["bh_answered_24h"]),
+    } for r in team_rows], dtype=object)
+
+
 def _shown(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""

@@ -144,7 +144,7 @@ def test_csv_matches_golden(built: tuple[Path, Config, Engine], name: str) -> No
 def test_every_day_file_is_written(built: tuple[Path, Config, Engine]) -> None:
     names = {p.name for p in built[0].parent.iterdir()}
     assert names == {"summary.csv", "complaints.csv", "response_times.csv", "hourly.csv", "peaks.csv",
-                     "announcements.csv", "index.html"}
+                     "announcements.csv", "business_hours.csv", "index.html"}
     assert {p.name for p in GOLDEN.glob("*.csv")} == (names - {"index.html"}) | {"trend.csv"}
 
 
@@ -160,7 +160,7 @@ def test_top_level_index_links_the_day_and_its_files(built: tuple[Path, Config, 
     assert re.findall(r">(\d+)</td>", row) == ["12", "8", "6"]
     day_page = built[0].read_text(encoding="utf-8")
     for f in ("summary.csv", "complaints.csv", "response_times.csv", "hourly.csv", "peaks.csv",
-              "announcements.csv"):
+              "announcements.csv", "business_hours.csv"):
         assert f'href="{f}"' in day_page and (built[0].parent / f).is_file()
 
 

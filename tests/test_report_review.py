@@ -12,6 +12,8 @@ from sqlalchemy import Engine
 
 import tests.test_report_golden as G
 from monitor import store
+from monitor.config import parse_config
+from monitor.errors import ConfigError
 from reports import build_report
 from reports.csvout import read_csv
 from reports.data import mention_pattern
@@ -124,3 +126,45 @@ def test_api_card_only_with_a_twitter_source(tmp_path: Path) -> None:
     page = build_report(engine, G.make_config(tmp_path / "out"), G.DAY, now=G.AS_OF).read_text(encoding="utf-8")
     assert "X API reads" not in page
     assert 'class="figure">mentions<b>' in page
+
+
+def test_business_hours_per_team(tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    engine = G.build_store(f"sqlite:///{tmp_path / 'store.db'}")
+    with engine.begin() as conn:
+        conn.execute(update(store.posts).where(store.posts.c.post_id.in_(["1001", "1007", "1010"]))
+                     .values(lang="zh"))
+    cfg = G.make_config(tmp_path / "out")
+    teams = parse_config({"brand": {"names": ["Bitpie"]}, "report": {"business_hours": [
+        {"team": "cn", "languages": ["zh"]},  # default mon-fri 09:00-18:00, report zone
+        {"team": "global", "timezone": "UTC", "hours": {d: "00:00-24:00" for d in
+                                                       ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}},
+    ]}}, tmp_path, env={}).report
+    cfg = cfg.model_copy(update={"report": cfg.report.model_copy(update={"business_hours": teams.business_hours})})
+    path = build_report(engine, cfg, G.DAY, now=G.AS_OF)
+    day = {r["team"]: r for r in read_csv(path.parent / "business_hours.csv") if r["window"] == "day"}
+    # cn answers 1001 (09:00, replied 09:30) and waits on 1007/1010 (20:00+, after closing: 0 s so far)
+    assert (day["cn"]["needing"], day["cn"]["censored"], day["cn"]["bh_km_median_seconds"],
+            day["cn"]["bh_answered_1h"], day["cn"]["languages"]) == ("3", "2", "1800", "1", "zh")
+    summary = read_csv(path.parent / "summary.csv")[0]
+    # a desk open around the clock counts every second: its figures are the calendar ones
+    assert (day["global"]["needing"], day["global"]["bh_km_median_seconds"], day["global"]["bh_answered_1h"]) \
+        == (summary["day_needing"], summary["day_km_median_seconds"], summary["day_answered_1h"])
+    # summary.csv keeps the first team's hours over all posts (the single-team figures)
+    golden = read_csv(G.GOLDEN / "summary.csv")[0]
+    assert summary["day_bh_km_median_seconds"] == golden["day_bh_km_median_seconds"] == "14400"
+    page = path.read_text(encoding="utf-8")
+    assert "Business hours per team" in page and ">global</td>" in page
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ([{"team": "cn", "hours": {"mon": "18:00-09:00"}}], "report.business_hours[0].hours: mon: '18:00-09:00'"),
+    ([{"team": "cn"}, {"team": "cn"}], "report.business_hours: team names must be unique"),
+    ([{"team": "cn"}, {"team": "en", "hourz": {}}], "report.business_hours[1].hourz: unknown setting"),
+    ({"hours": {"mon": "9-5"}}, "report.business_hours.hours: mon: '9-5'"),
+])
+def test_team_list_config_errors_name_the_key(value: object, problem: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config({"brand": {"names": ["Bitpie"]}, "report": {"business_hours": value}}, Path("."), env={})
+    assert len(err.value.problems) == 1 and err.value.problems[0].startswith(problem), err.value.problems
