@@ -1,8 +1,10 @@
 """Spike detection on complaint counts, and what overlapped each spike.
 
 Method (documented choice): a *seasonal* robust baseline. For bin i with period p (7 for daily
-counts, 168 for hourly counts) the baseline is the median of the same phase in the previous
-``seasons`` periods (i-p, i-2p, ...), and the spread is 1.4826 x their median absolute deviation.
+counts) the baseline is the median of the same phase in the previous ``seasons`` periods (i-p,
+i-2p, ...), and the spread is 1.4826 x their median absolute deviation. Hourly counts use the same
+local hour on the same weekday of previous weeks (:func:`history_flags` with indices from
+reports.build.local_lags): a fixed 168-hour lag drifts by an hour across a DST change.
 Complaint counts are sparse: at 03:00 the last four Mondays are often 0, 0, 0, 0, whose MAD is 0
 and would make a single complaint "infinitely" unusual. So the spread has a floor of
 sqrt(max(baseline, 1)), the Poisson standard deviation, and a bin needs at least ``min_count``
