@@ -220,3 +220,27 @@ def test_maintenance_shortcut_agrees_with_notices(det: Detector, text: str) -> N
     res = det.detect(DetectInput(id="n", text=text, created_at=datetime(2026, 11, 20, tzinfo=UTC)))
     assert res.maintenance == bool(notices.maintenance_evidence(text, det.cfg))
     assert [e for e in res.evidence if e["detector"] == "maintenance"] == notices.maintenance_evidence(text, det.cfg)
+
+
+def test_detect_pending_finds_the_parent_in_later_batches_and_earlier_passes(
+        tmp_path: Path, engine, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from monitor.detect import runner
+
+    cfg = base_config(tmp_path)
+    t0 = datetime(2026, 11, 20, 8, tzinfo=UTC)
+    reply = Post("twitter", "21", t0 + timedelta(minutes=1), "Kindly DM us, we will sync your wallet",
+                 author_handle="bitpie_care_team", author_name="Bitpie Care", reply_to_id="20")
+    parent = Post("twitter", "20", t0, "support never replied to my ticket", author_handle="dave")
+    with engine.begin() as conn:
+        store.upsert_posts(conn, [reply, parent])  # the reply is stored (and so read) first
+    monkeypatch.setattr(runner, "_BATCH", 1)  # parent not yet labelled when the reply is: read from posts
+    assert detect_pending(engine, cfg) == 2
+    late = Post("twitter", "22", t0 + timedelta(hours=1), "DM us on telegram for a refund",
+                author_handle="bitpie_refunds", reply_to_id="20")
+    with engine.begin() as conn:
+        store.upsert_posts(conn, [late])
+    assert detect_pending(engine, cfg) == 1  # parent's label now comes from the detections table
+    with engine.connect() as conn:
+        rows = {r.post_id: r for r in conn.execute(select(store.detections))}
+    assert rows["20"].complaint
+    assert rows["21"].impersonation_suspect and rows["22"].impersonation_suspect
