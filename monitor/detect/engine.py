@@ -9,20 +9,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from monitor.config import Config, DetectorRules
 from monitor.detect import rules as builtin
 from monitor.detect.anchors import Prefilter, required_literals, required_sets
 from monitor.detect.impersonation import Impersonation
-from monitor.detect.waits import bounds, claimed_wait
+from monitor.detect.waits import EN_SENT, ZH_CLAUSE, bounds, claimed_wait
 from monitor.errors import ConfigError
 from monitor.textnorm import normalize
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_EN_SENT = ".!?\n"
-_ZH_CLAUSE = "，,；;。！？!?\n"
+
 _QUOTE_LINE = re.compile(r"^>[^\n]*", re.M)  # "> quoted text" in issue comments and e-mail replies
 # Text is casefolded and built-in patterns are written lower-case, so they compile without IGNORECASE
 # (which costs sre a case-fold per character and its literal-prefix fast path); config patterns keep it.
@@ -75,7 +73,6 @@ class DetectResult:
         }
 
 
-@lru_cache(maxsize=4096)
 def prepare_pattern(pattern: str) -> str:
     """Config patterns go through the same folding as text: NFKC and traditional -> simplified.
 
@@ -201,7 +198,7 @@ class Detector:
         for i in sorted(cand & self._exc[detector]):
             r = self.rules[i]
             for m in r.regex.finditer(text):  # type: ignore[union-attr]
-                vetoes.append(bounds(text, m.start(), m.end(), _ZH_CLAUSE if r.lang == "zh" else _EN_SENT))
+                vetoes.append(bounds(text, m.start(), m.end(), ZH_CLAUSE if r.lang == "zh" else EN_SENT))
         out = []
         for i, m in hits:
             r = self.rules[i]

@@ -10,7 +10,6 @@ null, and a support team cannot act on a number that is not a wait for them.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 DAY = 86400
 _UNITS = {
@@ -89,6 +88,8 @@ _ZH_POS_BEFORE = re.compile(
 )
 SENT_END = ".!?\n。！？"
 CLAUSE_END = ".!?\n。！？，,、；;"
+EN_SENT = ".!?\n"  # an English exclusion's scope: its sentence
+ZH_CLAUSE = "，,；;。！？!?\n"  # a Chinese exclusion's scope: its clause
 
 
 def _zh_number(s: str) -> float | None:
@@ -111,15 +112,17 @@ def _zh_number(s: str) -> float | None:
     return float(total + cur)
 
 
-@lru_cache(maxsize=16)
 def _end_res(ends: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     cls = "[" + re.escape(ends) + "]"
     return re.compile(rf"(?s:.*){cls}"), re.compile(cls)  # greedy: the last terminator; then the next one
 
 
+_END_RES = {e: _end_res(e) for e in (SENT_END, CLAUSE_END, EN_SENT, ZH_CLAUSE)}
+
+
 def bounds(text: str, start: int, end: int, ends: str) -> tuple[int, int]:
     """Start and end of the sentence (or clause) around text[start:end]; ``ends`` are its terminators."""
-    last, nxt = _end_res(ends)
+    last, nxt = _END_RES.get(ends) or _end_res(ends)
     m = last.match(text, 0, start)
     n = nxt.search(text, end)
     return (m.end() if m else 0), (n.start() if n else len(text))
