@@ -81,6 +81,7 @@ COMPLAINTS_EN = [
     ("I'm tired of waiting for your team to respond", "waiting_on_support"),
     ("The chat bot keeps looping and there's no way to get a human", "cannot_contact"),
     ("Bitpie support response time: never", "unresponsive"),
+    ("@BitpieWallet I DM'd you 3 days ago about my transfer", "sent_days_ago"),
     # full-width letters, emoji, mixed language
     ("ｓｕｐｐｏｒｔ　ｎｅｖｅｒ　ｒｅｐｌｉｅｄ", "not_replied"),
     ("客服 no reply 已经三天了 😡", "no_reply"),
@@ -167,6 +168,7 @@ NOT_COMPLAINTS = [
     "@AskPlayStation can you dm me I have a question",
     "Still waiting for you guys to add Solana 🙏",
     "My friend couldn't reach the summit, too windy",
+    "Sent you a DM 2 hours ago with my wallet address, thanks",
     "the new update drained my battery, no response from the phone when I press the button",
     "still waiting for someone to buy my NFT lol",
     "客服态度很差，问什么都说不知道",
