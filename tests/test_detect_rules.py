@@ -117,6 +117,10 @@ COMPLAINTS_ZH = [
     ("留言反馈了很多次，一点回应都没有", "no_reply"),
     ("打了十几次客服电话都没打通", "phone_unanswered"),
     ("聯絡不到客服，真的很扯", "unreachable"),  # Taiwanese usage: 聯絡 -> 联络, not 联系
+    ("寄信給客服都沒回", "support_no_reply"),
+    ("客服電話永遠忙線中", "phone_unanswered"),
+    ("打去客服都轉語音信箱", "phone_unanswered"),
+    ("客服很難打進去", "phone_unanswered"),
     ("在线客服一直显示繁忙", "phone_unanswered"),
     ("提交工单后一直待处理", "support_no_reply"),
     ("客服爱答不理的，什么态度", "support_no_reply"),

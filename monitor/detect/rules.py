@@ -23,7 +23,7 @@ _EN_CHANNEL = r"(?:emails?|e-mails?|messages?|msgs?|dms?|pms?|tickets?|calls?|tw
 # "still waiting for you to list SOL" is a feature request: a person waited for must be waited on to answer.
 _EN_WAIT_OBJ = r"(?:an? |any |your |their |his |her |the |some |one of your )?(?:reply|replies|response|answer|call ?back|call|update|agent|human|rep|representative|support|specialist|email back|help|(?:someone|somebody|anyone|them|you)(?!(?: guys| all| folks| lot| people)? to (?!reply|respond|answer|get back|call|contact|email|help|fix|look)))"
 
-_ZH_SUPPORT = r"(?:客服|售后|商家|卖家|店家|掌柜|官方|人工|工作人员|客户经理|总台|前台|热线|平台|你们|他们|邮件|邮箱|email|mail|微信|qq|工单|留言|反馈|消息|信息|私信|申请|投诉|问题)"
+_ZH_SUPPORT = r"(?:客服|售后|商家|卖家|店家|掌柜|官方|人工|工作人员|客户经理|总台|前台|热线|平台|你们|他们|邮件|邮箱|email|mail|寄信|信件|微信|qq|工单|留言|反馈|消息|信息|讯息|私信|申请|投诉|问题)"
 _ZH_GAP = r"[^。！？!?\n]{0,12}?"
 _ZH_NOREPLY = (
     r"(?:不回(?!来|去|家|头|国|收|到|款)|没回(?!来|去|家|款)|未回|没人回|没有人回|无人回|不理(?!想|解|智|性)|爱答不理|爱理不理|没人理|不搭理|没人搭理|没搭理|不理会|不理睬|没有人理|无人理|没人应|无人应"
@@ -102,7 +102,7 @@ COMPLAINT_ZH_INCLUDE: list[tuple[str, str]] = [
     ("sunk", rf"(?:问|发)了?(?:什么|啥)都(?:不|没)回|怎么问都(?:不|没)回|(?:就|然后就)?没有?然后了|然后就没(?:有)?(?:下文|消息|动静)了?|{_ZH_SUPPORT}[^。！？!?\n]{{0,20}}?(?:石沉大海|信沉大海|杳无音信|音讯全无|泥牛入海)|已读不回|不读不回|一(?:个字|句话?)(?:都|也)?(?:不|没)回"),
     ("unreachable", r"联系不上|联系不到|联络不上|联络不到|无法联络|无法联系|没法联系|联系无门|求助无门|投诉无门|难联系|找不到(?:客服|人工|真人|人|联系方式|联系人)|不知道(?:该)?找谁|找谁去|(?:没有?|无)(?:人工)?客服|没(?:有)?人工|没法送达|无法送达"),
     ("support_entry_missing", rf"{_ZH_SUPPORT}{_ZH_GAP}找不到(?:入口|在哪)"),
-    ("phone_unanswered", r"(?:客服|人工|热线)[^。！？!?\n]{0,6}?(?:繁忙|忙碌|离线)|(?:电话|热线|座机|总台|前台|号码)[^。！？!?\n]{0,8}?(?:不接|没人接|无人接听|打不通|占线|忙音|关机|没人听)|打不通|没打通|没接通|没有接通|接不通|打不进去?|无法接通|无人接听|没人接听|没人接电话|电话(?:就|总|一直|永远)?是?忙"),
+    ("phone_unanswered", r"(?:客服|人工|热线)[^。！？!?\n]{0,6}?(?:繁忙|忙碌|离线)|(?:电话|热线|座机|总台|前台|号码)[^。！？!?\n]{0,8}?(?:不接|没人接|无人接听|打不通|占线|忙音|关机|没人听)|打不通|没打通|没接通|没有接通|接不通|打不进去?|难打进去?|难打通|无法接通|忙线|语音信箱|无人接听|没人接听|没人接电话|电话(?:就|总|一直|永远)?是?忙"),
     ("wechat_full", r"(?:微信|qq|好友)[^。！？!?\n]{0,12}?(?:加不上|加不了|加好友太多|好友太多|好友已满|次数太多|频繁|不通过|不加|没通过|没有接受|不接受)"),
     ("slow_reply", r"(?:回复|回应|答复|回消息|回信息)[^，,。！？!?\n]{0,4}?(?:慢|迟缓|不及时)|(?:不|没有?)及时(?:回复|回应|答复|处理)|迟迟(?:不|没)(?:回|处理|答复)"),
     # Chasing counts when it went unanswered; "催了好几次才发货" is about shipping, not support.
