@@ -82,6 +82,8 @@ COMPLAINTS_EN = [
     ("The chat bot keeps looping and there's no way to get a human", "cannot_contact"),
     ("Bitpie support response time: never", "unresponsive"),
     ("@BitpieWallet I DM'd you 3 days ago about my transfer", "sent_days_ago"),
+    ("@BitpieWallet plz respond", "please_reply"),
+    ("answer me please, my USDT is stuck", "please_reply"),
     # full-width letters, emoji, mixed language
     ("ｓｕｐｐｏｒｔ　ｎｅｖｅｒ　ｒｅｐｌｉｅｄ", "not_replied"),
     ("客服 no reply 已经三天了 😡", "no_reply"),
