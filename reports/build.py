@@ -70,15 +70,14 @@ def local_lags(local: pd.DatetimeIndex, step_days: int, count: int) -> np.ndarra
     at 10:00" is 167 or 169 hours back. The repeated hour of a fall-back night maps to its first
     occurrence; the hour skipped in spring has no history (-1).
     """
-    dates = np.array([d.toordinal() for d in local.date])
-    hrs = local.hour.to_numpy()
-    index: dict[tuple[int, int], int] = {}
-    for i, key in enumerate(zip(dates.tolist(), hrs.tolist(), strict=True)):
-        index.setdefault(key, i)
+    wall = local.tz_localize(None)  # local wall-clock times; the repeated fall-back hour appears twice
+    keys = (wall.floor("D") - pd.Timestamp(0)).days.to_numpy() * 24 + wall.hour.to_numpy()
+    uniq, first = np.unique(keys, return_index=True)  # first occurrence of each (date, hour)
     out = np.full((len(local), count), -1, dtype=np.int64)
-    for i, (d, h) in enumerate(zip(dates.tolist(), hrs.tolist(), strict=True)):
-        for s in range(count):
-            out[i, s] = index.get((d - step_days * (s + 1), h), -1)
+    for s in range(count):
+        target = keys - step_days * (s + 1) * 24
+        pos = np.clip(np.searchsorted(uniq, target), 0, len(uniq) - 1)
+        out[:, s] = np.where(uniq[pos] == target, first[pos], -1)
     return out
 
 
