@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -376,8 +376,9 @@ def add_run_usage(conn: Connection, run_id: int, *, fetched: int, new: int, requ
 def month_usage(conn: Connection, source: str, now: datetime) -> dict[str, int]:
     """Posts read and requests made by ``source`` in the calendar month (UTC) containing ``now``."""
     start = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = (start + timedelta(days=32)).replace(day=1)
     q = select(func.coalesce(func.sum(runs.c.fetched), 0), func.coalesce(func.sum(runs.c.requests), 0)).where(
-        runs.c.source == source, runs.c.started_at >= start)
+        runs.c.source == source, runs.c.started_at >= start, runs.c.started_at < end)
     fetched, reqs = conn.execute(q).one()
     return {"posts_read": int(fetched), "requests": int(reqs)}
 

@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from monitor.config import Config
+from monitor.usage import usage_lines
 from reports import data, rows
 from reports.business_hours import open_intervals
 from reports.metrics import claimed_waits, daily_km_medians, response_summary, team_rows, waits
@@ -165,22 +166,22 @@ def gather(engine: Engine, cfg: Config, day: dt.date, as_of: dt.datetime) -> Day
     day_anns = [a for a in anns if _touches(a, start, end)]
     summary = _summary(cfg, day, as_of, series, needing, complaints, day_anns, reply_times, bounds, intervals)
     summary["peaks"] = len(peaks)
-    summary.update(_usage(engine, cfg, as_of))
+    # API use of the month the report is about (the report for the 31st is written on the 1st).
+    usage_at = min(as_of, end - dt.timedelta(microseconds=1))
+    summary.update(_usage(engine, cfg, usage_at))
     w = waits(needing, as_of, intervals)
     day_w = w[(w["created_at"] >= start) & (w["created_at"] < end)]
     medians = daily_km_medians(needing, series.days[-28:], tz, as_of, intervals)
     by_hour = pd.Series(1, index=pd.DatetimeIndex(reply_times, tz="UTC").floor("h") if reply_times else
                         pd.DatetimeIndex([], tz="UTC")).groupby(level=0).sum()
     return DayReport(day, as_of, summary, series, peaks, day_w, complaints, unanswered, day_anns, medians, by_hour,
-                     team_rows(needing, bounds, as_of, teams, cfg.timezone), _usage_notes(engine, cfg, as_of))
+                     team_rows(needing, bounds, as_of, teams, cfg.timezone), _usage_notes(engine, cfg, usage_at))
 
 
 def _usage_notes(engine: Engine, cfg: Config, as_of: dt.datetime) -> list[str]:
     """The twitter source's own month-usage lines (posts read against the budget), if any."""
     if not any(s.type == "twitter" for s in cfg.sources):
         return []
-    from sources.twitter import usage_lines  # local: tweepy is only needed with a twitter source
-
     return usage_lines(engine, cfg, as_of)
 
 

@@ -29,10 +29,8 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
 from tqdm import tqdm
 
-from monitor import store
 from monitor.errors import BudgetExceeded, SourceError
 from sources.base import Batch, Post, Source, SourceContext, query_key
 from sources.twitter_api import InvalidRequest, XApi, partial_errors, to_post, users_by_id
@@ -56,7 +54,7 @@ _GONE_KEEP = 5000  # remember this many unfetchable parent ids so idle passes do
 _LOOKUP_MAX = 100  # GET /2/tweets takes up to 100 ids
 _INDEX_MARGIN = timedelta(seconds=30)  # newly posted tweets can take seconds to become searchable
 
-__all__ = ["TwitterSource", "planned_queries", "usage_lines"]
+__all__ = ["TwitterSource", "planned_queries"]
 
 
 class TwitterSource(Source):
@@ -346,23 +344,3 @@ class _Pass:
             yield self._batch(posts, self._parents_cursor(), len(posts), notes)
         self.parents["pending"] = pending
 
-
-def usage_lines(engine: Engine, cfg: Any, now: datetime | None = None) -> list[str]:
-    """This calendar month's X API use per twitter source, against its budget (status, report)."""
-    now = now or store.now_utc()
-    lines = []
-    with engine.connect() as conn:
-        for sc in cfg.sources:
-            if sc.type != "twitter":
-                continue
-            use = store.month_usage(conn, sc.name, now)
-            line = (f"{sc.name}: {use['posts_read']:,} posts read, {use['requests']:,} requests in "
-                    f"{now:%Y-%m} (UTC)")
-            if sc.monthly_read_budget:
-                pct = 100 * use["posts_read"] / sc.monthly_read_budget
-                left = max(0, sc.monthly_read_budget - use["posts_read"])
-                line += f"; budget {sc.monthly_read_budget:,} ({pct:.0f}% used, {left:,} left)"
-            else:
-                line += "; no monthly_read_budget set"
-            lines.append(line)
-    return lines

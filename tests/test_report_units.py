@@ -138,10 +138,14 @@ def test_usage_lines_of_a_twitter_source_appear_on_the_page(tmp_path: Path) -> N
         "brand": {"names": ["Bitpie"]},
         "sources": [{"type": "twitter", "name": "x-search", "monthly_read_budget": 10000}]}, tmp_path, env={}
     ).sources[0]]})
-    path = build_report(engine, cfg, G.DAY, now=store.now_utc())
+    now = store.now_utc()
+    path = build_report(engine, cfg, now.astimezone(cfg.tz).date(), now=now)
     row = read_csv(path.parent / "summary.csv")[0]
     assert (row["api_posts_read_month"], row["api_requests_month"]) == ("1234", "13")
     assert "1,234 posts read" in path.read_text(encoding="utf-8")
+    # A report about an earlier month shows that month's use (none here), not the month it is written in.
+    old = read_csv(build_report(engine, cfg, G.DAY, now=now).parent / "summary.csv")[0]
+    assert (old["api_posts_read_month"], old["api_requests_month"]) == ("0", "0")
 
 
 def test_market_moves_annotate_peaks_when_a_market_table_exists(tmp_path: Path) -> None:

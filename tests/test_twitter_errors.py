@@ -16,7 +16,8 @@ from monitor import pipeline, store
 from monitor.config import parse_config
 from monitor.linking import link_replies
 from monitor.pipeline import run_source
-from sources.twitter import TwitterSource, usage_lines
+from monitor.usage import usage_lines
+from sources.twitter import TwitterSource
 from tests.test_twitter_support import (
     LOOKUP,
     OFFICIAL_ID,
