@@ -19,12 +19,15 @@ import click
 
 from monitor.config import Config, load_config
 from monitor.errors import ConfigError, MonitorError
+from monitor.redact import RedactingFilter
 
 
 def _setup_logging(verbose: int, quiet: bool) -> None:
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
     logging.basicConfig(level=level, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())  # a key in a feed URL never reaches the log
     if verbose < 2:  # third-party chatter (urllib3, apscheduler internals) only with -vv
         for noisy in ("urllib3", "apscheduler.executors", "matplotlib", "tweepy"):
             logging.getLogger(noisy).setLevel(logging.WARNING)

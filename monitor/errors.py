@@ -36,8 +36,10 @@ class SourceError(MonitorError):
     """A source failed for this pass; other sources carry on."""
 
     def __init__(self, source: str, message: str) -> None:
+        from monitor.redact import redact_text  # messages quote URLs: never a secret in them
+
         self.source = source
-        super().__init__(f"{source}: {message}")
+        super().__init__(f"{source}: {redact_text(message)}")
 
 
 class AuthError(SourceError):

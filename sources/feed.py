@@ -26,6 +26,7 @@ import requests
 
 from monitor.errors import SourceError
 from monitor.notices import classify_kind, extract_window
+from monitor.redact import redact_text, restore_secrets
 from sources import statusfold
 from sources.base import Announcement, Batch, Post, Source, SourceContext, query_key
 from sources.feeddates import entry_datetime, register_chinese_dates
@@ -80,20 +81,23 @@ class FeedSource(Source):
 
     def describe(self) -> list[str]:
         role = "official announcements" if self.config.official else f"posts as {self.config.platform}"
-        return [f"feed {self.name}: GET {self.config.url} ({role}, every {self.config.interval_minutes} min)"]
+        return [f"feed {self.name}: GET {redact_text(self.config.url)} ({role}, every "
+                f"{self.config.interval_minutes} min)"]
 
     def fetch(self, ctx: SourceContext) -> Iterator[Batch]:
         state = dict(ctx.cursors.get(self.cursor_key) or {})
-        url = state.get("url") or self.config.url
+        url = restore_secrets(state["url"], self.config.url) if state.get("url") else self.config.url
         self.pacer.wait(url)
         res = fetch(self.name, url, session=self.session, user_agent=self.settings.user_agent,
                     timeout=self.config.timeout_seconds, max_bytes=self.config.max_bytes, now=ctx.now(),
                     etag=state.get("etag"), last_modified=state.get("last_modified"))
         batch = Batch(requests=1)
-        new_state = {"url": res.url, "etag": res.etag, "last_modified": res.last_modified,
-                     "configured_url": self.config.url}
+        # Stored URLs are masked (monitor.redact): a key expanded from the environment never reaches the DB.
+        new_state = {"url": redact_text(res.url), "etag": res.etag, "last_modified": res.last_modified,
+                     "configured_url": redact_text(self.config.url)}
         if res.moved_from:
-            batch.notes.append(f"moved permanently: {res.moved_from} -> {res.url} (stored; also update "
+            batch.notes.append(f"moved permanently: {redact_text(res.moved_from)} -> {redact_text(res.url)} "
+                               "(stored; also update "
                                "this source's url in the config)")
         if not res.not_modified:
             new_state["sha256"] = hashlib.sha256(res.body).hexdigest()
@@ -158,14 +162,14 @@ class FeedSource(Source):
             created_at=published or updated or now, text=text, url=entry.get("link"),
             author_handle=author if isinstance(author, str) else None,
             author_name=author if isinstance(author, str) else None, lang=lang, origin=self.name,
-            raw={"feed": self.config.url, "id": entry.get("id"), "title": entry.get("title"),
+            raw={"feed": redact_text(self.config.url), "id": entry.get("id"), "title": entry.get("title"),
                  "published": dict.get(entry, "published"), "updated": dict.get(entry, "updated")})
 
     def to_announcement(self, entry: Mapping[str, Any]) -> Announcement:
         published, updated = self._dates(entry)
         title = statusfold.plain(str(entry.get("title") or "")) or "(untitled)"
         html = _content_html(entry)
-        raw: dict[str, Any] = {"feed": self.config.url, "link": entry.get("link"),
+        raw: dict[str, Any] = {"feed": redact_text(self.config.url), "link": entry.get("link"),
                                "published": dict.get(entry, "published"), "updated": dict.get(entry, "updated")}
         tz = self.config.timezone
         if statusfold.looks_like_statuspage(html):
