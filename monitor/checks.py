@@ -16,7 +16,12 @@ def config_problems(cfg: Config) -> list[str]:
     """Problems pydantic cannot see: invalid regexes in keyword lists (with their key paths)."""
     from monitor.detect import validate_rules
 
-    return validate_rules(cfg)
+    problems = validate_rules(cfg)
+    for i, sc in enumerate(cfg.sources):
+        for j, path in enumerate(getattr(sc, "paths", None) or []):
+            if sc.enabled and not cfg.path(path).exists():
+                problems.append(f"sources[{i}].paths[{j}]: {cfg.path(path)} does not exist")
+    return problems
 
 
 def _safe_url(url: str) -> str:

@@ -333,7 +333,10 @@ def parse_config(data: Any, base_dir: Path, env: Mapping[str, str] | None = None
     try:
         cfg = Config.model_validate(expanded)
     except ValidationError as exc:
+        unset = {p.split(": ", 1)[0] for p in problems}  # a missing ${VAR} is the problem, not its empty value
         for err in exc.errors():
+            if format_loc(tuple(err["loc"])) in unset:
+                continue
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 msg = "unknown setting (check the spelling against config.yaml's comments)"

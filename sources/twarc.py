@@ -189,8 +189,9 @@ class TwarcSource(Source):
         return cls(model, cfg)
 
     def describe(self) -> list[str]:
-        return [f"twarc source {self.name}: import {len(self.config.paths)} file(s) as "
-                f"platform {self.config.platform}: " + ", ".join(str(p) for p in self._files()[0])]
+        files = ", ".join(str(p) for p in self._files()[0]) or "no files found"
+        return [f"twarc source {self.name}: import {len(self.config.paths)} path(s) as "
+                f"platform {self.config.platform}: {files}"]
 
     def _files(self) -> tuple[list[Path], list[Path]]:
         """(files to read, configured paths that do not exist); a directory means its *.jsonl."""

@@ -63,7 +63,7 @@ def _mention_terms(cfg: Any, officials: list[str]) -> list[str]:
     return list(dict.fromkeys(terms))  # keep order, drop repeats (an alias equal to a name)
 
 
-def _pack(terms: list[str], suffix: str, cap: int, name: str) -> list[str]:
+def _pack(terms: list[str], suffix: str, cap: int, where: str) -> list[str]:
     """Greedy packing of OR-ed terms into queries no longer than ``cap`` characters."""
     out: list[str] = []
     group: list[str] = []
@@ -75,7 +75,7 @@ def _pack(terms: list[str], suffix: str, cap: int, name: str) -> list[str]:
     for term in terms:
         if len(render([term])) > cap:
             raise ConfigError([
-                f"sources.{name}.query_max_length: the term {term!r} with the filters "
+                f"{where}.query_max_length: the term {term!r} with the filters "
                 f"({len(render([term]))} characters) does not fit {cap}; shorten exclude_terms/languages "
                 "or raise query_max_length (512 self-serve, 4096 Enterprise)"])
         if group and len(render([*group, term])) > cap:
@@ -91,7 +91,10 @@ def plan(cfg: Any, source_cfg: Any) -> list[PlannedQuery]:
     """Every query this source sends, in the order it sends them (mentions first, then official)."""
     officials = cfg.official_handles("twitter")
     cap = source_cfg.query_max_length
-    mentions = _pack(_mention_terms(cfg, officials), _suffix(source_cfg, officials), cap, source_cfg.name)
+    # The key path as check-config prints every other problem: sources[<index>].<key>.
+    where = next((f"sources[{i}]" for i, s in enumerate(cfg.sources) if s.name == source_cfg.name),
+                 f"sources.{source_cfg.name}")
+    mentions = _pack(_mention_terms(cfg, officials), _suffix(source_cfg, officials), cap, where)
     out = [PlannedQuery("mentions", q) for q in mentions]
     out += [PlannedQuery("official", f"from:{h} -is:retweet", h) for h in officials]
     return out

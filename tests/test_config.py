@@ -59,6 +59,9 @@ def test_env_expansion_and_missing_variable() -> None:
                        Path("/tmp"), env={"BRAND": "Bitpie"})
     assert cfg.brand.names == ["Bitpie"] and cfg.store_url == "sqlite:///x.db"
     assert _problems({"brand": {"names": ["${NOPE}"]}}) == ["brand.names[0]: environment variable NOPE is not set"]
+    # One line for an unset variable, not a second one about the empty value it left behind.
+    assert _problems({"brand": {"names": ["B"]}, "sources": [{"name": "a", "type": "feed", "url": "${FEED}"}]}) \
+        == ["sources[0].url: environment variable FEED is not set"]
 
 
 def test_yaml_12_keeps_no_and_off_as_strings(tmp_path: Path) -> None:
@@ -116,3 +119,11 @@ def test_cli_usage_errors_are_one_line(tmp_path: Path) -> None:
     assert res.exit_code == 1 and "either --date or --from/--to" in res.output
     res = runner.invoke(cli, ["--config", str(cfg), "collect", "--since", "2099-01-01"])
     assert res.exit_code == 1 and "is in the future" in res.output
+
+
+def test_check_config_reports_missing_twarc_paths(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("brand:\n  names: [B]\nsources:\n  - {name: archive, type: twarc, paths: [nope.jsonl]}\n")
+    res = CliRunner().invoke(cli, ["--config", str(cfg), "check-config"])
+    assert res.exit_code == 1
+    assert f"config error: sources[0].paths[0]: {tmp_path / 'nope.jsonl'} does not exist" in res.output

@@ -75,7 +75,7 @@ def test_queries_split_at_the_cap_each_term_once(tmp_path) -> None:
 
 def test_a_term_that_cannot_fit_names_the_setting(tmp_path) -> None:
     cfg = make_cfg(tmp_path, aliases=["x" * 70], query_max_length=64)
-    with pytest.raises(ConfigError, match=r"sources\.x\.query_max_length"):
+    with pytest.raises(ConfigError, match=r"^sources\[0\]\.query_max_length: the term"):
         planned_queries(cfg, cfg.sources[0])
 
 
