@@ -42,6 +42,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.errors import StoreError
+from monitor.migrations import MIGRATIONS
 from sources.base import Announcement, Post
 
 log = logging.getLogger(__name__)
@@ -155,46 +156,6 @@ migration_log = Table(
     Column("name", Text, primary_key=True),
     Column("applied_at", UTCDateTime, nullable=False),
 )
-
-# --- migrations: append only -------------------------------------------------------------------
-
-_INITIAL = [
-    """CREATE TABLE posts (
-        platform TEXT NOT NULL, post_id TEXT NOT NULL, url TEXT, author_id TEXT, author_handle TEXT,
-        author_name TEXT, is_official BOOLEAN NOT NULL DEFAULT FALSE, created_at TIMESTAMP NOT NULL,
-        text TEXT NOT NULL, lang TEXT, reply_to_id TEXT, conversation_id TEXT, origin TEXT, raw {json},
-        collected_at TIMESTAMP NOT NULL, PRIMARY KEY (platform, post_id))""",
-    "CREATE INDEX ix_posts_created ON posts (created_at)",
-    "CREATE INDEX ix_posts_reply_to ON posts (platform, reply_to_id)",
-    "CREATE INDEX ix_posts_conversation ON posts (platform, conversation_id)",
-    """CREATE TABLE announcements (
-        source TEXT NOT NULL, entry_id TEXT NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL, url TEXT,
-        kind TEXT NOT NULL, status TEXT, published TIMESTAMP, updated TIMESTAMP, window_start TIMESTAMP,
-        window_end TIMESTAMP, raw {json}, collected_at TIMESTAMP NOT NULL, PRIMARY KEY (source, entry_id))""",
-    """CREATE TABLE detections (
-        platform TEXT NOT NULL, post_id TEXT NOT NULL, complaint BOOLEAN NOT NULL,
-        maintenance BOOLEAN NOT NULL, claimed_wait_seconds BIGINT, urgency TEXT, topics {json},
-        impersonation_suspect BOOLEAN NOT NULL DEFAULT FALSE, evidence {json},
-        detected_at TIMESTAMP NOT NULL, PRIMARY KEY (platform, post_id))""",
-    """CREATE TABLE reply_links (
-        platform TEXT NOT NULL, reply_id TEXT NOT NULL, post_id TEXT NOT NULL,
-        latency_seconds DOUBLE PRECISION NOT NULL, linked_by TEXT NOT NULL,
-        PRIMARY KEY (platform, reply_id))""",
-    "CREATE INDEX ix_reply_links_post ON reply_links (platform, post_id)",
-    """CREATE TABLE cursors (
-        source TEXT NOT NULL, key TEXT NOT NULL, state {json} NOT NULL, updated_at TIMESTAMP NOT NULL,
-        PRIMARY KEY (source, key))""",
-    """CREATE TABLE runs (
-        id {autoinc}, source TEXT NOT NULL, started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP,
-        fetched INTEGER NOT NULL DEFAULT 0, new INTEGER NOT NULL DEFAULT 0,
-        requests INTEGER NOT NULL DEFAULT 0, status TEXT NOT NULL DEFAULT 'running', error TEXT)""",
-    "CREATE INDEX ix_runs_source_started ON runs (source, started_at)",
-]
-
-MIGRATIONS: list[tuple[str, list[str]]] = [
-    ("0001_initial", _INITIAL),
-]
-
 
 def _ddl(engine_or_conn: Engine | Connection, sql: str) -> str:
     autoinc = (
