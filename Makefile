@@ -26,7 +26,7 @@ bench: $(STAMP)
 	$(PY) bench/run.py
 
 eval: $(STAMP)
-	$(PY) -m monitor.evaluate $(DATA)/labelled
+	$(VENV)/bin/mention-monitor eval $(DATA)/labelled
 
 feeds-check: $(STAMP)
 	$(PY) -m sources.feedcheck $(DATA)

@@ -181,6 +181,25 @@ def rules(ctx: click.Context) -> None:
         click.echo(line)
 
 
+@cli.command("eval")
+@click.argument("directory", default="../shared/data/labelled", type=click.Path(file_okay=False))
+@click.option("--check", is_flag=True, help="Exit 1 when a quality target is missed.")
+@click.option("--examples", default=25, show_default=True, help="Misclassified examples shown per group.")
+@handle_errors
+def eval_(directory: str, check: bool, examples: int) -> None:
+    """Score the detectors on labelled posts/notices in DIRECTORY (posts_*.jsonl, notices_*.jsonl)."""
+    from monitor.evaluate import evaluate
+
+    if not Path(directory).is_dir():
+        click.echo(f"labelled data not found at {directory}; nothing to evaluate (CI places shared/ beside the clone)")
+        return
+    lines, ok = evaluate(Path(directory), examples=examples)
+    for line in lines:
+        click.echo(line)
+    if check and not ok:
+        sys.exit(1)
+
+
 @cli.command()
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Local day (default: yesterday).")
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day of a range.")

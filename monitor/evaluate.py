@@ -1,17 +1,16 @@
-"""``make eval``: run the detectors over labelled real posts and notices, print P/R/F1 and the misses.
+"""``make eval``: run the detectors over labelled real posts and notices; P/R/F1 and the misses as lines.
 
-Usage: ``python -m monitor.evaluate [DIR] [--check] [--examples N]``. DIR holds ``posts_*.jsonl`` and
-``notices_*.jsonl`` (see ../shared/data/labelled/README.md). ``--check`` exits 1 when a target is
-missed (complaints: precision >= 0.90 and recall >= 0.85 per language; maintenance F1 >= 0.95).
+``evaluate(directory, examples=N) -> (lines, ok)``; ``mention-monitor eval DIR [--check]`` prints the
+lines (library code does not print). DIR holds ``posts_*.jsonl`` and ``notices_*.jsonl`` (see
+../shared/data/labelled/README.md). ``ok`` is False when a target is missed (complaints: precision
+>= 0.90 and recall >= 0.85 per language; maintenance F1 >= 0.95).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 from monitor.config import Config, parse_config
 from monitor.detect.engine import DetectInput, build_detector
+from monitor.errors import MonitorError
 from sources.base import utc
 
 TARGETS = {"complaint": (0.90, 0.85), "maintenance_f1": 0.95}
@@ -146,19 +146,16 @@ def eval_notices(cfg: Config, files: list[Path]) -> tuple[dict[str, Confusion], 
     return conf, notes
 
 
-def _report(conf: dict[str, Confusion], notes: list[str], examples: int, out: Callable[[str], None]) -> None:
-    for name in sorted(conf):
-        c = conf[name]
-        if c.tp + c.fp + c.fn + c.tn:
-            out(c.line(name))
-    for n in notes:
-        out(n)
+def _report(conf: dict[str, Confusion], notes: list[str], examples: int) -> list[str]:
+    out = [c.line(name) for name, c in sorted(conf.items()) if c.tp + c.fp + c.fn + c.tn]
+    out += notes
     for name in sorted(conf):
         misses = conf[name].misses
         if misses:
-            out(f"-- {name}: {len(misses)} misclassified" + (f" (first {examples})" if len(misses) > examples else ""))
-            for m in misses[:examples]:
-                out(m)
+            out.append(f"-- {name}: {len(misses)} misclassified"
+                       + (f" (first {examples})" if len(misses) > examples else ""))
+            out += misses[:examples]
+    return out
 
 
 def failures(conf: dict[str, Confusion]) -> list[str]:
@@ -173,29 +170,19 @@ def failures(conf: dict[str, Confusion]) -> list[str]:
     return bad
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m monitor.evaluate", description=__doc__.splitlines()[0])
-    ap.add_argument("directory", nargs="?", default="../shared/data/labelled")
-    ap.add_argument("--check", action="store_true", help="exit 1 when a quality target is missed")
-    ap.add_argument("--examples", type=int, default=25, help="misclassified examples shown per group")
-    args = ap.parse_args(argv)
-    d = Path(args.directory)
+def evaluate(directory: Path, examples: int = 25) -> tuple[list[str], bool]:
+    """Report lines for the labelled set in ``directory`` and whether every target is met.
+
+    Raises MonitorError when the directory does not exist (the CLI skips before calling).
+    """
+    d = Path(directory)
     if not d.is_dir():
-        print(f"labelled data not found at {d}; nothing to evaluate (CI places shared/ beside the clone)")
-        return 0
+        raise MonitorError(f"labelled data not found at {d}; expected posts_*.jsonl and notices_*.jsonl there")
     cfg = parse_config({"brand": {"names": ["Bitpie", "比特派"]}}, Path("."), env={})
     conf, notes = eval_posts(cfg, sorted(d.glob("posts_*.jsonl")))
     nconf, nnotes = eval_notices(cfg, sorted(d.glob("notices_*.jsonl")))
     conf.update(nconf)
-    _report(conf, notes + nnotes, args.examples, print)
+    lines = _report(conf, notes + nnotes, examples)
     bad = failures(conf)
-    for b in bad:
-        print(f"BELOW TARGET {b}")
-    return 1 if (bad and args.check) else 0
-
-
-if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BrokenPipeError:  # piped into head: stop quietly
-        sys.exit(0)
+    lines += [f"BELOW TARGET {b}" for b in bad]
+    return lines, not bad

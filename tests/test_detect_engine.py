@@ -174,6 +174,8 @@ def test_detect_jsonl_contract_and_impersonation_in_stream(tmp_path: Path) -> No
     ("{not json", "input line 2: not valid JSON"),
     (json.dumps({"text": "no id"}), 'input line 2: expected a JSON object with "id"'),
     (json.dumps({"id": 1, "text": "x", "created_at": "yesterday"}), "input line 2: created_at"),
+    (json.dumps({"id": None, "text": "x"}), 'input line 2: "id" is null'),
+    (json.dumps({"id": " ", "text": "x"}), 'input line 2: "id" is " "'),
 ])
 def test_detect_jsonl_malformed_line(tmp_path: Path, bad: str, message: str) -> None:
     lines = [json.dumps({"id": 1, "text": "hello"}), bad]

@@ -6,9 +6,13 @@ printed by ``make eval``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from monitor.evaluate import eval_notices, eval_posts, failures, main
+import pytest
+
+from monitor.errors import MonitorError
+from monitor.evaluate import eval_notices, eval_posts, evaluate, failures
 from tests.conftest import base_config
 
 
@@ -33,12 +37,15 @@ def test_maintenance_through_notices_functions(shared_data: Path, tmp_path: Path
     assert any(n.startswith("window exact (zh)") for n in notes)
 
 
-def test_evaluate_cli_prints_and_skips(shared_data: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    assert main([str(shared_data / "labelled"), "--check", "--examples", "2"]) == 0
-    out = capsys.readouterr().out
-    assert "complaint/en" in out and "complaint/zh" in out and "tp=" in out
-    assert main([str(tmp_path / "nowhere")]) == 0
-    assert "nothing to evaluate" in capsys.readouterr().out
+def test_evaluate_returns_lines_and_verdict(shared_data: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    lines, ok = evaluate(shared_data / "labelled", examples=2)
+    assert ok
+    assert any(x.startswith("complaint/en") and "tp=" in x for x in lines)
+    assert any(x.startswith("complaint/zh") for x in lines)
+    assert not any(x.startswith("BELOW TARGET") for x in lines)
+    assert capsys.readouterr().out == ""  # library code does not print
+    with pytest.raises(MonitorError, match="labelled data not found"):
+        evaluate(tmp_path / "nowhere")
 
 
 def test_maintenance_shortcut_exact_on_labelled_notices(shared_data: Path, tmp_path: Path) -> None:
@@ -54,3 +61,25 @@ def test_maintenance_shortcut_exact_on_labelled_notices(shared_data: Path, tmp_p
             row = json.loads(line)
             got = det.detect(DetectInput(id=str(row["id"]), text=row["text"])).maintenance
             assert got == bool(maintenance_evidence(row["text"], cfg)), row["id"]
+
+
+def test_eval_command_prints_checks_and_skips(shared_data: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    res = CliRunner().invoke(cli, ["eval", str(shared_data / "labelled"), "--check", "--examples", "1"])
+    assert res.exit_code == 0, res.output
+    assert "complaint/en" in res.output and "maintenance/zh" in res.output
+    res = CliRunner().invoke(cli, ["eval", str(tmp_path / "nowhere"), "--check"])
+    assert res.exit_code == 0
+    assert "nothing to evaluate" in res.output
+    # A missed target fails --check: a labelled set where every post is a complaint nobody would flag.
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    row = {"id": "x:1", "text": "lovely weather today", "lang": "en", "complaint": True}
+    (bad / "posts_en.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["eval", str(bad), "--check"])
+    assert res.exit_code == 1
+    assert "BELOW TARGET complaint/en" in res.output
+    assert CliRunner().invoke(cli, ["eval", str(bad)]).exit_code == 0

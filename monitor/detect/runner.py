@@ -35,6 +35,10 @@ def _parse_time(value: Any, lineno: int) -> datetime | None:
 def _input(obj: Any, lineno: int, officials: set[str]) -> DetectInput:
     if not isinstance(obj, dict) or "id" not in obj or not isinstance(obj.get("text"), str):
         raise MonitorError(f'input line {lineno}: expected a JSON object with "id" and a string "text"')
+    if obj["id"] is None or (isinstance(obj["id"], str) and not obj["id"].strip()) or isinstance(obj["id"], bool):
+        # str(None) would label the post "None" and merge every such line into one id downstream.
+        raise MonitorError(f'input line {lineno}: "id" is {json.dumps(obj["id"])}; give each line a non-empty '
+                           'string or number id')
     handle = obj.get("author_handle")
     handle = str(handle).lstrip("@") if handle else None
     official = bool(obj.get("is_official")) or (handle is not None and handle.casefold() in officials)
