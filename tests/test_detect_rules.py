@@ -78,6 +78,12 @@ COMPLAINTS_EN = [
     ("5 emails, 2 tickets, 0 answers. What is going on?", "no_reply"),
     ("My ticket number is 55321, nobody has touched it in a week", "nobody_answers"),
     ("Contacted you via app, email and twitter. Silence.", "channel_offline"),
+    ("Thanks for nothing @BitpieWallet, still waiting since Monday", "waiting_since"),
+    ("@BitpieWallet helloooo? it's been 5 days", "hello_nudge"),
+    ("Do you guys even have customer support? @BitpieWallet", "even_have_support"),
+    ("@BitpieWallet I've sent 4 emails. Nothing. Nada. Zilch.", "sent_then_nothing"),
+    ("Wow @BitpieWallet, 5 days and not a peep. Amazing customer service 👏👏", "not_a_peep"),
+    ('Bitpie support is so "fast", a week for one email', "scare_quotes"),
     ("I'm tired of waiting for your team to respond", "waiting_on_support"),
     ("The chat bot keeps looping and there's no way to get a human", "cannot_contact"),
     ("Bitpie support response time: never", "unresponsive"),
@@ -135,6 +141,12 @@ COMPLAINTS_ZH = [
     ("客服回复永远是请耐心等待，等了一个星期也没结果", "wait_for_support"),
     ("客服３天没回复我", "support_no_reply"),  # full-width digit
     ("support 联系不上 🙃", "unreachable"),
+    ("等客服等到花儿都谢了", "wait_idiom"),
+    ("@比特派 回个话啊", "plea_brand"),
+    ("客服一直踢皮球，问了一周都没结果", "asked_no_result"),
+    ("客服让我等24小时，现在都72小时了", "broken_promise"),
+    ("客服回复真是太“快”了，等了五天 🙃", "scare_quotes"),
+    ("提币 pending 三天 support 完全没回", "en_support_no_reply"),
 ]
 
 NOT_COMPLAINTS = [

@@ -25,6 +25,9 @@ _QUOTE_LINE = re.compile(r"^>[^\n]*", re.M)  # "> quoted text" in issue comments
 # Text is casefolded and built-in patterns are written lower-case, so they compile without IGNORECASE
 # (which costs sre a case-fold per character and its literal-prefix fast path); config patterns keep it.
 FLAGS = re.IGNORECASE
+# English rules match ASCII word boundaries: Python's \b counts CJK as word characters, so "客服no reply已经3天了"
+# or "support 完全 ghost 我" would never match "\bno reply\b" without re.ASCII.
+ASCII_LANGS = frozenset({"en", "any"})
 
 
 @dataclass(slots=True)
@@ -88,7 +91,13 @@ def prepare_pattern(pattern: str) -> str:
     return out
 
 
-def _detector_rules(detector: str, user: DetectorRules | None) -> list[Rule]:
+def brand_pattern(cfg: Config) -> str:
+    """The configured brand names and aliases as one alternation, folded like the text (for ``rules.BRAND``)."""
+    terms = sorted({prepare_pattern(t).casefold() for t in cfg.brand.terms if t.strip()}, key=len, reverse=True)
+    return "(?:" + "|".join(re.escape(t) for t in terms) + ")" if terms else "(?!)"
+
+
+def _detector_rules(detector: str, user: DetectorRules | None, brand: str = "(?!)") -> list[Rule]:
     tables = {
         "complaint": ((builtin.COMPLAINT_EN_INCLUDE, builtin.COMPLAINT_EN_EXCLUDE),
                       (builtin.COMPLAINT_ZH_INCLUDE, builtin.COMPLAINT_ZH_EXCLUDE)),
@@ -99,8 +108,13 @@ def _detector_rules(detector: str, user: DetectorRules | None) -> list[Rule]:
     out: list[Rule] = []
     if user is None or user.mode == "extend":
         for lang, (inc, exc) in zip(("en", "zh"), tables, strict=True):
-            out += [Rule(detector, lang, name, pat, "built-in", "include") for name, pat in inc]
-            out += [Rule(detector, lang, name, pat, "built-in", "exclude") for name, pat in exc]
+            out += [Rule(detector, lang, name, pat.replace(builtin.BRAND, brand), "built-in", "include")
+                    for name, pat in inc]
+            out += [Rule(detector, lang, name, pat.replace(builtin.BRAND, brand), "built-in", "exclude")
+                    for name, pat in exc]
+        if detector == "complaint":  # whole-post vetoes: the brand's notices, mailers
+            out += [Rule(detector, "any", name, pat, "built-in", "exclude")
+                    for name, pat in builtin.COMPLAINT_POST_EXCLUDE]
     if user is not None:
         for lang in ("en", "zh"):
             ks = getattr(user, lang)
@@ -137,7 +151,8 @@ def _compiled_topics(rules: list[Rule]) -> list[Rule]:
 def effective_rules(cfg: Config) -> list[Rule]:
     """Every rule the detector runs, uncompiled (``list_rules`` and ``validate_rules`` read this)."""
     d = cfg.detection
-    rules = _detector_rules("complaint", d.complaint) + _detector_rules("urgency", d.urgency)
+    brand = brand_pattern(cfg)
+    rules = _detector_rules("complaint", d.complaint, brand) + _detector_rules("urgency", d.urgency, brand)
     rules += _detector_rules("impersonation", getattr(d, "impersonation", None))
     return rules + _topic_rules(cfg)
 
@@ -154,10 +169,12 @@ class Detector:
         for r in [r for r in rules if r.detector != "topic"] + topics:
             if f"{r.detector}.{r.lang}.{r.name}" in without:
                 continue
+            ascii_ = re.ASCII if r.lang in ASCII_LANGS else 0
             if r.origin == "config":
-                r.regex = re.compile(prepare_pattern(r.pattern) if r.detector != "topic" else r.pattern, FLAGS)
+                r.regex = re.compile(prepare_pattern(r.pattern) if r.detector != "topic" else r.pattern,
+                                     FLAGS | ascii_)
             else:
-                r.regex = re.compile(r.pattern)
+                r.regex = re.compile(r.pattern, ascii_)
             self.rules.append(r)
         self._notices, maint_anchors = _load_notices(cfg)
         anchors = [required_literals(r.regex.pattern) for r in self.rules]
@@ -176,6 +193,13 @@ class Detector:
                      for d in ("complaint", "urgency", "topic")}
         self._exc = {d: frozenset(i for i, r in enumerate(self.rules) if r.detector == d and r.kind == "exclude")
                      for d in ("complaint", "urgency", "topic")}
+        # Chinese rules whose phrase names no support channel ("已读不回", "联系不上", "没人理") count only in a
+        # post that mentions support, the brand or a contact made (``rules.ZH_ANCHOR``).
+        self._needs_anchor = frozenset(i for i, r in enumerate(self.rules) if r.origin == "built-in"
+                                       and f"{r.detector}.{r.lang}.{r.name}" in builtin.NEEDS_ANCHOR)
+        self._zh_anchor = re.compile(builtin.ZH_ANCHOR.replace(builtin.BRAND, brand_pattern(cfg)))
+        self._regexes: list[re.Pattern[str]] = [r.regex for r in self.rules]  # type: ignore[misc]
+        self._zh_only = frozenset(i for i, r in enumerate(self.rules) if r.lang == "zh" and r.origin == "built-in")
         self._topic_idx = self._inc["topic"]
         self._complaint_idx = self._inc["complaint"]
 
@@ -186,18 +210,27 @@ class Detector:
         Exclusions run only once an include has matched: most candidate posts match nothing.
         """
         hits = []
+        also, regexes = self._also, self._regexes
         for i in sorted(cand & self._inc[detector]):  # rule order: evidence does not depend on the backend
-            if self._also[i] and not all(any(a in text for a in alts) for alts in self._also[i]):
-                continue
-            m = self.rules[i].regex.search(text)  # type: ignore[union-attr]
-            if m is not None:
-                hits.append((i, m))
+            for alts in also[i]:  # plain loops: this runs for every candidate rule of every post
+                for a in alts:
+                    if a in text:
+                        break
+                else:
+                    break
+            else:
+                m = regexes[i].search(text)
+                if m is not None and (i not in self._needs_anchor or self._zh_anchor.search(text)):
+                    hits.append((i, m))
         if not hits:
             return []
         vetoes = []
         for i in sorted(cand & self._exc[detector]):
             r = self.rules[i]
             for m in r.regex.finditer(text):  # type: ignore[union-attr]
+                if r.lang == "any":  # whole-post veto
+                    vetoes.append((0, len(text)))
+                    continue
                 vetoes.append(bounds(text, m.start(), m.end(), ZH_CLAUSE if r.lang == "zh" else EN_SENT))
         out = []
         for i, m in hits:
@@ -259,6 +292,9 @@ class Detector:
         text = self._fold(plain)
         res = DetectResult(id=item.id)
         cand = self.prefilter.candidates(text)
+        if cand & self._zh_only and not _CJK.search(text):
+            # Chinese rules need Chinese text; their anchors may be Latin ("support", "qq", "email").
+            cand = cand - self._zh_only
         if cand:
             # Intersections in C decide which stages have work; a plain mention usually has none.
             if cand & self._topic_idx:
@@ -287,7 +323,8 @@ class Detector:
         urg = self._matches(text, "urgency", cand)
         res.urgency = "high" if urg else "normal"
         res.evidence.extend(urg)
-        secs, wait_ev = claimed_wait(text, bool(_CJK.search(text)))
+        near = [tuple(e["span"]) for e in comp]
+        secs, wait_ev = claimed_wait(text, bool(_CJK.search(text)), near)  # type: ignore[arg-type]
         if secs is not None:
             res.claimed_wait_seconds = secs
             res.evidence.append(wait_ev)  # type: ignore[arg-type]

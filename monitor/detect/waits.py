@@ -42,13 +42,14 @@ _EN_NUM_RE = r"\d+(?:\.\d+)?|" + "|".join(sorted((re.escape(k) for k in _EN_NUM)
 _EN_UNIT_RE = "|".join(sorted((re.escape(k) for k in _EN_UNIT), key=len, reverse=True))
 _EN_DURATION = re.compile(
     rf"\b(?P<num>{_EN_NUM_RE})\+?(?:\s*|-)(?P<unit>{_EN_UNIT_RE})\b|\bday (?P<dayn>\d{{1,3}})\b"
-    r"|\b(?P<ordn>\d{1,3})(?:st|nd|rd|th) day\b"
+    r"|\b(?P<ordn>\d{1,3})(?:st|nd|rd|th) day\b",
+    re.ASCII,  # "已经3 days": \b must see the CJK/Latin edge
 )
 _ZH_NUM_RE = r"\d+(?:\.\d+)?|[零一二两俩三四五六七八九十百]+|半"
 _ZH_UNIT_RE = "|".join(sorted((re.escape(k) for k in _ZH_UNIT), key=len, reverse=True))
-# "十多天" = 10 days (the README's rule: the stated number, "more than" dropped); "一个半小时" = 1.5 h.
+# "十多天" / "十几天" = 10 days (the README's rule: the stated number, "more than" dropped); "一个半小时" = 1.5 h.
 _ZH_DURATION = re.compile(
-    rf"(?<![\d几好数十百])(?P<num>{_ZH_NUM_RE})(?P<more>多|来|余)?(?P<half>个半)?(?P<unit>{_ZH_UNIT_RE})(?P<half2>半)?"
+    rf"(?<![\d几好数十百])(?P<num>{_ZH_NUM_RE})(?P<more>多|来|余|几)?(?P<half>个半)?(?P<unit>{_ZH_UNIT_RE})(?P<half2>半)?"
     r"(?![\d号点])"
 )
 # Relative day words: "前天找客服，到今天都没人回我" waits since the day before yesterday.
@@ -57,7 +58,7 @@ _ZH_RELDAY = re.compile(
 )
 
 _EN_POS_BEFORE = re.compile(
-    r"\b(?:wait(?:ed|ing)?|hold|been|past|last|over|since|after|already|for the|for over|for more than|it's|its"
+    r"(?<![a-z])(?:wait(?:ed|ing)?|hold|been|past|last|over|since|after|already|for the|for over|for more than|it's|its"
     r"|nearly|almost|more than"
     r"|(?:repl|respon|answer|heard|contact|call|touch|look)\w* (?:(?:it|them|at it|me) )?(?:in|for)"
     r"|ignor\w*|ghost\w*|silen\w*"
@@ -67,17 +68,37 @@ _EN_POS_AFTER = re.compile(
     r"^\W*(?:ago|later|waiting|of waiting|on hold|of being on hold|and still|and no"
     r"|no (?:reply|response|support|answer|call|word)|now|with no|without|since|just waiting|and counting|of no"
     r"|still no|still waiting|and nothing|and not|and they"
-    r"|they have not|waiting)\b"
+    r"|they have not|waiting)\b",
+    re.ASCII,
 )
+# "ago" dates a contact only when the sentence says one was made: "emailed them 5 days ago" is a wait,
+# "my account was hacked 2 years ago" is not.
+_EN_AGO = re.compile(r"^\W*ago\b")
+_EN_CONTACTED = re.compile(
+    r"\b(?:sent|emailed|messaged|contacted|called|opened|submitted|dm'?d|pm'?d|wrote|asked|reached out|raised|filed"
+    r"|tweeted|reported|requested|complained|logged|lodged|(?:complaint|ticket|email|message|request|case|dm|call)s?)\b",
+    re.ASCII)
+# ... and is no wait when it dates something else: "my account was hacked 2 years ago".
+_EN_EVENT = re.compile(
+    r"\b(?:hacked|stolen|bought|purchased|joined|signed up|registered|created|installed|downloaded|started|happened"
+    r"|transferred|traded|locked|frozen|froze|died|moved|launched|released)\b", re.ASCII)
+# A promised or quoted time is not the wait: "told me to wait 24 hours, it's been 3 days", "客服说48小时内回复".
+_EN_PROMISED = re.compile(
+    r"\b(?:told|asked) (?:me|us) to wait\W*(?:\w+\W+){0,2}$"
+    r"|\b(?:said|promised|supposed to|meant to|guarantee\w*|expected|should|would|will|usually|normally)\b"
+    r"[^.!?\n]{0,25}$", re.ASCII)
+_ZH_PROMISED = re.compile(r"(?:让我|叫我|要我|说|承诺|答应|保证|预计|通常|一般)[^，,。！？!?\n]{0,4}$")
 _EN_NEG_BEFORE = re.compile(
     r"\b(?:down|outages?|offline|processing|pending|withdraw\w*|deposit\w*|arriv\w*|deliver\w*|ship\w*|order\w*|flights?"
     r"|delay\w*|late|suspend\w*|no (?:internet|power|service|heat|tv|wifi)|fix\w*|broke\w*|going on|verif\w*|out for"
-    r"|cancel\w*|refund\w*|return\w*)\b"
+    r"|cancel\w*|refund\w*|return\w*)\b",
+    re.ASCII,
 )
 _EN_NEG_AFTER = re.compile(
     r"^\W*(?:\w+\W+){0,3}?(?:to arrive|to process|to ship|to deliver|processing|pending|late|delay\w*"
     r"|for (?:my |the |a )?(?:withdrawal|deposit|order|delivery|package|refund|flight|food|pizza)"
-    r"|it is yet to arrive|down|outages?)"
+    r"|it is yet to arrive|down|outages?)",
+    re.ASCII,
 )
 _ZH_NEG = re.compile(
     r"到账|送达|送到|送来|没送|才送|配送|发货|物流|快递|到货|审核|宕机|停机|维护|升级|不能用|用不了|充值|提现|提币|挂着"
@@ -173,28 +194,45 @@ def _accept(text: str, start: int, end: int, cjk: bool) -> bool:
     if cjk and ("\u3400" <= text[start] <= "\u9fff" or "\u3400" <= text[end - 1] <= "\u9fff"):
         # Chinese chains clauses with commas; what a duration measures is said in its own clause.
         c_before, c_after = _sentence(text, start, end, CLAUSE_END)
-        if _ZH_NEG.search(c_before) or _ZH_NEG.search(c_after):
+        if _ZH_NEG.search(c_before) or _ZH_NEG.search(c_after) or _ZH_PROMISED.search(c_before):
             return False
         before, after = _sentence(text, start, end)
         return bool(_ZH_POS_AFTER.match(after) or _ZH_POS_BEFORE.search(before) or _ZH_RELDAY.match(text, start))
     before, after = _sentence(text, start, end)
     # What a duration measures is said in its own clause: "withdrawal stuck, support ignored me for 2 days".
     c_before, c_after = _sentence(text, start, end, CLAUSE_END)
-    if _EN_NEG_BEFORE.search(c_before[-40:]) or _EN_NEG_AFTER.match(c_after[:40]):
+    if _EN_NEG_BEFORE.search(c_before[-40:]) or _EN_NEG_AFTER.match(c_after[:40]) or _EN_PROMISED.search(c_before):
+        return False
+    if _EN_AGO.match(after) and not _EN_CONTACTED.search(before) and _EN_EVENT.search(before):
         return False
     return bool(_EN_POS_BEFORE.search(before[-30:]) or _EN_POS_AFTER.match(after[:30])
                 or text[start:end].startswith("day ") or text[start:end].endswith(" day"))
 
 
-def claimed_wait(text: str, cjk: bool) -> tuple[int | None, dict | None]:
-    """First duration in ``text`` (normalised) that reads as a wait for support: (seconds, evidence)."""
+def _distance(start: int, end: int, near: list[tuple[int, int]]) -> int:
+    return min((max(s - end, start - e, 0) for s, e in near), default=0)
+
+
+def claimed_wait(text: str, cjk: bool, near: list[tuple[int, int]] | None = None) -> tuple[int | None, dict | None]:
+    """The duration in ``text`` (normalised) that reads as a wait for support: (seconds, evidence).
+
+    ``near``: spans of the complaint evidence; of several accepted durations the one closest to them wins
+    ("hacked 2 years ago and support still hasn't replied after 5 days" is 5 days), the first on a tie.
+    """
     cands = _en_candidates(text)
     if cjk:
         cands = sorted(cands + _zh_candidates(text))
+    best: tuple[int, int, int, float] | None = None
     for start, end, seconds in cands:
         if seconds <= 0 or seconds > 5 * 365 * DAY:
             continue
         if _accept(text, start, end, cjk):
-            ev = {"detector": "wait", "rule": "claimed_wait", "span": [start, end], "match": text[start:end]}
-            return round(seconds), ev
-    return None, None
+            d = _distance(start, end, near or [])
+            if best is None or d < best[0]:
+                best = (d, start, end, seconds)
+            if d == 0 or not near:
+                break
+    if best is None:
+        return None, None
+    _d, start, end, seconds = best
+    return round(seconds), {"detector": "wait", "rule": "claimed_wait", "span": [start, end], "match": text[start:end]}

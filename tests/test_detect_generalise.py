@@ -1,0 +1,232 @@
+"""How people write to (and about) a wallet's support, beyond the labelled development rows.
+
+Each table is a kind of writing the first rules got wrong when a reviewer probed them with fresh
+sentences: sarcasm, English glued to Chinese with no spaces, a later clause that undoes the fear, the
+author being the one who does not reply, mailers, market talk, hypotheticals and advice questions,
+double negatives, someone's wife or friend not answering, the brand's own notices. The sentences are
+written for these tests (some are the reviewer's probes); the "unseen" tables were written before the
+rules they exercise were changed, to check that the rules generalise rather than memorise.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.config import parse_config
+from monitor.detect import DetectInput, build_detector
+from monitor.detect.engine import Detector
+from tests.conftest import base_config
+
+D = 86400
+
+
+@pytest.fixture(scope="module")
+def det(tmp_path_factory: pytest.TempPathFactory) -> Detector:
+    return build_detector(base_config(tmp_path_factory.mktemp("cfg")))
+
+
+def _complaint_rules(det: Detector, text: str) -> set[str]:
+    res = det.detect(DetectInput(id="t", text=text))
+    return {e["rule"] for e in res.evidence if e["detector"] == "complaint"} if res.complaint else set()
+
+
+# --- complaints the first rules missed ------------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    # English beside CJK with no space: Python's \b sees CJK as word characters (rules compile re.ASCII).
+    "ｂｉｔｐｉｅ客服ｎｏ ｒｅｐｌｙ已经３天了",
+    "客服no reply已经3天了",
+    "bitpie客服ghosted我",
+    "提币 pending 三天 support 完全 ghost 我",
+    "support没回复",
+    "客服ignore我三天了",
+    "比特派support一直no response，急死了",
+    "提现卡住了，customer service 完全不回",
+    # sarcasm and ellipsis
+    "Wow @BitpieWallet, 5 days and not a peep. Amazing customer service 👏👏",
+    "Love how @BitpieWallet support takes a week to read a single email. Stellar.",
+    "Appreciate the silence @BitpieWallet, 6 days now",
+    "客服效率真“高”，一周了还在等",
+    "比特派客服真是“神速”啊，半个月没人理",
+    # plain forms
+    "Day 4 of waiting for @BitpieWallet support",
+    "Week 2 of waiting for Bitpie support to get back to me",
+    "still waiting on my ticket @BitpieWallet",
+    "Bitpie support takes forever",
+    "Bitpie customer service takes ages",
+    "Does anyone at Bitpie actually read DMs?",
+    "Is anyone at @BitpieWallet actually reading tickets?",
+    "Does Bitpie even have a support team? Been messaging for days",
+    "I've submitted 3 tickets. Nothing back.",
+    "客服呢？？？",
+    "等客服回复等到天荒地老",
+    "@比特派 回句话好吗",
+    "比特派客服装聋作哑",
+    "比特派客服对我的问题视而不见",
+    "问了客服好几次都没有结果，一拖再拖",
+    "客服说48小时内回复，现在已经过去5天了",
+    "10天了 还没回复",  # an issue title: the stated wait anchors it
+])
+def test_complaints(det: Detector, text: str) -> None:
+    assert _complaint_rules(det, text), text
+
+
+# --- look-alikes that are not complaints ----------------------------------------------------------
+@pytest.mark.parametrize("text", [
+    # a later clause undoes the fear
+    "I was worried support would ignore me but they replied within an hour. No complaints!",
+    "Thought I'd never get a reply, but Bitpie support came through. Thanks!",
+    "I expected support to ghost me but they sorted it out in 20 minutes",
+    # the author is the one not replying
+    "The new Zelda game is so good I've been ignoring my emails all week",
+    "Sorry guys, I've been ignoring my DMs this week, will catch up",
+    "他发消息我都不回，哈哈",
+    # mailers
+    "Please use the no-reply address, do not reply to this email.",
+    "This is an automated message, please do not reply.",
+    # market talk
+    "Nobody answers the question of why BTC dropped today",
+    "Market makers are slow to respond to the news, BTC flat",
+    "no reply from the market today, flat candles all day",
+    "Bitpie never answered my prayers for a bull market lol",
+    "The market did not respond to the CPI print at all",
+    "这个币一直不涨，没人理它",
+    # someone else's silence, no support anywhere
+    "我老婆已读不回我消息了，怎么办",
+    "朋友联系不上了，担心他",
+    "我男朋友又不回我消息了",
+    # hypotheticals and advice questions
+    "What should I do if support doesn't reply?",
+    "How long should I wait if support doesn't answer my ticket?",
+    "如果客服不回复怎么办？",
+    "要是客服一直不回，应该去哪里投诉？",
+    "有没有人知道客服不回复怎么办",
+    "客服回复慢吗？准备用比特派",
+    "客服不回复是正常的吗，第一次用",
+    "比特派没有客服功能的话，我就用别的钱包",
+    # double negatives
+    "比特派客服从来不会不回消息，很靠谱",
+    "客服很耐心，没有不回复的情况",
+    "客服不可能不回你的，放心",
+    # the brand's notices, and not answering noise
+    "官方公告：春节期间客服上班时间调整，回复可能略慢，敬请谅解",
+    "Bitpie team doesn't respond to FUD, they just ship. Respect.",
+    "We don't reply to trolls. Have a nice day.",
+])
+def test_not_complaints(det: Detector, text: str) -> None:
+    assert not _complaint_rules(det, text)
+
+
+# Complaints that must survive the new exclusions (they share words with them).
+@pytest.mark.parametrize("text", [
+    "Support ignored me for a week and then replied after 9 days",  # no good outcome
+    "I've been ignored by Bitpie support for 3 days",  # passive: the author is ignored
+    "要是客服再不回，我就去投诉了",  # "再": it has not replied
+    "客服再不回的话我就报警",
+    "找了客服，他一直不回",  # 他 is the agent
+    "My BTC withdrawal is stuck and support hasn't replied in 4 days",  # BTC is not market talk here
+    "客服回复永远是请耐心等待，等了一个星期也没结果",  # quoted boilerplate is not a notice
+    "Don't bother emailing support, they never reply",
+])
+def test_complaints_that_look_like_exclusions(det: Detector, text: str) -> None:
+    assert _complaint_rules(det, text), text
+
+
+@pytest.mark.parametrize(("text", "exclusion"), [
+    ("I was worried support would ignore me but they replied within an hour", "en.contrast_good_outcome"),
+    ("I've been ignoring my emails all week", "en.first_person_ignoring"),
+    ("Please do not reply to this email.", "en.do_not_reply"),
+    ("Market makers are slow to respond to the news", "en.market_subject"),
+    ("Bitpie team doesn't respond to FUD", "en.respond_to_noise"),
+    ("What should I do if support doesn't reply?", "en.hypothetical"),
+    ("我老婆已读不回我消息了，客服", "zh.personal_contacts"),
+    ("客服从来不会不回消息", "zh.double_negative"),
+    ("如果客服不回复怎么办", "zh.conditional"),
+    ("客服不回复是正常的吗", "zh.asking_how"),
+    ("春节期间客服回复可能略慢", "zh.hedged_delay"),
+    ("官方公告：客服电话打不通的问题已修复", "any.notice"),
+])
+def test_each_exclusion_is_what_vetoes(tmp_path: Path, text: str, exclusion: str) -> None:
+    """The include fires on these; without that one exclusion the text would be a complaint."""
+    cfg = base_config(tmp_path)
+    assert not build_detector(cfg).detect(DetectInput(id="x", text=text)).complaint
+    plain = Detector(cfg, without=frozenset({f"complaint.{exclusion}"}))
+    assert plain.detect(DetectInput(id="x", text=text)).complaint, text
+
+
+def test_chinese_rules_without_a_support_anchor_need_one(det: Detector) -> None:
+    # "联系不上" / "已读不回" / "没人理" say nothing about support by themselves.
+    assert not _complaint_rules(det, "联系不上了，担心死了")
+    assert _complaint_rules(det, "客服联系不上了，担心死了")
+    assert not _complaint_rules(det, "她已读不回")
+    assert _complaint_rules(det, "私信比特派已读不回")
+
+
+def test_brand_names_come_from_config(tmp_path: Path) -> None:
+    # "@比特派 回个话啊" is a plea because of the @; without it, the configured brand name must carry it.
+    text = "比特派回个话啊"
+    mine = build_detector(base_config(tmp_path))
+    other = build_detector(parse_config({"brand": {"names": ["Acme"]}}, tmp_path, env={}))
+    assert mine.detect(DetectInput(id="x", text=text)).complaint
+    assert not other.detect(DetectInput(id="x", text=text)).complaint
+    assert other.detect(DetectInput(id="x", text="acme回个话啊")).complaint
+
+
+# --- written before the rules changed (unseen by the tuning) --------------------------------------
+UNSEEN = [
+    ("@BitpieWallet four days since my ticket, still nothing. Incredible service.", True),
+    ("My support request from last Tuesday is still unanswered @BitpieWallet", True),
+    ("bitpie客服真的没人回吗？已经一个礼拜了", True),
+    ("客服到现在一个字都没回我", True),
+    ("工单提交了十多天，毫无音讯", True),
+    ("在线客服排队排了两个小时都没轮到", True),
+    ("Still no word from Bitpie support about my missing deposit. 3 days.", True),
+    ("客服給我已讀不回，三天了", True),
+    ("Bitpie support replied in 10 minutes, super helpful 👍", False),
+    ("I'll reply to your comment later, busy now", False),
+    ("Bitpie, please ignore the spam bots in your mentions", False),
+    ("No reply needed, just wanted to say thanks @BitpieWallet", False),
+    ("I never reply to unknown numbers", False),
+    ("Does Bitpie support Tron tokens?", False),
+    ("The ETH price never responds to good news anymore", False),
+    ("客服很快回复了，还帮我查了交易", False),
+    ("我一般不回陌生人的私信", False),
+    ("请问比特派客服工作时间是几点到几点？", False),
+    ("比特派支持TRC20吗", False),
+    ("她一直不回我微信，好烦", False),
+    ("如果以后客服回复慢了，我会再来评价", False),
+    ("客服虽然回复得晚了点，但问题解决了", False),
+    ("Waiting for the next Bitpie update, hope it adds dark mode", False),
+    ("What's the fastest way to reach Bitpie support?", False),
+    # these six failed when first written; fixed by general rules (bot-only, "ever gonna answer",
+    # "no one from @x has acknowledged", "response time is a joke", "不上班", "有没有人在管")
+    ("Bitpie support只会发自动回复，从来没有真人", True),
+    ("@BitpieWallet y'all ever gonna answer my DM or nah", True),
+    ("Been 48 hrs, no one from @BitpieWallet has even acknowledged my ticket", True),
+    ("Bitpie support's response time is a joke", True),
+    ("比特派客服都不上班的吗？消息发了两天了", True),
+    ("联系客服n次了都没用，到底有没有人在管", True),
+]
+
+
+@pytest.mark.parametrize(("text", "complaint"), UNSEEN)
+def test_unseen_variants(det: Detector, text: str, complaint: bool) -> None:
+    assert bool(_complaint_rules(det, text)) is complaint, text
+
+
+# --- the claimed wait: the duration nearest the not-replying phrase ------------------------------
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("My account was hacked 2 years ago and support still hasn't replied after 5 days", 5 * D),
+    ("客服已经十几天没回复了", 10 * D),
+    ("客服让我等24小时，现在都72小时了", 72 * 3600),
+    ("Support told me to wait 24 hours. It's been 3 days and no reply", 3 * D),
+    ("Emailed support 5 days ago, no reply", 5 * D),
+    ("Day 4 of waiting for @BitpieWallet support", 4 * D),
+    ("ｂｉｔｐｉｅ客服ｎｏ ｒｅｐｌｙ已经３天了", 3 * D),
+    ("Bought BTC 3 months ago and now support ignores me", None),
+])
+def test_claimed_wait_nearest(det: Detector, text: str, seconds: int | None) -> None:
+    res = det.detect(DetectInput(id="t", text=text))
+    assert res.complaint, text
+    assert res.claimed_wait_seconds == seconds
