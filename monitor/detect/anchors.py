@@ -45,13 +45,13 @@ _COMMON = frozenset([
 ])
 
 
-_RARE_PUNCT = frozenset("“”「」『』")
+_RARE_PUNCT = frozenset("“”「」『』\"")
 
 
 def _info(a: str) -> float:
     # Rough selectivity: a Chinese character says about as much as two or three Latin letters;
     # spaces and punctuation say little ("[- ]" must never become the anchor of a rule).
-    # Curly quotes and corner brackets are rare in mentions: as selective as a letter.
+    # Quotes and corner brackets are rare in mentions: as selective as a letter.
     return sum(2.0 if "\u3400" <= ch <= "\u9fff" else 1.0 if ch.isalnum() or ch in _RARE_PUNCT else 0.3 for ch in a)
 
 

@@ -292,16 +292,17 @@ class Detector:
         text = self._fold(plain)
         res = DetectResult(id=item.id)
         cand = self.prefilter.candidates(text)
-        if cand & self._zh_only and not _CJK.search(text):
+        # isdisjoint allocates nothing: these checks run for every post.
+        if not self._zh_only.isdisjoint(cand) and not _CJK.search(text):
             # Chinese rules need Chinese text; their anchors may be Latin ("support", "qq", "email").
             cand = cand - self._zh_only
         if cand:
             # Intersections in C decide which stages have work; a plain mention usually has none.
-            if cand & self._topic_idx:
+            if not self._topic_idx.isdisjoint(cand):
                 res.topics, topic_ev = self._topics(text, cand)
             else:
                 topic_ev = []
-            if (cand & self._complaint_idx and not item.is_official
+            if (not self._complaint_idx.isdisjoint(cand) and not item.is_official
                     and not (self.ignore_quoted and (item.quoted or text.startswith("rt @")))):
                 self._complaint(text, cand, res)
             res.evidence.extend(topic_ev)
@@ -310,7 +311,8 @@ class Detector:
             res.impersonation_suspect = flagged
             if flagged:
                 res.evidence.extend(ev)
-        if self._notices is not None and (self._maint_idx is None or cand & self._maint_idx or text is not plain):
+        if self._notices is not None and (self._maint_idx is None or not self._maint_idx.isdisjoint(cand)
+                                          or text is not plain):
             self._maintenance(item, plain, text, cand, res)
         return res
 
