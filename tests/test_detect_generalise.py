@@ -98,6 +98,7 @@ def test_complaints(det: Detector, text: str) -> None:
     "我男朋友又不回我消息了",
     # hypotheticals and advice questions
     "What should I do if support doesn't reply?",
+    "Just in case support doesn't answer, keep your txid handy",
     "How long should I wait if support doesn't answer my ticket?",
     "如果客服不回复怎么办？",
     "要是客服一直不回，应该去哪里投诉？",
@@ -128,6 +129,8 @@ def test_not_complaints(det: Detector, text: str) -> None:
     "My BTC withdrawal is stuck and support hasn't replied in 4 days",  # BTC is not market talk here
     "客服回复永远是请耐心等待，等了一个星期也没结果",  # quoted boilerplate is not a notice
     "Don't bother emailing support, they never reply",
+    "If you ever get back to me, my ticket is #5521. Nobody has replied in a week",  # sarcastic "if ever"
+    "客服三天不回复正常吗？",  # rhetorical: the stated wait makes it a complaint
 ])
 def test_complaints_that_look_like_exclusions(det: Detector, text: str) -> None:
     assert _complaint_rules(det, text), text

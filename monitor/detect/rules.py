@@ -119,7 +119,8 @@ COMPLAINT_EN_EXCLUDE: list[tuple[str, str]] = [
     ("market_subject", r"\b(?:markets?|market makers?|prices?|price action|charts?|candles?|whales|bulls|bears|traders|investors|the fed|fomc|regulators|the sec|alts|altcoins)\b(?:\s+\w+){0,3}?\s+(?:(?:is|are|was|were)\s+)?(?:slow to\s+|(?:did not|didn't|does not|doesn't|do not|don't|never|not)\s+(?:\w+\s+)?)(?:respond|react|reply|answer)|\b(?:repl(?:y|ies)|responses?|reactions?|answers?) from (?:the )?(?:markets?|charts?|prices?|bulls|bears|whales)\b|\banswer(?:ed|s)? (?:my|our|your|all) prayers?\b|\b(?:why|how come|whether)\s+(?:\w+\s+)?(?:btc|bitcoin|eth|ether|the price|prices|the market|markets|crypto|alts|altcoins)\s+(?:\w+\s+)?(?:dropped|dumped|crashed|pumped|fell|rose|mooned|tanked|rallied|dipped)\b"),
     ("respond_to_noise", r"\b(?:respond|reply|answer|react)(?:s|ed|ing)?\s+to\s+(?:the\s+|any\s+|such\s+|every\s+)?(?:fud|trolls?|haters?|rumou?rs?|drama|noise|shills?|spam|scammers?|bots?|criticism|speculation|proposals?|votes?|governance|allegations?|accusations?|lawsuits?|(?:the|this|that) (?:article|report|story)|requests? for comment|press|media|journalists?|reporters?)\b"),
     # Advice and hypotheticals: "What should I do if support doesn't reply?", "if support ever ignores you".
-    ("hypothetical", r"\bwhat (?:should|do|can|would|could) (?:i|we|you|one) do (?:if|when)\b|\bhow long (?:should|do|can|would|must) (?:i|we|you|one) (?:wait|give)\b[^.!?\n]*\bif\b|\bwhat happens (?:if|when)\b|\bin case\b|\bif (?:\w+ ){0,3}?ever\b|\bhypothetically\b"),
+    ("hypothetical", r"\bwhat (?:should|do|can|would|could) (?:i|we|you|one) do (?:if|when)\b|\bhow long (?:should|do|can|would|must) (?:i|we|you|one) (?:wait|give)\b[^.!?\n]*\bif\b|\bwhat happens (?:if|when)\b|\bhypothetically\b"
+     r"|\b(?:just )?(?:in case|if) (?:support|customer service|they|the team|the agents?|\w+(?:'s)? support) (?:\w+ )?(?:ever|don't|doesn't|do not|does not|won't|never|fails? to|stops?) (?:ever )?(?:ignores?|repl|respond|answer|get back)"),
 ]
 
 # --- complaint: Chinese -------------------------------------------------------------------------
@@ -174,7 +175,8 @@ COMPLAINT_ZH_EXCLUDE: list[tuple[str, str]] = [
     # Hypotheticals: "如果客服不回复怎么办", "没有客服功能的话" ("再不回的话" is a complaint: it has not replied).
     ("conditional", r"(?:如果|(?<![主只重需还就])要是|假如|假设|万一|若是)(?![^，,。！？!?\n]{0,12}?(?:再|还|继续|又))|(?:^|(?<=[，,。！？!?\n\s]))(?:(?!再|还|继续)[^，,。！？!?\n]){1,15}的话"),
     # Asking how support is before using it: "客服回复慢吗", "不回复是正常的吗".
-    ("asking_how", r"(?:快|慢)(?:吗|么|不(?:快|慢))|(?:是)?正常的?(?:吗|么)|(?:一般|通常|平时)(?:要)?多久"),
+    # ("客服三天不回复正常吗" is rhetorical: a stated wait in the clause keeps it a complaint.)
+    ("asking_how", r"(?:快|慢)(?:吗|么|不(?:快|慢))|(?:^|(?<=[，,。！？!?\n\s]))(?:(?![\d一二两三四五六七八九十几半]+个?(?:天|小时|周|星期|礼拜|月))[^，,。！？!?\n])*?正常的?(?:吗|么)|(?:一般|通常|平时)(?:要)?多久"),
     # A notice's hedge: "回复可能略慢".
     ("hedged_delay", r"(?:可能|或将|或会|也许|将会?)(?:会)?(?:略|稍|稍微|有所|有些)?(?:慢|延迟|延误|较慢|迟缓)"),
 ]
