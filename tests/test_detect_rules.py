@@ -95,6 +95,8 @@ COMPLAINTS_EN = [
     ("客服 no reply 已经三天了 😡", "no_reply"),
     ("Still no response from support 😤😤", "no_reply"),
     ("Support didn’t respond to my ticket", "not_replied"),  # curly apostrophe as phones type it
+    ("The auto-reply promised an answer within 48 hours. It's been 6 days.", "promise_passed"),
+    ("Messaged the admins on Telegram and they left me on seen", "left_on_read"),
 ]
 
 COMPLAINTS_ZH = [
@@ -147,6 +149,9 @@ COMPLAINTS_ZH = [
     ("客服让我等24小时，现在都72小时了", "broken_promise"),
     ("客服回复真是太“快”了，等了五天 🙃", "scare_quotes"),
     ("提币 pending 三天 support 完全没回", "en_support_no_reply"),
+    ("客服到现在都没reply我", "mixed_no_reply"),
+    ("工单提交了四天还是待处理", "ticket_pending"),
+    ("转账卡住一整天了，你们的客服呢？", "where_is_support"),
 ]
 
 NOT_COMPLAINTS = [

@@ -17,13 +17,16 @@ from __future__ import annotations
 # --- shared fragments ---------------------------------------------------------------------------
 _EN_REPLY = r"(?:repl(?:y|ies|ied|ying)|respon(?:d|ds|ded|ding|se|ses)|answer(?:s|ed|ing)?|get back|got back|gotten back|call(?:ed)? (?:me |us )?back|heard back|hear back|acknowledg\w*)"
 _EN_NEG = r"(?:\bnot|n't|\bnever|\byet to|\bno longer|\bstopped)"
-_EN_SUPPORT = r"(?:support|customer (?:service|care|support)|service desk|help ?desk|helpline|hotline|agents?|reps?|representatives?|staff|team|they|you|admins?|moderators?|company|exchange)"
-_EN_SUPPORT_STRICT = r"(?:support|customer (?:service|care|support)|service desk|help ?desk|helpline|hotline|agents?|reps?|representatives?)"
+# Misspellings seen in complaints ("bitpie suport = read and ignore") are written out, not a character
+# class, so the prefilter still derives literal anchors.
+_EN_SUPPORT_WORD = r"(?:support|suport|supprot|suppport|supoort)"
+_EN_SUPPORT = rf"(?:{_EN_SUPPORT_WORD}|customer (?:service|care|support)|service desk|help ?desk|helpline|hotline|agents?|reps?|representatives?|staff|team|they|you|admins?|moderators?|company|exchange)"
+_EN_SUPPORT_STRICT = rf"(?:{_EN_SUPPORT_WORD}|customer (?:service|care|support)|service desk|help ?desk|helpline|hotline|agents?|reps?|representatives?)"
 _EN_CHANNEL = r"(?:emails?|e-mails?|messages?|msgs?|dms?|pms?|tickets?|calls?|tweets?|requests?|questions?|complaints?|queries|inquiries|enquiries|letters?|chats?|voicemails?|appeals?|cases?)"
 # "still waiting for you to list SOL" is a feature request: a person waited for must be waited on to answer.
 _EN_WAIT_OBJ = r"(?:an? |any |your |their |his |her |the |some |one of your )?(?:reply|replies|response|answer|call ?back|call|update|agent|human|rep|representative|support|specialist|email back|help|(?:someone|somebody|anyone|them|you)(?!(?: guys| all| folks| lot| people)? to (?!reply|respond|answer|get back|call|contact|email|help|fix|look)))"
 
-_ZH_SUPPORT = r"(?:客服|售后|商家|卖家|店家|掌柜|官方|人工|工作人员|客户经理|总台|前台|热线|平台|你们|他们|邮件|邮箱|email|mail|寄信|信件|微信|qq|工单|留言|反馈|消息|信息|讯息|私信|申请|投诉|问题)"
+_ZH_SUPPORT = r"(?:客服|管理员|群管|支持团队|技术支持|售后|商家|卖家|店家|掌柜|官方|人工|工作人员|客户经理|总台|前台|热线|平台|你们|他们|邮件|邮箱|email|mail|寄信|信件|微信|qq|工单|留言|反馈|消息|信息|讯息|私信|申请|投诉|问题)"
 _ZH_GAP = r"[^。！？!?\n]{0,12}?"
 # Replaced by the configured brand names (``brand.names``, escaped and folded) when the detector is built;
 # with no names it never matches. "@比特派 回个话啊" is a plea to the brand; "回个话啊" to a friend is not.
@@ -32,10 +35,12 @@ BRAND = "(?:\u2039brand\u203a)"
 # @mention, a contact made or a stated wait. "朋友联系不上了" / "我老婆已读不回" have none of these.
 ZH_ANCHOR = (rf"{_ZH_SUPPORT}|support|customer service|help ?desk|{BRAND}|@|发了|问了|咨询|联系了|联系过|打电话|打了|留言|私信|投诉|反馈|issue|ticket|提交|店|酒店|前台|老板|快递|物流|发货"
     r"|[\d一二两三四五六七八九十几半]+个?(?:天|小时|周|星期|礼拜|月)(?:了|都|还|也)")  # "10天了 还没回复": a wait
+# "管理员全当没看见" pretends not to see ("当没看见就行" is advice).
 _ZH_NOREPLY = (
     r"(?:不回(?!来|去|家|头|国|收|到|款)|没回(?!来|去|家|款)|未回|没人回|没有人回|无人回|不理(?!想|解|智|性)|爱答不理|爱理不理|没人理|不搭理|没人搭理|没搭理|不理会|不理睬|没有人理|无人理|没人应|无人应"
     r"|不答复|没答复|没有答复|无答复|不回应|没回应|没有回应|无回应|无回复|没有回复|不见回复|没回音|没有回音|没音信|没消息|没动静"
-    r"|没反应|没有反应|装死|装聋|装哑|装瞎|视而不见|置之不理|不闻不问|充耳不闻|爱搭不理|踢皮球|推来推去|没处理|未处理|一直待处理|不说话|不吭声|不回话|不在线|没人处理|无人处理|不处理|没人管|不管(?=[了啊呀事，,。！!？?\s]|$)|不接(?!受|单|收)|没人接|失联)"
+    r"|没反应|没有反应|装死|装聋|装哑|装瞎|视而不见|置之不理|不闻不问|充耳不闻|爱搭不理|踢皮球|推来推去|没处理|未处理|一直待处理|不说话|不吭声|不回话|不在线|没人处理|无人处理|不处理|没人管|不管(?=[了啊呀事，,。！!？?\s]|$)|不接(?!受|单|收)|没人接|失联"
+    r"|(?:当|装|假装|装作|当作)(?:作|成)?没有?(?:看见|看到|听见|听到)(?!就(?:行|好|可以|完了|是了)|即可))"
 )
 
 # --- complaint: English -------------------------------------------------------------------------
@@ -59,16 +64,22 @@ COMPLAINT_EN_INCLUDE: list[tuple[str, str]] = [
     ("channel_offline", r"\ball (?:our |the |your )?(?:agents|representatives|reps|lines|operators|advisors) (?:are )?(?:currently )?busy\b|\b(?:live chat|chat|support|hotline|helpline|customer service|phone line|call cent(?:er|re))\s+(?:is|are|was|were)\s+(?:always|constantly|permanently|still|never|forever)\s+(?:offline|unavailable|closed|down|busy|not available)\b|\b(?:and then|then|just|only|followed by|met with|total|complete|dead|utter|nothing but) silence\b|\b(?:contacted|emailed|messaged|called|wrote|tweeted|dm'?d|asked|sent)\b[^\n]{0,80}?\b(?:silence|still nothing)\b"),
     ("since_contact", r"\b(?:been|it's been|its been|it has been) (?:over |more than |almost |nearly )?(?:a|an|\d+|one|two|three|four|five|six|seven|ten) (?:days?|weeks?|hours?|months?)(?: since i | since we )(?:first )?(?:emailed|contacted|messaged|called|dm'?d|wrote|sent|submitted|opened|raised|reported|tweeted|asked|reached out)"),
     # "I DM'd you 3 days ago" to a support account: the days-old message is the complaint.
-    ("sent_days_ago", r"\b(?:sent|dm'?d|messaged|emailed|wrote(?: to)?|contacted|called|tweeted|submitted|opened)(?: (?:you|u|support|them|your team|a ticket|a request|an? (?:dm|message|email)))+ (?:\w+ ){0,3}?(?:over |more than |about |almost )?(?:\d+|a|two|three|four|five|six|seven|ten|several|few) (?:days?|weeks?|months?) ago\b"),
+    ("sent_days_ago", r"\b(?:sent|dm'?d|messaged|emailed|wrote(?: to)?|contacted|called|tweeted|submitted|opened)(?: (?:you|u|support|them|your team|a ticket|a request|an? (?:dm|message|email)))+ (?:\w+ ){0,3}?(?:over |more than |about |almost )?(?:\d+|a|two|three|four|five|six|seven|ten|several|few) (?:days?|weeks?|months?) ago\b"
+     r"|\b(?:sent|emailed|forwarded|mailed|submitted|dm'?d|messaged)\b[^.!?\n]{0,50}?\bto (?:you|u|support|your (?:support|team|help ?desk)|them|the (?:support )?team|customer (?:service|support|care)|[\w.+-]*(?:support|help|service|care|cs)[\w.+-]*@[\w-]+(?:\.[\w-]+)+)[^.!?\n\w]{1,3}(?:\w+ ){0,2}?(?:over |more than |about |almost )?(?:\d+|a|two|three|four|five|six|seven|ten|several|few) (?:days?|weeks?|months?) ago\b"),
+    # A promised reply time long passed: "live chat says 'typically replies in a few minutes'. Been 2 hours".
+    # The reply word sits in a lookahead so that the rarer promise verb is the prefilter's anchor.
+    ("promise_passed", r"\b(?:says|said|promis(?:e|es|ed)|claim(?:s|ed)|advertis(?:e|es|ed)|states|guarantee(?:s|d)?)\b(?=[^\n]{0,40}?\b(?:repl(?:y|ies)|respon(?:d|ds|se)|answers?|get back|gets back)\b[^.!?\n]{0,12}?\b(?:in|within|under)\b)[^\n]{0,60}?\b(?:in|within|under)\b[^.!?\n]{0,20}?(?:minutes?|mins?|hours?|hrs?|\dh|days?)\b[^\n]{0,40}?(?:\b(?:been|it's been|its been|now|already|over)\s+(?:over |more than |almost |nearly |like )?(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|several)\s*(?:hours?|hrs?|h|days?|weeks?|months?)\b|\b(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|several) (?:hours?|hrs?|days?|weeks?|months?) (?:later|now|and counting)\b|\bday \d+\b|\b\d+(?:st|nd|rd|th) day\b)"),
     ("no_channels", r"\b(?:no|zero|0) (?:customer (?:support|service|care)|human support|live support|real support|support (?:at all|whatsoever))\b|\bno (?:phone(?: number)?|email|e-mail|live chat|chat|contact(?: info)?|support)\s*(?:,|and|or|/)\s*no (?:phone(?: number)?|email|e-mail|live chat|chat|contact|support|one|human|reply|response|answer)\b"),
     ("unanswered", rf"\bunanswered\b|\b{_EN_CHANNEL}\s+(?:\w+\s+)?(?:go|goes|went|remain|remains|are|were|is|was|left|still)\s+unanswered"),
     ("unresponsive", rf"\b{_EN_SUPPORT}\s+(?:\w+\s+){{0,3}}?(?:unresponsive|non-?responsive|mia|awol|silent|nowhere to be found|dead(?! simple| easy)|asleep|sleeping|a ghost town|on vacation)\b|\bnon-?existent (?:customer )?(?:support|service|customer service|help)|\b(?:support|customer (?:service|support|care)|help ?desk)\s+(?:is|are|was|seems)\s+(?:\w+ )?non-?existent\b|\bresponse time\W+never\b|\bresponse times? (?:is|are|was) (?:\w+ )?(?:terrible|awful|horrible|ridiculous|atrocious|abysmal|slow|non-?existent|a joke|laughable|a disgrace|shocking|appalling|embarrassing)\b"),
-    ("ignored", rf"\b(?:been|being|get|got|getting|was|were|am|are|feel|felt|keeps?|kept|totally|completely|just|always|still)\s+ignor(?:ed|ing)\b|\bignor(?:e|es|ed|ing)\s*(?:我|(?:me|us|my|our|all|every|customers|your customers|{_EN_CHANNEL})\b)"),
+    ("ignored", rf"\b(?:been|being|get|got|getting|was|were|am|are|feel|felt|keeps?|kept|totally|completely|just|always|still)\s+ignor(?:ed|ing)\b|\bignor(?:e|es|ed|ing)\s*(?:我|(?:me|us|my|our|all|every|customers|your customers|{_EN_CHANNEL})\b)|\b(?:read|seen|opened)\s*(?:and|&|n|\+|then|but)\s*ignor(?:e|es|ed|ing)\b"),
     # "support 完全 ghost 我": in mixed posts the English verb is not inflected.
     ("ghosted", r"\bghost(?:ed|ing)\b|\bghosts?\s*(?:(?:me|us)\b|我)|\bleft (?:me |us )?on (?:read|seen)\b|\bradio silence\b|\bcrickets\b"),
+    # "they saw my msg ... and just left it on seen": a rule of its own so its anchors stay whole phrases.
+    ("left_on_read", r"\bleft (?:me |us |it |them )?on (?:read|seen|delivered)\b|\bleft (?:my|our|his|her|their|your) \w+ on (?:read|seen)\b"),
     ("ticket_open", r"\b(?:ticket|case|request|complaint)s?\s+(?:#?\s?\d+\s+)?(?:(?:has|have|is|are|been|still|was|sitting|left)\s+)+(?:open|pending|unresolved|unanswered|ignored|untouched|sitting)\s+(?:for|since)\b"),
     ("slow_reply", rf"\b(?:slow|late|delayed|slowest|sluggish)\s+(?:to\s+)?(?:reply|replies|respond|response|responses|answer)\b|\b(?:terrible|awful|horrible|ridiculous|pathetic|insane)\s+(?:wait|response|reply) times?\b|\b(?:{_EN_SUPPORT_STRICT}|replies|response(?: time)?)\s+(?:is|are|was|were|so|very|really|extremely|super|too|painfully|incredibly|\s)+slow\b"),
-    ("takes_forever", r"\b(?:takes?|took|taking|taken)\s+(?:them |you |support |him |her )?(?:forever|ages|days|weeks|months|an eternity|an? (?:week|month|day|year|hour)|\d+ \w+)\s+to\s+(?:reply|respond|answer|get back|call back|read|look at|see|acknowledge|open)\b|\b(?:support|customer (?:service|support|care)|help ?desk|replies|responses?|tickets?)\s+(?:\w+\s+)?(?:takes?|took|taking) (?:forever|ages|an eternity|weeks|days)\b(?! to (?:load|arrive|process|confirm|sync|ship|deliver|update|install))"),
+    ("takes_forever", r"\b(?:takes?|took|taking|taken)\s+(?:them |you |him |her |(?:@?\w+ )?(?:support|customer service|the team) )?(?:forever|ages|days|weeks|months|an eternity|an? (?:week|month|day|year|hour)|\d+ \w+)\s+to\s+(?:reply|respond|answer|get back|call back|read|look at|see|acknowledge|open)\b|\b(?:support|customer (?:service|support|care)|help ?desk|replies|responses?|tickets?)\s+(?:\w+\s+)?(?:takes?|took|taking) (?:forever|ages|an eternity|weeks|days)\b(?! to (?:load|arrive|process|confirm|sync|ship|deliver|update|install))"),
     ("late_reply", r"\b(?:ago|later)\b[^.!?\n]{0,30}?\b(?:just|only|finally)\s+(?:had|got|received|getting)\s+(?:an? |their |my )?(?:reply|response|answer|call ?back)|\bfinally (?:got|had|received) (?:an? )?(?:reply|response|answer) after\b"),
     ("phone_unanswered", r"\b(?:phones?|lines?|numbers?|phone no|hotline|call cent(?:er|re)|helpline|support line)\s+(?:\w+\s+){0,3}?(?:is\s+|are\s+)?(?:always|constantly|keeps?|kept|just|still)?\s*(?:busy|engaged|ringing|rings out|goes to voicemail)\b|\b(?:not|n't|never|no one|nobody|noone)\s+(?:\w+\s+)?(?:answer(?:ing)?|pick(?:ing)? up|picks up)\s+(?:the |your |their |my )?(?:phones?|calls?|lines?)\b|\b(?:all i get is|only get|keep getting|goes? (?:straight )?to)\s+(?:an? |the )?voicemails?\b"),
     ("bot_only", r"\b(?:only|just|always|nothing but) (?:talk(?:ing)? to |get |reach )?(?:an? )?(?:bot|robot|chatbot|ai bot)s?\b|\b(?:wait(?:ing)? for|only|just|nothing but)\s+(?:gets?\s+|got\s+|sends?\s+|sent\s+|gives?\s+|gave\s+)?(?:an? )?(?:automated|auto|canned|bot|robot)[- ]?(?:reply|replies|response|responses|answer|answers|message|messages)\b|\bno (?:live|real) (?:agent|person|human|chat|support)\b"),
@@ -110,14 +121,18 @@ COMPLAINT_EN_EXCLUDE: list[tuple[str, str]] = [
     # "Has anyone else had slow replies?" asks about others' experience; "does anyone at X answer?" is a jab.
     ("others_question", r"\b(?:anyone|anybody|any1|everyone|someone) else\b[^.!?\n]*\?"),
     # A fear or a guess undone by the outcome: "worried support would ignore me but they replied within an hour".
-    ("contrast_good_outcome", r"\b(?:but|however|though|turns out|luckily|thankfully|fortunately|yet)\b[^.!?\n]{0,60}?\b(?:came through|(?:replied|responded|answered|got back(?: to (?:me|us))?|sorted (?:it|me|everything|things)(?: out)?|fixed (?:it|everything)|resolved (?:it|everything)|helped(?: me| us)?|called (?:me |us )?back)\s+(?:\w+\s+){0,2}?(?:within|in under|in less than|in (?:minutes|no time|an hour|one hour|a few \w+|\d+ ?(?:min|minutes|mins|hours?|hrs?))|quickly|fast|promptly|right away|immediately|straight away|(?:the )?same day))"),
+    ("contrast_good_outcome", r"\b(?:but|however|though|turns out|luckily|thankfully|fortunately|yet|and (?:then )?(?:they|you|u|support|the team|an agent|someone|he|she))\b[^.!?\n]{0,60}?\b(?:came through|(?:replied|responded|answered|got back(?: to (?:me|us))?|sorted (?:it|me|everything|things)(?: out)?|fixed (?:it|everything)|resolved (?:it|everything)|helped(?: me| us)?|called (?:me |us )?back)\s+(?:\w+\s+){0,2}?(?:within|in under|in less than|in (?:minutes|no time|an hour|one hour|a few \w+|\d+ ?(?:min|minutes|mins|hours?|hrs?))|quickly|fast|promptly|right away|immediately|straight away|(?:the )?same day))"),
     # The author is the one not answering: "I've been ignoring my emails all week".
-    ("first_person_ignoring", r"\bi(?:'ve| have|'m| am|'ll| will|'d| would)?\s+(?:(?:been|just|totally|always|mostly|honestly|happily|deliberately|gonna|usually|often|also|simply|was|kinda|kind of)\s+){0,3}ignor(?:e|es|ing)\b"),
+    ("first_person_ignoring", r"\bi(?:'ve| have|'m| am|'ll| will|'d| would)?\s+(?:(?:been|just|totally|always|mostly|honestly|happily|deliberately|gonna|usually|often|also|simply|was|kinda|kind of)\s+){0,3}(?:(?:read|seen|opened)\s*(?:and|&|n|\+|then)\s*)?ignor(?:e|es|ing)\b"),
+    ("first_person_left_on_read", r"\b(?:i|we)(?:'ve| have)?\s+(?:\w+\s+)?left (?:\w+ ){0,2}?(?:on read|on seen|on delivered)\b"),
     # Mailers: "do not reply to this email", "sent from a no-reply address".
     ("do_not_reply", r"(?:^|[.!?\n]\s*|\b(?:please|pls|kindly)\s+)(?:do not|don't|dont)\s+(?:reply|respond|answer)\b|\b(?:do not|don't) (?:reply|respond) (?:to )?(?:this|directly)\b|\bno-reply\b|\bnoreply\b"),
     # Market talk: "market makers are slow to respond", "no reply from the market today", "answered my prayers".
     ("market_subject", r"\b(?:markets?|market makers?|prices?|price action|charts?|candles?|whales|bulls|bears|traders|investors|the fed|fomc|regulators|the sec|alts|altcoins)\b(?:\s+\w+){0,3}?\s+(?:(?:is|are|was|were)\s+)?(?:slow to\s+|(?:did not|didn't|does not|doesn't|do not|don't|never|not)\s+(?:\w+\s+)?)(?:respond|react|reply|answer)|\b(?:repl(?:y|ies)|responses?|reactions?|answers?) from (?:the )?(?:markets?|charts?|prices?|bulls|bears|whales)\b|\banswer(?:ed|s)? (?:my|our|your|all) prayers?\b|\b(?:why|how come|whether)\s+(?:\w+\s+)?(?:btc|bitcoin|eth|ether|the price|prices|the market|markets|crypto|alts|altcoins)\s+(?:\w+\s+)?(?:dropped|dumped|crashed|pumped|fell|rose|mooned|tanked|rallied|dipped)\b"),
     ("respond_to_noise", r"\b(?:respond|reply|answer|react)(?:s|ed|ing)?\s+to\s+(?:the\s+|any\s+|such\s+|every\s+)?(?:fud|trolls?|haters?|rumou?rs?|drama|noise|shills?|spam|scammers?|bots?|criticism|speculation|proposals?|votes?|governance|allegations?|accusations?|lawsuits?|(?:the|this|that) (?:article|report|story)|requests? for comment|press|media|journalists?|reporters?)\b"),
+    # Others' claim, then the author's own good experience: "People say Bitpie support never replies. Tried
+    # today, got an answer in 2 minutes." An agreeing "...and they're right, 5 days now" is not vetoed.
+    ("reported_claim", r"\b(?:people|everyone|everybody|some(?:one|body)|folks|others|many|a lot of people|lots of people|reddit|twitter|reviews?)\s+(?:\w+\s+)?(?:says?|said|claims?|claimed|complain(?:s|ed)?|told me|keep saying)\b(?![\s\S]*?\b(?:they're right|they were right|true|same here|me too|can confirm|confirmed|agreed?|it's true|still waiting|still no)\b)(?=[\s\S]*?\b(?:replied|answered|responded|got back|got an? (?:answer|reply|response)|fixed|sorted|resolved)\b[^.!?\n]{0,30}?\b(?:in|within|minutes?|mins?|quick(?:ly)?|fast|same day|right away|immediately|an hour|no time)\b)"),
     # Advice and hypotheticals: "What should I do if support doesn't reply?", "if support ever ignores you".
     ("hypothetical", r"\bwhat (?:should|do|can|would|could) (?:i|we|you|one) do (?:if|when)\b|\bhow long (?:should|do|can|would|must) (?:i|we|you|one) (?:wait|give)\b[^.!?\n]*\bif\b|\bwhat happens (?:if|when)\b|\bhypothetically\b"
      r"|\b(?:just )?(?:in case|if) (?:support|customer service|they|the team|the agents?|\w+(?:'s)? support) (?:\w+ )?(?:ever|don't|doesn't|do not|does not|won't|never|fails? to|stops?) (?:ever )?(?:ignores?|repl|respond|answer|get back)"),
@@ -128,7 +143,13 @@ COMPLAINT_ZH_INCLUDE: list[tuple[str, str]] = [
     ("support_no_reply", rf"{_ZH_SUPPORT}{_ZH_GAP}{_ZH_NOREPLY}"),
     # English support words inside Chinese posts: "support没回复", "customer service 完全不回". The not-replying
     # words come first in the prefilter's eyes (see anchors.py): "support" alone is in most English posts.
-    ("en_support_no_reply", r"(?:support|customer service|help ?desk)[^。！？!?\n]{0,12}?(?:不回|没回|未回|没人回|不理|没人理|无回复|没有回复|没反应|没有反应|装死|失联|不搭理)"),
+    ("en_support_no_reply", r"(?:support|suport|supprot|customer service|help ?desk|admins?)[^。！？!?\n]{0,12}?(?:不回|没回|未回|没人回|不理|没人理|无回复|没有回复|没反应|没有反应|装死|失联|不搭理)"),
+    # Code-mixed: a Chinese negation before an English verb, "support 根本不reply", "客服一直没reply". A rule of
+    # its own so that the English verb, rare in Chinese posts, is its prefilter anchor.
+    ("mixed_no_reply", rf"(?:{_ZH_SUPPORT}|support|suport|supprot|customer service|help ?desk|admins?)[^。！？!?\n]{{0,12}}?(?:不|没有?|未)(?: )?(?:reply|replies|respond|response|answer)"),
+    # A ticket open for a stated time and still waiting: "ticket开了3天还是pending", "工單開了五天還是「處理中」".
+    # Only support channels: "提现申请三天还是处理中" is a withdrawal's status.
+    ("ticket_pending", r"(?:工单|ticket|投诉|申诉|邮件|case|反馈|留言)[^。！？!?\n，,]{0,6}?[\d一二两三四五六七八九十几半]+(?:多|来)?个?(?:天|小时|周|星期|礼拜|月)[^。！？!?\n，,]{0,3}?(?:还是|仍然|仍是|依然|还在|都还?是|一直是?|还)[^。！？!?\n，,]{0,3}?(?:pending|处理中|待处理|审核中|受理中|等待中|排队中|待回复|未处理|没处理|没人处理|未回复|没动静|没人理)"),
     ("nobody_replies", r"(?:没有?|无|不见)(?:一个|任何)?(?:人|客服|官方(?:人员)?|工作人员|人员)(?:来|出来)?(?:回复|回应|答复|搭理|理会|理睬|理|回|管|处理|接|应)(?!来|去|家|受|用|理|想|解|它|牠)"),
     ("no_reply", r"(?:没有?|未|无|不见)(?:任何)?(?:回复|答复|回应|回音|回信|音讯|下文)|还没回(?!来|去|家)|都不给(?:个|一个)?(?:回复|答复|回应)|不给(?:个|一个)?(?:回复|答复|回应)|(?:一点|一个|任何|一句|半点|一丁点)(?:回复|回应|答复|回音|消息|动静)(?:都|也)(?:没有?|无)"),
     ("not_received_reply", r"(?:没有?|未|都没)(?:收到|得到|接到|等到)过?[^。！？!?\n，,]{0,6}?(?:回复|答复|回应|回音|回信|回电|电话)"),
@@ -148,6 +169,10 @@ COMPLAINT_ZH_INCLUDE: list[tuple[str, str]] = [
     # "一说要退货就没反应了": support goes silent the moment the request is made.
     ("silent_on_request", r"一(?:说|提|问|要|申请)[^。！？!?\n]{0,8}?就(?:没|不)(?:反应|回复|回|人理|理|动静|下文|声音)|没有(?:任何)?(?:官方|客服|工作)人员(?:出来|回应|回复|理|管|可以)"),
     ("anyone_there", r"(?:客服|你们|官方|工作人员)[^。！？!?\n]{0,6}?(?:上不上班|不上班|下班了|还在吗|还在不在|在不在|有人吗|死了吗|还活着吗|人呢)|有人(?:管|理|回)吗|有没有人(?:在)?(?:管|理|回)|(?:客服|人工|官方|工作人员|管理员)(?:们)?呢[？?!！]{2,}"),
+    # Asked of the brand itself: "比特派你们的支持团队呢？"; "客服是不是都放假了？" is a jab. (A rule of its own:
+    # inside anyone_there its alternatives would leave that rule only "呢" as a prefilter anchor.)
+    ("where_is_support", r"你们的?(?:客服|支持团队|技术支持|工作人员|管理员|人工|售后)呢[？?!！]"
+     r"|(?:客服|你们|官方|工作人员|管理员)(?:们)?[^。！？!?\n]{0,4}?是不是(?:都|全)(?:放假|下班|休假|睡着|睡觉|死|跑路|失踪)了"),
     ("plea", r"(?:能不能|可不可以|能否|求求?你们?)(?:客服)?[^。！？!?\n]{0,4}?回(?:一下|个|复一下|复)(?:消息|信息|邮件|我)?"),
     # Idioms of endless waiting, tied to support: "等客服等到花儿都谢了" ("等快递" is delivery).
     ("wait_idiom", r"(?:客服|人工|回复|回音|工单|官方|售后|你们|答复)[^。！？!?\n]{0,12}?(?:花儿?都谢了|天荒地老|海枯石烂|地老天荒|黄花菜都凉了|头发都白了|望眼欲穿|望穿秋水)"),
@@ -170,6 +195,9 @@ COMPLAINT_ZH_EXCLUDE: list[tuple[str, str]] = [
     # Someone else (or the author) not answering: "我老婆已读不回", "朋友联系不上了", "他发消息我都不回".
     # Not 他/她 (often the agent: "找了客服，他一直不回") nor 老板 (a shop's owner in reviews).
     ("personal_contacts", r"(?:老婆|老公|媳妇|女朋友|男朋友|女友|男友|对象|朋友|闺蜜|兄弟|哥们|妈妈?|爸爸?|老妈|老爸|父母|家人|同事|同学|室友|房东|前任)[^，,。！？!?\n]{0,4}?(?:又|都|也|一直|还)?(?:已读不回|不读不回|不回|没回|联系不上|联系不到|失联|不理)|我(?:都|也|就|从来|一直|还|暂时|经常)*(?:不|没|没有|懒得)(?:回(?!来|去|家|国|头|本|款)|理(?!由|解|想|财|会))"),
+    # Others' claim, then the author's own experience: "有人说客服都不回，我觉得还好啊，我每次问都有回".
+    # An agreeing "听说客服不回，果然…" keeps its own clauses; a claim the author sides with is not vetoed.
+    ("reported_claim", r"(?:(?:有人|别人|网上|大家|好多人|很多人|不少人|群里|朋友)(?:都|也)?(?:说|讲|吐槽|反映|抱怨)|听说|据说|传言|听人说|(?<!客服)(?<!官方)(?<!你们)(?:之前|以前|总)(?:都|也)?说)[^，,。！？!?\n]{0,16}?(?:不回|没回|没人回|不理|没人理|不搭理|没反应|没有回复|不回复|联系不上|(?:回复|回应|回消息)[^，,。！？!?\n]{0,3}?慢)(?![\s\S]*?(?:确实|果然|真的是|没错|我也(?:是|遇到|一样)|同样|也是这样|(?<!不)一样))"),
     # Double negatives: "客服从来不会不回消息", "没有不回复的情况".
     ("double_negative", r"(?:不会|不可能|没有|从不|从来不|从来没有?|从没有?|不存在)(?:不|没)(?:回|理|答复|处理)"),
     # Hypotheticals: "如果客服不回复怎么办", "没有客服功能的话" ("再不回的话" is a complaint: it has not replied).

@@ -61,6 +61,9 @@ _EN_POS_BEFORE = re.compile(
     r"(?<![a-z])(?:wait(?:ed|ing)?|hold|been|past|last|over|since|after|already|for the|for over|for more than|it's|its"
     r"|nearly|almost|more than"
     r"|(?:repl|respon|answer|heard|contact|call|touch|look)\w* (?:(?:it|them|at it|me) )?(?:in|for)"
+    # "trying to reach bitpie support for two weeks", "in the chat queue for 45 min"
+    r"|(?:reach|contact|get hold of|get through to|get in touch with)\w*\W+(?:\w+\W+){0,2}?(?:for|since)"
+    r"|queue\w*|in line"
     r"|ignor\w*|ghost\w*|silen\w*"
     r"|nothing)\W*(?:\w+\W+){0,2}$"
 )
@@ -68,7 +71,8 @@ _EN_POS_AFTER = re.compile(
     r"^\W*(?:ago|later|waiting|of waiting|on hold|of being on hold|and still|and no"
     r"|no (?:reply|response|support|answer|call|word)|now|with no|without|since|just waiting|and counting|of no"
     r"|still no|still waiting|and nothing|and not|and they"
-    r"|they have not|waiting)\b",
+    r"|they have not|waiting"
+    r"|to (?:reply|respond|answer|get back|acknowledge|call (?:me |us )?back|hear back|read (?:my|our|a|the)))\b",
     re.ASCII,
 )
 # "ago" dates a contact only when the sentence says one was made: "emailed them 5 days ago" is a wait,
@@ -85,7 +89,8 @@ _EN_EVENT = re.compile(
 # A promised or quoted time is not the wait: "told me to wait 24 hours, it's been 3 days", "客服说48小时内回复".
 _EN_PROMISED = re.compile(
     r"\b(?:told|asked) (?:me|us) to wait\W*(?:\w+\W+){0,2}$"
-    r"|\b(?:said|promised|supposed to|meant to|guarantee\w*|expected|should|would|will|usually|normally)\b"
+    r"|\b(?:said|says|promised|promises|claims|claimed|advertis\w*|supposed to|meant to|guarantee\w*|expected|should"
+    r"|would|will|usually|normally)\b"
     r"[^.!?\n]{0,25}$", re.ASCII)
 _ZH_PROMISED = re.compile(r"(?:让我|叫我|要我|说|承诺|答应|保证|预计|通常|一般)[^，,。！？!?\n]{0,4}$")
 _EN_NEG_BEFORE = re.compile(
@@ -97,7 +102,7 @@ _EN_NEG_BEFORE = re.compile(
 _EN_NEG_AFTER = re.compile(
     r"^\W*(?:\w+\W+){0,3}?(?:to arrive|to process|to ship|to deliver|processing|pending|late|delay\w*"
     r"|for (?:my |the |a )?(?:withdrawal|deposit|order|delivery|package|refund|flight|food|pizza)"
-    r"|it is yet to arrive|down|outages?)",
+    r"|it is yet to arrive|down|outages?)\b",  # \b: "6 hours later, nothing" is not "late"
     re.ASCII,
 )
 _ZH_NEG = re.compile(
@@ -105,7 +110,7 @@ _ZH_NEG = re.compile(
 )
 _ZH_POS_AFTER = re.compile(r"^(?:了|都|也|还|没|不|无|过去|以上|之久|前|多了|左右了)")
 _ZH_POS_BEFORE = re.compile(
-    r"(?:等了?|联系了?|发了|催了?|找了|问了|打了|过了|已经|至少|超过|加了|快|都)[^，,。！？!?\n]{0,4}$"
+    r"(?:等了?|联系了?|发了|催了?|找了|问了|打了|过了|已经|至少|超过|加了|快|都|排了|排队)[^，,。！？!?\n]{0,4}$"
 )
 SENT_END = ".!?\n。！？"
 CLAUSE_END = ".!?\n。！？，,、；;"
