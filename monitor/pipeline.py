@@ -168,11 +168,9 @@ def post_process(engine: Engine, cfg: Config) -> dict[str, int]:
 
 def import_twarc(engine: Engine, cfg: Config, paths: Sequence[Path], platform: str = "twitter") -> RunResult:
     """``mention-monitor import``: run the twarc source over ad-hoc files, then detect and link."""
-    from monitor.config import TwarcSource as TwarcConfig
     from sources.twarc import TwarcSource
 
-    sc = TwarcConfig(name="import", type="twarc", paths=[p.resolve() for p in paths], platform=platform)
-    res = run_source(engine, cfg, TwarcSource(sc, cfg))
+    res = run_source(engine, cfg, TwarcSource.for_paths(paths, cfg, platform=platform))
     post_process(engine, cfg)
     return res
 

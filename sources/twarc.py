@@ -286,11 +286,3 @@ def _is_json(raw: bytes) -> bool:
         return False
     return True
 
-
-def import_files(paths: Sequence[Path], cfg: Any, *, platform: str = "twitter",
-                 cursors: dict[str, dict[str, Any]] | None = None) -> Iterator[Batch]:
-    """Read ad-hoc twarc2 files outside the pipeline (no store): batches as the source yields them."""
-    src = TwarcSource.for_paths(paths, cfg, platform=platform)
-    ctx = SourceContext(cursors=cursors or {}, known_post_ids=lambda _p, _ids: set(),
-                        now=lambda: datetime.now(UTC))
-    return src.fetch(ctx)

@@ -17,7 +17,7 @@ from monitor.config import parse_config
 from monitor.errors import SourceError
 from monitor.pipeline import run_source
 from sources.base import SourceContext, query_key
-from sources.twarc import TwarcSource, import_files, snowflake_time
+from sources.twarc import TwarcSource, snowflake_time
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "twarc"
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -191,11 +191,10 @@ def test_snowflake_time():
     assert snowflake_time("abc") is None and snowflake_time("12") is None
 
 
-def test_import_files_for_adhoc_paths(tmp_path):
+def test_for_paths_builds_an_adhoc_source(tmp_path):
     cfg = make_cfg(tmp_path, [str(FIXTURES / "flat.jsonl")])
-    batches = list(import_files([FIXTURES / "pages.jsonl"], cfg))
-    assert len(posts_of(batches)) == 6
     src = TwarcSource.for_paths([FIXTURES / "pages.jsonl"], cfg)
+    assert len(posts_of(src.fetch(ctx()))) == 6
     assert src.name == "import" and src.config.platform == "twitter"
     assert str((FIXTURES / "pages.jsonl").resolve()) in src.describe()[0]
 
