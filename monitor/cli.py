@@ -185,15 +185,16 @@ def rules(ctx: click.Context) -> None:
 @click.argument("directory", default="../shared/data/labelled", type=click.Path(file_okay=False))
 @click.option("--check", is_flag=True, help="Exit 1 when a quality target is missed.")
 @click.option("--examples", default=25, show_default=True, help="Misclassified examples shown per group.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list the rows it gets wrong (id and a short reason).")
 @handle_errors
-def eval_(directory: str, check: bool, examples: int) -> None:
+def eval_(directory: str, check: bool, examples: int, verbose: bool) -> None:
     """Score the detectors on labelled posts/notices in DIRECTORY (posts_*.jsonl, notices_*.jsonl)."""
     from monitor.evaluate import evaluate
 
     if not Path(directory).is_dir():
         click.echo(f"labelled data not found at {directory}; nothing to evaluate (CI places shared/ beside the clone)")
         return
-    lines, ok = evaluate(Path(directory), examples=examples)
+    lines, ok = evaluate(Path(directory), examples=examples, verbose=verbose)
     for line in lines:
         click.echo(line)
     if check and not ok:
