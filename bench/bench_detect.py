@@ -105,8 +105,10 @@ def make_posts(n: int) -> list[str]:
 
 
 def baseline_regex() -> re.Pattern[str]:
-    pats = [p for _, p in builtin.COMPLAINT_EN_INCLUDE + builtin.COMPLAINT_ZH_INCLUDE
-            + builtin.URGENCY_EN_INCLUDE + builtin.URGENCY_ZH_INCLUDE]
+    from monitor.detect.engine import BRAND_TOKEN
+    from monitor.detect.table import load_table
+
+    pats = [r.pattern.replace(BRAND_TOKEN, "bitpie") for r in load_table().rules if r.kind == "include"]
     pats += [p for terms in builtin.TOPICS.values() for p in terms]
     return re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE)
 

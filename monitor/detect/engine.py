@@ -15,6 +15,7 @@ from monitor.config import Config, DetectorRules
 from monitor.detect import rules as builtin
 from monitor.detect.anchors import Prefilter, required_literals, required_sets
 from monitor.detect.impersonation import Impersonation
+from monitor.detect.table import TableRule, load_table
 from monitor.detect.waits import EN_SENT, ZH_CLAUSE, bounds, claimed_wait
 from monitor.errors import ConfigError
 from monitor.textnorm import normalize
@@ -39,6 +40,13 @@ class Rule:
     origin: str  # built-in | config
     kind: str = "include"  # include | exclude
     regex: re.Pattern[str] | None = None
+    # From the rule table (monitor/detect/data): where an exclusion reaches, prefilter literals, conditions.
+    scope: str = ""  # clause | sentence | post; "" = the language's default (zh clause, en sentence)
+    direction: str = "both"  # forward | backward | both (exclusions, from the trigger within its scope)
+    anchors: frozenset[str] | None = None
+    needs: tuple[str, ...] = ()
+    family: str = ""
+    table: TableRule | None = None
 
 
 @dataclass(slots=True)
@@ -97,24 +105,24 @@ def brand_pattern(cfg: Config) -> str:
     return "(?:" + "|".join(re.escape(t) for t in terms) + ")" if terms else "(?!)"
 
 
+BRAND_TOKEN = "\u2039brand\u203a"
+
+
+def _table_rule(r: TableRule, brand: str) -> Rule:
+    return Rule(r.detector, r.lang, r.name, r.pattern.replace(BRAND_TOKEN, brand), "built-in", r.kind,
+                scope=r.scope, direction=r.direction, anchors=r.anchors, needs=r.needs, family=r.family, table=r)
+
+
 def _detector_rules(detector: str, user: DetectorRules | None, brand: str = "(?!)") -> list[Rule]:
-    tables = {
-        "complaint": ((builtin.COMPLAINT_EN_INCLUDE, builtin.COMPLAINT_EN_EXCLUDE),
-                      (builtin.COMPLAINT_ZH_INCLUDE, builtin.COMPLAINT_ZH_EXCLUDE)),
-        "urgency": ((builtin.URGENCY_EN_INCLUDE, builtin.URGENCY_EN_EXCLUDE),
-                    (builtin.URGENCY_ZH_INCLUDE, builtin.URGENCY_ZH_EXCLUDE)),
-        "impersonation": ((builtin.IMPERSONATION_LURES_STRONG, []), ([], [])),
-    }[detector]
     out: list[Rule] = []
     if user is None or user.mode == "extend":
-        for lang, (inc, exc) in zip(("en", "zh"), tables, strict=True):
-            out += [Rule(detector, lang, name, pat.replace(builtin.BRAND, brand), "built-in", "include")
-                    for name, pat in inc]
-            out += [Rule(detector, lang, name, pat.replace(builtin.BRAND, brand), "built-in", "exclude")
-                    for name, pat in exc]
-        if detector == "complaint":  # whole-post vetoes: the brand's notices, mailers
-            out += [Rule(detector, "any", name, pat, "built-in", "exclude")
-                    for name, pat in builtin.COMPLAINT_POST_EXCLUDE]
+        if detector == "impersonation":
+            out += [Rule(detector, "en", name, pat, "built-in", "include")
+                    for name, pat in builtin.IMPERSONATION_LURES_STRONG]
+        else:
+            rules = [r for r in load_table().rules if r.detector == detector]
+            out += [_table_rule(r, brand) for r in rules if r.kind == "include"]
+            out += [_table_rule(r, brand) for r in rules if r.kind == "exclude"]
     if user is not None:
         for lang in ("en", "zh"):
             ks = getattr(user, lang)
@@ -177,14 +185,18 @@ class Detector:
                 r.regex = re.compile(r.pattern, ascii_)
             self.rules.append(r)
         self._notices, maint_anchors = _load_notices(cfg)
-        anchors = [required_literals(r.regex.pattern) for r in self.rules]
+        # Built-in rules bring their prefilter literals from the table's word lists; config, topic and
+        # impersonation patterns are user regexes, so theirs are derived from the pattern (anchors.py).
+        anchors = [r.anchors if r.table is not None else required_literals(r.regex.pattern)  # type: ignore[union-attr]
+                   for r in self.rules]
         # The maintenance include rules share the one prefilter pass (indices after ours).
         self._maint_idx = (frozenset(range(len(anchors), len(anchors) + len(maint_anchors)))
                            if maint_anchors is not None else None)
         self.prefilter = Prefilter(anchors + list(maint_anchors or []), use_aho=use_aho)
         # Further required literals per rule, checked with ``in`` before its regex runs (exact: every
         # match contains one member of each set).
-        self._also = [tuple(tuple(s) for s in required_sets(r.regex.pattern, limit=3)[1:] if len(s) <= 8)
+        self._also = [() if r.table is not None else
+                      tuple(tuple(s) for s in required_sets(r.regex.pattern, limit=3)[1:] if len(s) <= 8)  # type: ignore[union-attr]
                       for r in self.rules]
         self.impersonation = Impersonation(
             cfg, [(i, r) for i, r in enumerate(self.rules) if r.detector == "impersonation"])
@@ -195,9 +207,8 @@ class Detector:
                      for d in ("complaint", "urgency", "topic")}
         # Chinese rules whose phrase names no support channel ("已读不回", "联系不上", "没人理") count only in a
         # post that mentions support, the brand or a contact made (``rules.ZH_ANCHOR``).
-        self._needs_anchor = frozenset(i for i, r in enumerate(self.rules) if r.origin == "built-in"
-                                       and f"{r.detector}.{r.lang}.{r.name}" in builtin.NEEDS_ANCHOR)
-        self._zh_anchor = re.compile(builtin.ZH_ANCHOR.replace(builtin.BRAND, brand_pattern(cfg)))
+        self._needs_anchor = frozenset(i for i, r in enumerate(self.rules) if "about_support_zh" in r.needs)
+        self._zh_anchor = load_table().condition("about_support_zh", brand_pattern(cfg))
         self._regexes: list[re.Pattern[str]] = [r.regex for r in self.rules]  # type: ignore[misc]
         self._zh_only = frozenset(i for i, r in enumerate(self.rules) if r.lang == "zh" and r.origin == "built-in")
         self._topic_idx = self._inc["topic"]
@@ -228,10 +239,7 @@ class Detector:
         for i in sorted(cand & self._exc[detector]):
             r = self.rules[i]
             for m in r.regex.finditer(text):  # type: ignore[union-attr]
-                if r.lang == "any":  # whole-post veto
-                    vetoes.append((0, len(text)))
-                    continue
-                vetoes.append(bounds(text, m.start(), m.end(), ZH_CLAUSE if r.lang == "zh" else EN_SENT))
+                vetoes.append(_covered(text, m.start(), m.end(), r))
         out = []
         for i, m in hits:
             r = self.rules[i]
@@ -354,6 +362,20 @@ def _load_notices(cfg: Config) -> tuple[Any, list[frozenset[str]] | None]:
     if not anchors or any(a is None for a in anchors):
         return notices, None
     return notices, anchors  # type: ignore[return-value]
+
+
+def _covered(text: str, start: int, end: int, r: Rule) -> tuple[int, int]:
+    """The span an exclusion trigger vetoes (ConText): its scope unit, cut at the trigger by direction."""
+    scope = r.scope or ("post" if r.lang == "any" else "clause" if r.lang == "zh" else "sentence")
+    if scope == "post":
+        lo, hi = 0, len(text)
+    else:
+        lo, hi = bounds(text, start, end, ZH_CLAUSE if scope == "clause" else EN_SENT)
+    if r.direction == "forward":
+        return start, hi
+    if r.direction == "backward":
+        return lo, end
+    return lo, hi
 
 
 def _iso(dt: datetime | None) -> str | None:

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, and_, select
 from monitor import store
 from monitor.config import Config
 from monitor.detect.engine import DetectInput, Detector, build_detector, effective_rules, prepare_pattern
+from monitor.detect.table import load_table
 from monitor.errors import MonitorError
 from sources.base import utc
 
@@ -144,10 +145,23 @@ def detect_pending(engine: Engine, cfg: Config) -> int:
 
 
 def list_rules(cfg: Config) -> list[str]:
-    """Human lines for ``mention-monitor rules``: detector, language, origin, name, pattern."""
-    lines = [f"{'detector':<13} {'lang':<4} {'origin':<8} {'kind':<7} {'rule':<26} pattern"]
+    """Human lines for ``mention-monitor rules``: the rule table and the config patterns.
+
+    One line a rule: detector, language, origin, kind (include rule / exclude trigger), family (or the
+    trigger's category), scope, name, examples count, word lists it composes, then its template (built-in)
+    or pattern (config). The table's lists follow, with their phrase counts.
+    """
+    lines = [f"{'detector':<13} {'lang':<4} {'origin':<8} {'kind':<7} {'family':<16} {'scope':<8} "
+             f"{'rule':<26} {'ex':>3}  lists | pattern"]
     for r in effective_rules(cfg):
-        lines.append(f"{r.detector:<13} {r.lang:<4} {r.origin:<8} {r.kind:<7} {r.name:<26} {r.pattern}")
+        t = r.table
+        fam, scope = (t.family, t.scope) if t else ("-", r.scope or "-")
+        ex = len(t.examples) + len(t.near_misses) if t else 0
+        body = f"{','.join(t.lists) or '-'} | {t.template}" if t else f"- | {r.pattern}"
+        lines.append(f"{r.detector:<13} {r.lang:<4} {r.origin:<8} {r.kind:<7} {fam:<16} {scope:<8} "
+                     f"{r.name:<26} {ex:>3}  {body}")
+    table = load_table()
+    lines.append(f"word lists ({len(table.lists)}): " + ", ".join(f"{n} ({len(v)})" for n, v in table.lists.items()))
     m = cfg.detection.maintenance
     for lang in ("en", "zh"):
         ks = getattr(m, lang)
