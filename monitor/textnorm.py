@@ -3,6 +3,9 @@
 NFKC folds full-width letters and digits (``ｓｕｐｐｏｒｔ``, ``３天``) that Chinese input methods
 produce in mixed-language posts; casefold handles English case; OpenCC ``t2s`` lets one set of
 simplified-Chinese rules match posts written in traditional script (``客服不回覆`` -> ``客服不回复``).
+Written Cantonese (Hong Kong app reviews, forums) is then folded character for character onto its
+Mandarin equivalent (``冇人覆`` -> ``没人回``, ``打極都唔通`` -> ``打极都不通``, ``等咗`` -> ``等了``) so the same
+rules read both; the characters folded are Cantonese-only in practice (``CANTONESE`` below).
 Lengths are preserved for the common case so evidence spans point into the normalised text.
 """
 
@@ -29,9 +32,20 @@ def _has_cjk(text: str) -> bool:
     return _CJK_RE.search(text) is not None
 
 
+# Cantonese characters with a one-character Mandarin equivalent (after t2s): negation 唔/冇, aspect 咗,
+# possessive 嘅, pronouns 佢/哋, 睇 look, 喺 at, 搵/揾 look for, 畀/俾 give. Same length, so spans stay valid.
+CANTONESE = str.maketrans({"唔": "不", "冇": "没", "咗": "了", "嘅": "的", "佢": "他", "哋": "们", "睇": "看",
+                           "喺": "在", "搵": "找", "揾": "找", "畀": "给", "俾": "给", "嚟": "来", "乜": "什"})
+# 覆 is "reply" in Hong Kong writing after a negation or "nobody" (冇人覆 / 唔覆我 / 未覆) and before a person
+# (好快覆你), "cover" elsewhere.
+_REPLY_FU = re.compile(r"(?<=[不没未人再会])覆(?![盖灭辙没水])|覆(?=[你我他])")  # not 覆盖 (overwrite), 覆灭, 覆辙, 覆没, 覆水
+
+
 def normalize(text: str) -> str:
-    """NFKC + casefold + traditional->simplified (only when the text has CJK characters)."""
+    """NFKC + casefold + traditional->simplified + Cantonese fold (the last two only for CJK text)."""
     out = unicodedata.normalize("NFKC", text).casefold()
     if _has_cjk(out):
-        out = _t2s().convert(out)
+        out = _t2s().convert(out).translate(CANTONESE)
+        if "覆" in out:
+            out = _REPLY_FU.sub("回", out)
     return out

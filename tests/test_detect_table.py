@@ -69,6 +69,17 @@ def test_prefilter_literals_come_from_lists_or_the_table() -> None:
     assert _required_lists("(?:{a}|x){b}") == ["b"]
 
 
+@pytest.mark.parametrize("rule", [r.id for r in TABLE.rules if r.anchors is not None])
+def test_anchors_occur_wherever_the_rule_matches(det: Detector, rule: str) -> None:
+    """The prefilter is exact: on every example text the rule matches, one of its anchors occurs."""
+    r = next(x for x in TABLE.rules if x.id == rule)
+    rx = re.compile(r.pattern.replace(BRAND_TOKEN, "bitpie"))
+    for text in r.examples + r.near_misses:
+        folded = det.normalize(text)
+        if rx.search(folded):
+            assert any(a in folded for a in r.anchors or ()), f"{rule}: no anchor in {text!r}"
+
+
 def test_phrases_with_nt_also_match_without_the_apostrophe() -> None:
     rx = re.compile(_alternation(("hasn't", "can't reach", "n't", "we're")))
     for text in ("hasn't", "hasnt", "cant reach", "can't reach", "we're"):

@@ -16,7 +16,7 @@ from monitor.detect import rules as builtin
 from monitor.detect.anchors import Prefilter, required_literals, required_sets
 from monitor.detect.impersonation import Impersonation
 from monitor.detect.table import TableRule, load_table
-from monitor.detect.waits import EN_SENT, ZH_CLAUSE, bounds, claimed_wait
+from monitor.detect.waits import SENT_END, ZH_CLAUSE, bounds, claimed_wait
 from monitor.errors import ConfigError
 from monitor.textnorm import normalize
 
@@ -207,8 +207,11 @@ class Detector:
                      for d in ("complaint", "urgency", "topic")}
         # Chinese rules whose phrase names no support channel ("已读不回", "联系不上", "没人理") count only in a
         # post that mentions support, the brand or a contact made (``rules.ZH_ANCHOR``).
-        self._needs_anchor = frozenset(i for i, r in enumerate(self.rules) if "about_support_zh" in r.needs)
-        self._zh_anchor = load_table().condition("about_support_zh", brand_pattern(cfg))
+        # Conditions a rule's post must meet (the table's ``needs``), e.g. a Chinese post about support at all.
+        table, brand = load_table(), brand_pattern(cfg)
+        conds = {n: table.condition(n, brand) for r in self.rules for n in r.needs}
+        self._needs: dict[int, tuple[re.Pattern[str], ...]] = {
+            i: tuple(conds[n] for n in r.needs) for i, r in enumerate(self.rules) if r.needs}
         self._regexes: list[re.Pattern[str]] = [r.regex for r in self.rules]  # type: ignore[misc]
         self._zh_only = frozenset(i for i, r in enumerate(self.rules) if r.lang == "zh" and r.origin == "built-in")
         self._topic_idx = self._inc["topic"]
@@ -231,7 +234,7 @@ class Detector:
                     break
             else:
                 m = regexes[i].search(text)
-                if m is not None and (i not in self._needs_anchor or self._zh_anchor.search(text)):
+                if m is not None and (i not in self._needs or all(c.search(text) for c in self._needs[i])):
                     hits.append((i, m))
         if not hits:
             return []
@@ -370,7 +373,7 @@ def _covered(text: str, start: int, end: int, r: Rule) -> tuple[int, int]:
     if scope == "post":
         lo, hi = 0, len(text)
     else:
-        lo, hi = bounds(text, start, end, ZH_CLAUSE if scope == "clause" else EN_SENT)
+        lo, hi = bounds(text, start, end, ZH_CLAUSE if scope == "clause" else SENT_END)
     if r.direction == "forward":
         return start, hi
     if r.direction == "backward":

@@ -25,7 +25,8 @@ ConText triggers, Harkema et al. 2009, for exclusions; see ../shared/design/dete
     conditions:
       about_support_zh: '{support_zh}|{brand}|@'
 
-A list phrase is literal text (escaped when compiled), optionally with regex *guards*: leading ``\\b`` or
+A list phrase is literal text (escaped when compiled; ``re:`` marks the rare regex phrase, such as a
+number), optionally with regex *guards*: leading ``\\b`` or
 look-behinds and trailing ``\\b`` or look-aheads (``不回(?!来|去|家)``). Phrases with an ``n't``
 contraction also match without the apostrophe ("hasn't" -> "hasnt"): people type them both ways. Phrases
 are written lower-case and in simplified characters, because text is normalised that way first.
@@ -126,27 +127,57 @@ def _split_guards(entry: str) -> tuple[str, str, str]:
 
 def _alternation(phrases: tuple[str, ...]) -> str:
     # Longest first, so that "customer service" wins over "customer" wherever both could match.
-    parts = []
-    for entry in sorted(phrases, key=lambda e: (-len(_split_guards(e)[1]), e)):
+    parts = [e[3:] for e in phrases if e.startswith("re:")]
+    for entry in sorted((e for e in phrases if not e.startswith("re:")), key=lambda e: (-len(_split_guards(e)[1]), e)):
         head, body, tail = _split_guards(entry)
         parts += [f"{head}{re.escape(v).replace(chr(92) + ' ', ' ')}{tail}" for v in _variants(body)]
     return "(?:" + "|".join(dict.fromkeys(parts)) + ")"
 
 
 def phrase_literals(phrases: tuple[str, ...]) -> frozenset[str]:
-    """The literal text of each phrase (guards dropped), with apostrophe-less variants."""
+    """The literal text of each phrase (guards dropped), with apostrophe-less variants.
+
+    Empty when a phrase is a regex (``re:``): such a list cannot anchor the prefilter.
+    """
+    if any(e.startswith("re:") for e in phrases):
+        return frozenset()
     return frozenset(v for e in phrases for v in _variants(_split_guards(e)[1]) if v)
 
 
-def _required_lists(template: str) -> list[str]:
-    """Lists every match must contain: ``{name}`` at depth 0, not optional, no top-level ``|``."""
-    depth, out, i = 0, [], 0
+def _branches(template: str) -> list[str]:
+    """The template split at its top-level ``|`` (outside groups and character classes)."""
+    depth, start, out, i = 0, 0, [], 0
     while i < len(template):
         ch = template[i]
         if ch == "\\":
             i += 2
             continue
         if ch == "[":  # skip a character class
+            j = i + 1
+            while j < len(template) and template[j] != "]":
+                j += 2 if template[j] == "\\" else 1
+            i = j + 1
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(template[start:i])
+            start = i + 1
+        i += 1
+    return [*out, template[start:]]
+
+
+def _required_lists(template: str) -> list[str]:
+    """Lists every match of a branch must contain: ``{name}`` at depth 0 and not optional."""
+    depth, out, i = 0, [], 0
+    while i < len(template):
+        ch = template[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
             j = i + 1
             while j < len(template) and template[j] != "]":
                 j += 2 if template[j] == "\\" else 1
@@ -180,10 +211,16 @@ def _score(lits: frozenset[str]) -> float:
 def _anchors(table: Table, spec: dict[str, Any], template: str) -> frozenset[str] | None:
     if "anchors" in spec:
         given = spec["anchors"]
-        return None if given is None else frozenset(str(a) for a in given)
-    cands = [phrase_literals(table.lists[n]) for n in _required_lists(template)]
-    cands = [c for c in cands if c and all(c)]
-    return max(cands, key=_score) if cands else None
+        return None if given is None else frozenset(v for a in given for v in _variants(str(a)))
+    # Each top-level alternative needs its own anchors; the rule's are their union.
+    out: set[str] = set()
+    for branch in _branches(template):
+        cands = [phrase_literals(table.lists[n]) for n in _required_lists(branch)]
+        cands = [c for c in cands if c and all(c)]
+        if not cands:
+            return None
+        out |= max(cands, key=_score)
+    return frozenset(out)
 
 
 def _load_lists(table: Table, raw: dict[str, Any], where: str) -> None:
@@ -225,7 +262,8 @@ def _rule(table: Table, spec: dict[str, Any], kind: str, where: str) -> TableRul
     examples = tuple(str(e) for e in spec.get("examples") or ())
     if not examples:
         raise TableError(f"{where}: {rid}: no examples (every rule and trigger carries its own)")
-    pattern = table.expand(template, "\u2039brand\u203a")
+    # Contractions in templates match without the apostrophe too, like list phrases ("doesn't" -> "doesnt").
+    pattern = table.expand(_NT.sub("n'?t", template), "\u2039brand\u203a")
     try:
         re.compile(pattern)
     except re.error as exc:
