@@ -38,7 +38,8 @@ CANTONESE = str.maketrans({"唔": "不", "冇": "没", "咗": "了", "嘅": "的
                            "喺": "在", "搵": "找", "揾": "找", "畀": "给", "俾": "给", "嚟": "来", "乜": "什"})
 # 覆 is "reply" in Hong Kong writing after a negation or "nobody" (冇人覆 / 唔覆我 / 未覆) and before a person
 # (好快覆你), "cover" elsewhere.
-_REPLY_FU = re.compile(r"(?<=[不没未人再会])覆(?![盖灭辙没水])|覆(?=[你我他])")  # not 覆盖 (overwrite), 覆灭, 覆辙, 覆没, 覆水
+# Not 覆盖 (overwrite), 覆灭, 覆辙, 覆没, 覆水.
+_REPLY_FU = re.compile(r"(?<=[不没未人再会])覆(?![盖灭辙没水])|覆(?=[你我他])")
 
 
 def normalize(text: str) -> str:
