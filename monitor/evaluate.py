@@ -46,10 +46,12 @@ class Confusion:
             self.tp += 1
         elif pred:
             self.fp += 1
-            self.misses.append(f"  FP {example}")
+            if example:
+                self.misses.append(f"  FP {example}")
         elif truth:
             self.fn += 1
-            self.misses.append(f"  FN {example}")
+            if example:
+                self.misses.append(f"  FN {example}")
         else:
             self.tn += 1
 
