@@ -35,7 +35,8 @@ def _has_cjk(text: str) -> bool:
 # Cantonese characters with a one-character Mandarin equivalent (after t2s): negation 唔/冇, aspect 咗,
 # possessive 嘅, pronouns 佢/哋, 睇 look, 喺 at, 搵/揾 look for, 畀/俾 give. Same length, so spans stay valid.
 CANTONESE = str.maketrans({"唔": "不", "冇": "没", "咗": "了", "嘅": "的", "佢": "他", "哋": "们", "睇": "看",
-                           "喺": "在", "搵": "找", "揾": "找", "畀": "给", "俾": "给", "嚟": "来", "乜": "什", "攞": "拿"})
+                           "喺": "在", "搵": "找", "揾": "找", "畀": "给", "俾": "给", "嚟": "来", "乜": "什",
+                           "攞": "拿"})
 # 覆 is "reply" in Hong Kong writing after a negation or "nobody" (冇人覆 / 唔覆我 / 未覆) and before a person
 # (好快覆你), "cover" elsewhere.
 # Not 覆盖 (overwrite), 覆灭, 覆辙, 覆没, 覆水.
