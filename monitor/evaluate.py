@@ -147,6 +147,35 @@ def eval_posts(cfg: Config, files: list[Path]) -> tuple[dict[str, Confusion], li
     return conf, notes
 
 
+def family_lines(cfg: Config, files: list[Path]) -> list[str]:
+    """Which rule family fired on which source (true and false positives), and the rules that fired on no row.
+
+    A family that only ever fires on one source is a row-fitter; a rule with no hit is either a real phrase
+    nobody in the sample used (keep it, with its examples) or noise.
+    """
+    det = build_detector(cfg)
+    family = {f"{r.lang}.{r.name}": r.family or r.name for r in det.rules
+              if r.detector == "complaint" and r.kind == "include"}
+    hits: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    fired: set[str] = set()
+    for path in files:
+        batch = _batch(path)
+        for row in _rows(path):
+            res = det.detect(DetectInput(id=str(row["id"]), text=row["text"], lang=row.get("lang")))
+            names = {e["rule"] for e in res.evidence if e["detector"] == "complaint"}
+            fired |= names
+            for fam in {family.get(n, n) for n in names}:
+                hits[fam][f"{batch}/{_source(row)}"][0 if row.get("complaint") else 1] += 1
+    out = ["-- rule families (complaint): sources they fired on, true positives | false positives"]
+    for fam in sorted(hits):
+        tp = ", ".join(f"{s} {v[0]}" for s, v in sorted(hits[fam].items()) if v[0])
+        fp = ", ".join(f"{s} {v[1]}" for s, v in sorted(hits[fam].items()) if v[1])
+        out.append(f"  {fam:<20} {len(hits[fam])} sources: {tp or '-'} | {fp or '-'}")
+    quiet = sorted(k for k in family if k not in fired and not k.split(".", 1)[1].startswith("config"))
+    out.append(f"-- complaint rules with no hit on any labelled row: {len(quiet)} of {len(family)}: {', '.join(quiet)}")
+    return out
+
+
 def _window_fallback_tz(row: dict[str, Any]) -> str | None:
     return PUBLISHER_TZ.get(_source(row))
 
@@ -236,6 +265,8 @@ def evaluate(directory: Path, examples: int = 25, verbose: bool = False) -> tupl
     nconf, nnotes = eval_notices(cfg, sorted(d.glob("notices*_*.jsonl")))
     conf.update(nconf)
     lines = _report(conf, notes + nnotes, examples, verbose)
+    if verbose:
+        lines += family_lines(cfg, sorted(d.glob("posts*_*.jsonl")))
     bad = failures(conf)
     lines += [f"BELOW TARGET {b}" for b in bad]
     return lines, not bad
