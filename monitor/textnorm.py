@@ -37,6 +37,7 @@ def _has_cjk(text: str) -> bool:
 CANTONESE = str.maketrans({"唔": "不", "冇": "没", "咗": "了", "嘅": "的", "佢": "他", "哋": "们", "睇": "看",
                            "喺": "在", "搵": "找", "揾": "找", "畀": "给", "俾": "给", "嚟": "来", "乜": "什",
                            "攞": "拿"})
+_CANTONESE_RE = re.compile("[" + "".join(chr(c) for c in CANTONESE) + "]")
 # 覆 is "reply" in Hong Kong writing after a negation or "nobody" (冇人覆 / 唔覆我 / 未覆) and before a person
 # (好快覆你), "cover" elsewhere.
 # Not 覆盖 (overwrite), 覆灭, 覆辙, 覆没, 覆水.
@@ -47,7 +48,9 @@ def normalize(text: str) -> str:
     """NFKC + casefold + traditional->simplified + Cantonese fold (the last two only for CJK text)."""
     out = unicodedata.normalize("NFKC", text).casefold()
     if _has_cjk(out):
-        out = _t2s().convert(out).translate(CANTONESE)
+        out = _t2s().convert(out)
+        if _CANTONESE_RE.search(out):  # most Chinese posts have none: a C scan instead of a translate
+            out = out.translate(CANTONESE)
         if "覆" in out:
             out = _REPLY_FU.sub("回", out)
     return out

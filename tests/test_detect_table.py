@@ -64,6 +64,8 @@ def test_every_rule_and_trigger_has_examples_and_a_family() -> None:
 def test_prefilter_literals_come_from_lists_or_the_table() -> None:
     for r in TABLE.rules:
         assert r.anchors is None or all(isinstance(a, str) and a for a in r.anchors), r.id
+        # A built-in rule without anchors would run its regex on every post.
+        assert r.anchors, f"{r.id}: no prefilter literals; compose a list or give anchors:"
     assert _required_lists("{a}\\s+{b}?x{c}") == ["a", "c"]
     assert _required_lists("{a}|{b}") == []
     assert _required_lists("(?:{a}|x){b}") == ["b"]
@@ -78,6 +80,8 @@ def test_anchors_occur_wherever_the_rule_matches(det: Detector, rule: str) -> No
         folded = det.normalize(text)
         if rx.search(folded):
             assert any(a in folded for a in r.anchors or ()), f"{rule}: no anchor in {text!r}"
+            for group in r.requires:
+                assert any(a in folded for a in group), f"{rule}: none of {sorted(group)[:5]} in {text!r}"
 
 
 def test_phrases_with_nt_also_match_without_the_apostrophe() -> None:

@@ -193,10 +193,12 @@ class Detector:
         self._maint_idx = (frozenset(range(len(anchors), len(anchors) + len(maint_anchors)))
                            if maint_anchors is not None else None)
         self.prefilter = Prefilter(anchors + list(maint_anchors or []), use_aho=use_aho)
-        # Further required literals per rule, checked with ``in`` before its regex runs (exact: every
-        # match contains one member of each set).
-        self._also = [() if r.table is not None else
-                      tuple(tuple(s) for s in required_sets(r.regex.pattern, limit=3)[1:] if len(s) <= 8)  # type: ignore[union-attr]
+        # Further literal sets every match also contains (exact): the table's ``requires``, or for user
+        # regexes the next-best required sets of their pattern; checked with ``in`` before the regex runs.
+        # Small sets only: a Python loop over dozens of literals costs more than the regex it guards
+        # (bench/bench_detect.py; routing them through the automaton was slower still).
+        self._also = [tuple(tuple(sorted(x)) for x in r.table.requires if len(x) <= 12) if r.table is not None
+                      else tuple(tuple(x) for x in required_sets(r.regex.pattern, limit=3)[1:] if len(x) <= 8)  # type: ignore[union-attr]
                       for r in self.rules]
         self.impersonation = Impersonation(
             cfg, [(i, r) for i, r in enumerate(self.rules) if r.detector == "impersonation"])
@@ -224,7 +226,7 @@ class Detector:
         Exclusions run only once an include has matched: most candidate posts match nothing.
         """
         hits = []
-        also, regexes = self._also, self._regexes
+        also, regexes, needs = self._also, self._regexes, self._needs
         for i in sorted(cand & self._inc[detector]):  # rule order: evidence does not depend on the backend
             for alts in also[i]:  # plain loops: this runs for every candidate rule of every post
                 for a in alts:
@@ -234,7 +236,7 @@ class Detector:
                     break
             else:
                 m = regexes[i].search(text)
-                if m is not None and (i not in self._needs or all(c.search(text) for c in self._needs[i])):
+                if m is not None and (i not in needs or all(c.search(text) for c in needs[i])):
                     hits.append((i, m))
         if not hits:
             return []
