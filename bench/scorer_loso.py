@@ -1,6 +1,7 @@
 """Leave-one-source-out (LOSO): does an e5-small + logistic-regression second opinion raise complaint F1?
 
-Usage: ``make eval-scorer`` or ``python bench/scorer_loso.py [DATA_DIR] [--rules-at COMMIT ...]``.
+Usage: ``make eval-scorer`` or ``python bench/scorer_loso.py [DATA_DIR] [--rules-at COMMIT ...]
+[--prefix query|passage] [--same-lang]`` (the last two are sensitivity checks).
 
 Rows: ``DATA_DIR/posts*_*.jsonl`` (fields id, text, lang, complaint; the id prefix before the first ``:``
 is the source). A *group* is one source in one language (``en/gh``, ``zh/gh``). For each group the head is
@@ -95,10 +96,12 @@ def text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def embed(rows: list[dict]) -> np.ndarray:
-    """(n, 384) float32, L2-normalised; cached per text hash in build/scorer/e5-query.npz."""
+def embed(rows: list[dict], prefix: str = "query") -> np.ndarray:
+    """(n, 384) float32, L2-normalised; cached per text hash in build/scorer/e5-PREFIX.npz.
+
+    ``prefix`` is e5's "query" (the default: a short text to classify) or "passage"."""
     BUILD.mkdir(parents=True, exist_ok=True)
-    cache_path = BUILD / "e5-query.npz"
+    cache_path = BUILD / f"e5-{prefix}.npz"
     cache: dict[str, np.ndarray] = {}
     if cache_path.exists():
         z = np.load(cache_path)
@@ -111,7 +114,7 @@ def embed(rows: list[dict]) -> np.ndarray:
         model = E5(num_threads=1)  # a shared 2-core machine
         for i in range(0, len(todo), 32):
             chunk = todo[i:i + 32]
-            vecs = model.query([t for _, t in chunk])
+            vecs = model.encode([t for _, t in chunk], is_query=prefix == "query")
             cache.update({k: v for (k, _), v in zip(chunk, vecs, strict=True)})
         print(f"embedded {len(todo)} texts in {time.perf_counter() - t0:.1f} s (cached in {cache_path})")
         ks = sorted(cache)
@@ -225,8 +228,11 @@ def inner_oof(x: np.ndarray, y: np.ndarray, srcs: np.ndarray) -> dict[float, np.
     return oof
 
 
-def loso(x: np.ndarray, y: np.ndarray, rows: list[dict], rules: list[np.ndarray]) -> dict:
-    """Held-out predictions for every row: model probability, model verdict, combo verdict per baseline."""
+def loso(x: np.ndarray, y: np.ndarray, rows: list[dict], rules: list[np.ndarray], same_lang: bool = False) -> dict:
+    """Held-out predictions for every row: model probability, model verdict, combo verdict per baseline.
+
+    ``same_lang`` trains each head on the held-out group's language only (a sensitivity check)."""
+    langs = np.array([r["lang"] for r in rows])
     srcs = np.array([r["src"] for r in rows])
     groups = np.array([r["group"] for r in rows])
     n = len(rows)
@@ -235,6 +241,8 @@ def loso(x: np.ndarray, y: np.ndarray, rows: list[dict], rules: list[np.ndarray]
     for g in sorted(set(groups)):
         test = groups == g
         train = srcs != srcs[test][0]
+        if same_lang:
+            train &= langs == langs[test][0]
         xt, yt = x[train], y[train]
         best = choose(yt, [r[train] for r in rules], inner_oof(xt, yt, srcs[train]))
         models = {a: fit_lr(xt, yt, a) for a in {b[1] for b in best.values()}}
@@ -310,6 +318,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("data", nargs="?", default=str(ROOT.parent / "shared" / "data" / "labelled"))
     ap.add_argument("--rules-at", action="append", default=[], metavar="COMMIT",
                     help="also compare with the rule code at COMMIT (e.g. 66b1ba0: before batch 2 was read)")
+    ap.add_argument("--prefix", choices=("query", "passage"), default="query",
+                    help="e5 input prefix (sensitivity check; the default is the one e5 advises for this use)")
+    ap.add_argument("--same-lang", action="store_true",
+                    help="train on the held-out group's language only (sensitivity check)")
     args = ap.parse_args(argv)
     d = Path(args.data)
     if not any(d.glob("posts*_*.jsonl")):
@@ -328,11 +340,12 @@ def main(argv: list[str] | None = None) -> int:
             rules[c] = rule_verdicts(rows, c)
         except ExperimentSkip as exc:
             print(f"scorer experiment: {exc}; that baseline is left out")
-    x = embed(rows)
+    x = embed(rows, args.prefix)
     print(f"{len(rows)} posts, {int(y.sum())} complaints, {len({r['group'] for r in rows})} groups; "
           f"alphas {ALPHAS}, combo thresholds {COMBO_T}")
     t0 = time.perf_counter()
-    res = loso(x, y, rows, list(rules.values()))
+    print(f"prefix {args.prefix!r}, training languages: {'same' if args.same_lang else 'both'}")
+    res = loso(x, y, rows, list(rules.values()), same_lang=args.same_lang)
     print(f"nested LOSO in {time.perf_counter() - t0:.0f} s")
     for line in report(rows, y, rules, res):
         print(line)

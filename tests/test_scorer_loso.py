@@ -81,6 +81,21 @@ def test_same_prefix_in_the_other_language_is_held_out_too(loso_mod, monkeypatch
     assert max(seen) == 150 and 120 in seen
 
 
+def test_same_lang_trains_on_the_held_out_language_only(loso_mod, monkeypatch) -> None:
+    x, y, rows = synthetic()
+    seen: list[int] = []
+    real_fit = loso_mod.fit_lr
+
+    def spy(xt, yt, alpha):
+        seen.append(len(xt))
+        return real_fit(xt, yt, alpha)
+
+    monkeypatch.setattr(loso_mod, "fit_lr", spy)
+    loso_mod.loso(x, y, rows, [np.zeros(len(y), bool)], same_lang=True)
+    # Three sources per language, one held out: at most two sources (60 rows) of the same language train.
+    assert max(seen) == 60
+
+
 def test_combination_only_adds_verdicts_to_the_rules(loso_mod) -> None:
     x, y, rows = synthetic(seed=3)
     rules = x[:, 0] - x[:, 1] > 1.5
