@@ -41,8 +41,18 @@ _INITIAL = [
     "CREATE INDEX ix_runs_source_started ON runs (source, started_at)",
 ]
 
+# Labels remember the rules that made them (``monitor.detect.fingerprint.rules_fingerprint``) and the
+# content they were made from (``monitor.contenthash``); posts carry their current content hash.
+# NULL in old rows: unknown rules (relabelled by ``relabel`` or the next pass for recent posts).
+_DET_FINGERPRINT = [
+    "ALTER TABLE detections ADD COLUMN rules_fingerprint TEXT",
+    "ALTER TABLE detections ADD COLUMN content_hash TEXT",
+    "ALTER TABLE posts ADD COLUMN content_hash TEXT",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("0001_initial", _INITIAL),
+    ("det_fingerprint_0001_label_fingerprints", _DET_FINGERPRINT),
 ]
 
 

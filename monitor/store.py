@@ -31,9 +31,11 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    and_,
     create_engine,
     event,
     func,
+    or_,
     select,
     text,
 )
@@ -41,6 +43,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from monitor.contenthash import content_hash
 from monitor.errors import StoreError
 from monitor.migrations import MIGRATIONS
 from sources.base import Announcement, Post
@@ -88,6 +91,7 @@ posts = Table(
     Column("origin", Text),
     Column("raw", JSON),
     Column("collected_at", UTCDateTime, nullable=False),
+    Column("content_hash", Text),  # monitor.contenthash of what the detector reads (migration det_fingerprint_0001)
 )
 
 announcements = Table(
@@ -119,6 +123,8 @@ detections = Table(
     Column("impersonation_suspect", Boolean, nullable=False, default=False),
     Column("evidence", JSON),
     Column("detected_at", UTCDateTime, nullable=False),
+    Column("rules_fingerprint", Text),  # rules that made the label (migration det_fingerprint_0001)
+    Column("content_hash", Text),  # posts.content_hash of the text labelled
 )
 
 reply_links = Table(
@@ -255,7 +261,9 @@ def _post_row(p: Post, collected_at: datetime) -> dict[str, Any]:
         "author_handle": p.author_handle, "author_name": p.author_name, "is_official": p.is_official,
         "created_at": p.created_at, "text": p.text, "lang": p.lang, "reply_to_id": p.reply_to_id,
         "conversation_id": p.conversation_id, "origin": p.origin, "raw": p.raw,
-        "collected_at": collected_at,
+        "collected_at": collected_at, "content_hash": content_hash(
+            text=p.text, author_handle=p.author_handle, author_name=p.author_name, reply_to_id=p.reply_to_id,
+            is_official=p.is_official, lang=p.lang),
     }
 
 
@@ -271,7 +279,7 @@ def upsert_posts(conn: Connection, items: Sequence[Post]) -> int:
         ids = [r["post_id"] for r in rows if r["platform"] == platform]
         new += len(ids) - len(existing_post_ids(conn, platform, ids))
     updatable = ["url", "author_id", "author_handle", "author_name", "is_official", "text", "lang",
-                 "reply_to_id", "conversation_id", "raw"]
+                 "reply_to_id", "conversation_id", "raw", "content_hash"]
     _upsert_many(conn, posts, rows, ["platform", "post_id"], updatable)
     return new
 
@@ -368,3 +376,64 @@ def upsert_detections(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     cols = [c.name for c in detections.columns if c.name not in ("platform", "post_id")]
     _upsert_many(conn, detections, list(rows), ["platform", "post_id"], cols)
 
+
+
+# --- label fingerprints (branch det-fingerprint) ------------------------------------------------------
+
+
+def _content_stale() -> Any:
+    # NULL on both sides (rows from before the fingerprint migration) counts as unchanged.
+    return func.coalesce(detections.c.content_hash, "") != func.coalesce(posts.c.content_hash, "")
+
+
+def posts_to_label(conn: Connection, fingerprint: str | None, *, since: datetime | None = None,
+                   rules_since: datetime | None = None, force: bool = False,
+                   after: tuple[str, str] | None = None, limit: int = 2000) -> list[dict[str, Any]]:
+    """Posts whose label is missing or stale, in (platform, post_id) order after ``after``.
+
+    Stale: the post's content hash differs from the one labelled (an edited entry), or, when
+    ``fingerprint`` is given, the label was made by other rules (only for posts created at or after
+    ``rules_since`` when that is set). ``force``: every post. ``since`` limits all of it to posts
+    created at or after it. Each row is a ``posts`` row plus ``old_complaint``, ``old_urgency``,
+    ``old_maintenance``, ``old_fingerprint``, ``old_content_hash`` and ``labelled`` (False: no detection row yet).
+    """
+    d = detections
+    q = (select(posts, d.c.complaint.label("old_complaint"), d.c.urgency.label("old_urgency"),
+                d.c.maintenance.label("old_maintenance"), d.c.rules_fingerprint.label("old_fingerprint"),
+                d.c.content_hash.label("old_content_hash"), d.c.post_id.isnot(None).label("labelled"))
+         .select_from(posts.outerjoin(d, (d.c.platform == posts.c.platform) & (d.c.post_id == posts.c.post_id))))
+    if not force:
+        reasons = [d.c.post_id.is_(None), _content_stale()]
+        if fingerprint is not None:
+            stale = func.coalesce(d.c.rules_fingerprint, "") != fingerprint
+            reasons.append(stale if rules_since is None else (stale & (posts.c.created_at >= rules_since)))
+        q = q.where(or_(*reasons))
+    if since is not None:
+        q = q.where(posts.c.created_at >= since)
+    if after is not None:
+        q = q.where(or_(posts.c.platform > after[0], and_(posts.c.platform == after[0], posts.c.post_id > after[1])))
+    q = q.order_by(posts.c.platform, posts.c.post_id).limit(limit)
+    return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def label_fingerprints(conn: Connection, start: datetime | None = None,
+                       end: datetime | None = None) -> dict[str | None, int]:
+    """Labels per rules fingerprint (None: made before fingerprints) for posts created in [start, end)."""
+    d = detections
+    q = (select(d.c.rules_fingerprint, func.count())
+         .select_from(d.join(posts, (d.c.platform == posts.c.platform) & (d.c.post_id == posts.c.post_id)))
+         .group_by(d.c.rules_fingerprint))
+    if start is not None:
+        q = q.where(posts.c.created_at >= start)
+    if end is not None:
+        q = q.where(posts.c.created_at < end)
+    return {fp: int(n) for fp, n in conn.execute(q)}
+
+
+def stale_content_labels(conn: Connection) -> int:
+    """Labels whose post was edited since it was labelled (relabelled by the next detection pass)."""
+    d = detections
+    q = (select(func.count())
+         .select_from(d.join(posts, (d.c.platform == posts.c.platform) & (d.c.post_id == posts.c.post_id)))
+         .where(_content_stale()))
+    return int(conn.execute(q).scalar_one())

@@ -6,14 +6,17 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, select
 
 from monitor import store
 from monitor.config import Config
-from monitor.detect.engine import DetectInput, Detector, build_detector, effective_rules, prepare_pattern
+from monitor.detect.engine import DetectInput, Detector, build_detector, effective_rules
+from monitor.detect.fingerprint import rules_fingerprint
+from monitor.detect.patterns import prepare_pattern
 from monitor.errors import MonitorError
 from sources.base import utc
 
@@ -109,38 +112,97 @@ def _to_input(r: dict[str, Any]) -> DetectInput:
                        in_reply_to=r.get("reply_to_id"), is_official=bool(r.get("is_official")))
 
 
-def detect_pending(engine: Engine, cfg: Config) -> int:
-    """Label every stored post that has no detection row yet; return how many were labelled."""
+@dataclass(slots=True)
+class LabelCounts:
+    """What a labelling pass did: rows written, split by why, and how many labels changed value."""
+
+    fingerprint: str
+    labelled: int = 0
+    new: int = 0  # posts with no label yet
+    edited: int = 0  # content changed since it was labelled (an edited entry)
+    rules: int = 0  # labelled by other rules (another fingerprint, or before fingerprints), or --force
+    changed: int = 0  # relabelled posts whose complaint, urgency or maintenance label changed
+
+    def line(self) -> str:
+        return (f"labelled {self.labelled} posts ({self.new} new, {self.edited} edited, {self.rules} by other "
+                f"rules; {self.changed} labels changed) with rules {self.fingerprint}")
+
+
+def _label_rows(conn: Any, det: Detector, rows: list[dict[str, Any]], fp: str) -> list[dict[str, Any]]:
+    results = {(r["platform"], r["post_id"]): det.detect(_to_input(r)) for r in rows}
+    parents = _parent_complaints(conn, det, rows, {k: v.complaint for k, v in results.items()})
+    now = store.now_utc()
+    out = []
+    for r in rows:
+        res = results[(r["platform"], r["post_id"])]
+        if r.get("reply_to_id") and not r.get("is_official"):
+            res = det.detect(_to_input(r), replied_to_complaint=parents.get((r["platform"], r["reply_to_id"]), False))
+        out.append({"platform": r["platform"], "post_id": r["post_id"], "complaint": res.complaint,
+                    "maintenance": res.maintenance, "claimed_wait_seconds": res.claimed_wait_seconds,
+                    "urgency": res.urgency, "topics": res.topics,
+                    "impersonation_suspect": res.impersonation_suspect, "evidence": res.evidence,
+                    "detected_at": now, "rules_fingerprint": fp, "content_hash": r.get("content_hash")})
+    return out
+
+
+def _tally(counts: LabelCounts, rows: list[dict[str, Any]], out: list[dict[str, Any]]) -> None:
+    counts.labelled += len(out)
+    for r, o in zip(rows, out, strict=True):
+        if not r["labelled"]:
+            counts.new += 1
+            continue
+        if (r.get("old_content_hash") or "") != (r.get("content_hash") or ""):
+            counts.edited += 1
+        else:
+            counts.rules += 1
+        if (bool(r["old_complaint"]), r["old_urgency"], bool(r["old_maintenance"])) != (
+                o["complaint"], o["urgency"], o["maintenance"]):
+            counts.changed += 1
+
+
+def label_posts(engine: Engine, cfg: Config, *, since: datetime | None = None, rules_since: datetime | None = None,
+                check_rules: bool = True, force: bool = False) -> LabelCounts:
+    """Label stored posts that have no label or a stale one, in batches of ``_BATCH`` (one transaction each).
+
+    Stale (``store.posts_to_label``): the post was edited since it was labelled, or (``check_rules``)
+    its label carries another ``rules_fingerprint`` (only posts created at or after ``rules_since``
+    when set); ``force``: every post. ``since``: only posts created at or after it. Idempotent: a
+    second call with the same code and config labels nothing.
+    """
     det = build_detector(cfg)
-    total = 0
+    counts = LabelCounts(rules_fingerprint(cfg))
+    after: tuple[str, str] | None = None
     while True:
         with engine.begin() as conn:
-            rows = store.undetected_posts(conn, limit=_BATCH)
+            rows = store.posts_to_label(conn, counts.fingerprint if check_rules else None, since=since,
+                                        rules_since=rules_since, force=force, after=after, limit=_BATCH)
             if not rows:
                 break
-            results = {(r["platform"], r["post_id"]): det.detect(_to_input(r)) for r in rows}
-            batch = {k: v.complaint for k, v in results.items()}
-            parents = _parent_complaints(conn, det, rows, batch)
-            now = store.now_utc()
-            out = []
-            for r in rows:
-                key = (r["platform"], r["post_id"])
-                res = results[key]
-                if r.get("reply_to_id") and not r.get("is_official"):
-                    res = det.detect(_to_input(r), replied_to_complaint=parents.get((r["platform"], r["reply_to_id"]),
-                                                                                    False))
-                out.append({"platform": r["platform"], "post_id": r["post_id"], "complaint": res.complaint,
-                            "maintenance": res.maintenance, "claimed_wait_seconds": res.claimed_wait_seconds,
-                            "urgency": res.urgency, "topics": res.topics,
-                            "impersonation_suspect": res.impersonation_suspect, "evidence": res.evidence,
-                            "detected_at": now})
+            out = _label_rows(conn, det, rows, counts.fingerprint)
             store.upsert_detections(conn, out)
-        total += len(rows)
+        _tally(counts, rows, out)
+        after = (rows[-1]["platform"], rows[-1]["post_id"])
         if len(rows) < _BATCH:
             break
-    if total:
-        log.info("detect: labelled %d posts", total)
-    return total
+    return counts
+
+
+def detect_pending(engine: Engine, cfg: Config) -> int:
+    """Label every stored post with no label or an edited one, and relabel recent posts labelled by other
+    rules (created within ``detection.relabel_recent_days``, 0: never); return how many were labelled."""
+    days = cfg.detection.relabel_recent_days
+    counts = label_posts(engine, cfg, rules_since=store.now_utc() - timedelta(days=days), check_rules=days > 0)
+    if counts.labelled:
+        log.info("detect: %s", counts.line())
+    return counts.labelled
+
+
+def relabel(engine: Engine, cfg: Config, *, since: datetime | None = None, force: bool = False) -> LabelCounts:
+    """``mention-monitor relabel``: every post (created at or after ``since``) whose label is missing, stale
+    or (``force``) any, whatever its age."""
+    counts = label_posts(engine, cfg, since=since, force=force)
+    log.info("relabel: %s", counts.line())
+    return counts
 
 
 def list_rules(cfg: Config) -> list[str]:
