@@ -386,6 +386,25 @@ def _content_stale() -> Any:
     return func.coalesce(detections.c.content_hash, "") != func.coalesce(posts.c.content_hash, "")
 
 
+def _label_select() -> Any:
+    d = detections
+    return (select(posts, d.c.complaint.label("old_complaint"), d.c.urgency.label("old_urgency"),
+                   d.c.maintenance.label("old_maintenance"), d.c.rules_fingerprint.label("old_fingerprint"),
+                   d.c.content_hash.label("old_content_hash"), d.c.detected_at.label("old_detected_at"),
+                   d.c.post_id.isnot(None).label("labelled"))
+            .select_from(posts.outerjoin(d, (d.c.platform == posts.c.platform) & (d.c.post_id == posts.c.post_id))))
+
+
+def replies_to_label(conn: Connection, platform: str, ids: Iterable[str]) -> list[dict[str, Any]]:
+    """Non-official posts replying to ``ids`` (rows shaped like :func:`posts_to_label`'s), by the reply index."""
+    out: list[dict[str, Any]] = []
+    for chunk in _chunks(list(dict.fromkeys(ids))):
+        q = _label_select().where(posts.c.platform == platform, posts.c.reply_to_id.in_(chunk),
+                                  posts.c.is_official.is_(False))
+        out += [dict(r._mapping) for r in conn.execute(q.order_by(posts.c.post_id))]
+    return out
+
+
 def posts_to_label(conn: Connection, fingerprint: str | None, *, since: datetime | None = None,
                    rules_since: datetime | None = None, force: bool = False,
                    after: tuple[str, str] | None = None, limit: int = 2000) -> list[dict[str, Any]]:
@@ -395,13 +414,11 @@ def posts_to_label(conn: Connection, fingerprint: str | None, *, since: datetime
     ``fingerprint`` is given, the label was made by other rules (only for posts created at or after
     ``rules_since`` when that is set). ``force``: every post. ``since`` limits all of it to posts
     created at or after it. Each row is a ``posts`` row plus ``old_complaint``, ``old_urgency``,
-    ``old_maintenance``, ``old_fingerprint``, ``old_content_hash`` and ``labelled`` (False: no detection row yet).
+    ``old_maintenance``, ``old_fingerprint``, ``old_content_hash``, ``old_detected_at`` and ``labelled``
+    (False: no detection row yet).
     """
     d = detections
-    q = (select(posts, d.c.complaint.label("old_complaint"), d.c.urgency.label("old_urgency"),
-                d.c.maintenance.label("old_maintenance"), d.c.rules_fingerprint.label("old_fingerprint"),
-                d.c.content_hash.label("old_content_hash"), d.c.post_id.isnot(None).label("labelled"))
-         .select_from(posts.outerjoin(d, (d.c.platform == posts.c.platform) & (d.c.post_id == posts.c.post_id))))
+    q = _label_select()
     if not force:
         reasons = [d.c.post_id.is_(None), _content_stale()]
         if fingerprint is not None:

@@ -113,3 +113,34 @@ def test_check_config_lists_prepared_forms_that_differ(tmp_path: Path) -> None:
     assert lines[0].startswith("detection rules fingerprint: ")
     assert any("detection.complaint.zh.include[0]" in ln and "客服不回复" in ln for ln in lines)
     assert not any("include[1]" in ln for ln in lines)  # unchanged patterns are not listed
+
+
+def _demo_texts() -> list[str]:
+    import json
+
+    path = Path(__file__).resolve().parents[1] / "monitor" / "demo_data" / "twarc_2026-11-16_22_flat.jsonl"
+    texts = [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [*texts, "客服！！三天不回？？", "support??? no reply, 3 days",
+            "（工单）等了２天，没人理", "ＤＭ\u3000us now"]
+
+
+def test_built_in_patterns_are_already_prepared(tmp_path: Path) -> None:
+    """The built-in rules are written in folded form: preparing them changes no match on normalised text
+    (a broad check that the tokenizer keeps syntax: ~200 patterns, thousands of alternatives)."""
+    from monitor import notices
+    from monitor.detect.engine import effective_rules
+
+    patterns = [(r.pattern, re.ASCII if r.lang in ("en", "any") else 0)
+                for r in effective_rules(base_config(tmp_path)) if r.origin == "built-in"]
+    patterns += [(rx.pattern, rx.flags) for _n, rx in notices.MAINT_EN + notices.MAINT_ZH
+                 + notices.VETO_EN + notices.VETO_ZH]
+    texts = [normalize(t) for t in _demo_texts()]
+    assert len(patterns) > 50 and len(texts) > 300
+    matched = 0
+    for pattern, flags in patterns:
+        a, b = re.compile(pattern, flags), re.compile(prepare_pattern(pattern), flags)
+        for t in texts:
+            spans = [m.span() for m in a.finditer(t)]
+            assert spans == [m.span() for m in b.finditer(t)], (pattern, t)
+            matched += bool(spans)
+    assert matched > 100  # the comparison saw real matches, not only misses

@@ -184,6 +184,42 @@ def test_rules_change_relabels_recent_posts_on_the_next_pass_and_the_rest_with_r
     assert (forced.labelled, forced.changed) == (3, 0)
 
 
+LURE = "Hi, please DM us on WhatsApp and we will sort it out"
+
+
+def _impersonation(engine: Engine) -> dict[str, bool]:
+    d = store.detections
+    with engine.connect() as c:
+        return {r.post_id: r.impersonation_suspect for r in c.execute(select(d.c.post_id, d.c.impersonation_suspect))}
+
+
+@pytest.mark.parametrize("how", ["edit", "relabel_later", "relabel_same_run"])
+def test_replies_follow_when_the_post_they_answer_changes_its_complaint_label(
+        engine: Engine, tmp_path: Path, how: str) -> None:
+    """A look-alike's lure is flagged only under a complaint: when the parent becomes one (new rules or an
+    edit), the stored reply is relabelled too, even though its own text and fingerprint are current."""
+    old_cfg, new_cfg = base_config(tmp_path), _custom(tmp_path)
+    _store(engine, _post("p", QUIET if how == "edit" else CUSTOM, days_ago=20),
+           _post("r", LURE, days_ago=1, reply_to_id="p", author_handle="bitpie_helpdesk",
+                 author_name="Bitpie Support Desk"))
+    detect_pending(engine, old_cfg)
+    assert _impersonation(engine) == {"p": False, "r": False}
+    if how == "edit":
+        _store(engine, _post("p", COMPLAINT, days_ago=20))
+        assert detect_pending(engine, old_cfg) == 2  # the edited parent, then its reply
+    elif how == "relabel_later":
+        # The next pass relabels the recent reply (its parent, 20 days old, still says "no complaint");
+        # relabel then turns the parent into a complaint and redoes the reply.
+        assert detect_pending(engine, new_cfg) == 1
+        assert _impersonation(engine) == {"p": False, "r": False}
+        counts = relabel(engine, new_cfg)
+        assert (counts.rules, counts.replies, counts.labelled) == (1, 1, 2)
+    else:  # both stale: the reply is labelled in its parent's batch, against the parent's new label
+        counts = relabel(engine, new_cfg)
+        assert (counts.rules, counts.replies, counts.labelled) == (2, 0, 2)
+    assert _impersonation(engine) == {"p": False, "r": True}
+
+
 def test_relabel_recent_days_zero_leaves_passes_alone(engine: Engine, tmp_path: Path) -> None:
     _store(engine, _post("recent", CUSTOM, days_ago=1))
     detect_pending(engine, base_config(tmp_path))
@@ -228,7 +264,8 @@ def test_relabel_command(tmp_path: Path) -> None:
     cfg_arg = ["--config", str(tmp_path / "config.yaml")]
     first = runner.invoke(cli, [*cfg_arg, "relabel", "--since", (NOW - timedelta(days=60)).strftime("%Y-%m-%d")])
     assert first.exit_code == 0, first.output
-    assert "labelled 1 posts (0 new, 0 edited, 1 by other rules; 1 labels changed)" in first.output
+    assert "labelled 1 posts (0 new, 0 edited, 1 by other rules, 0 replies to changed complaints; " \
+           "1 labels changed)" in first.output
     again = runner.invoke(cli, [*cfg_arg, "relabel"])
     assert again.exit_code == 0 and "labelled 0 posts" in again.output
     status = runner.invoke(cli, [*cfg_arg, "status"])

@@ -122,10 +122,12 @@ class LabelCounts:
     edited: int = 0  # content changed since it was labelled (an edited entry)
     rules: int = 0  # labelled by other rules (another fingerprint, or before fingerprints), or --force
     changed: int = 0  # relabelled posts whose complaint, urgency or maintenance label changed
+    replies: int = 0  # replies relabelled because the post they answer changed its complaint label
 
     def line(self) -> str:
         return (f"labelled {self.labelled} posts ({self.new} new, {self.edited} edited, {self.rules} by other "
-                f"rules; {self.changed} labels changed) with rules {self.fingerprint}")
+                f"rules, {self.replies} replies to changed complaints; {self.changed} labels changed) "
+                f"with rules {self.fingerprint}")
 
 
 def _label_rows(conn: Any, det: Detector, rows: list[dict[str, Any]], fp: str) -> list[dict[str, Any]]:
@@ -145,19 +147,49 @@ def _label_rows(conn: Any, det: Detector, rows: list[dict[str, Any]], fp: str) -
     return out
 
 
-def _tally(counts: LabelCounts, rows: list[dict[str, Any]], out: list[dict[str, Any]]) -> None:
+def _tally(counts: LabelCounts, rows: list[dict[str, Any]], out: list[dict[str, Any]],
+           replies: bool = False) -> dict[tuple[str, str], datetime]:
+    """Add a batch to ``counts``; return the keys whose complaint label is new or changed (a reply's
+    impersonation label depends on it), with the time of their new label."""
     counts.labelled += len(out)
+    flipped = {}
     for r, o in zip(rows, out, strict=True):
+        if bool(r["old_complaint"]) != o["complaint"]:
+            flipped[(r["platform"], r["post_id"])] = o["detected_at"]
         if not r["labelled"]:
             counts.new += 1
             continue
-        if (r.get("old_content_hash") or "") != (r.get("content_hash") or ""):
+        if replies:
+            counts.replies += 1
+        elif (r.get("old_content_hash") or "") != (r.get("content_hash") or ""):
             counts.edited += 1
         else:
             counts.rules += 1
         if (bool(r["old_complaint"]), r["old_urgency"], bool(r["old_maintenance"])) != (
                 o["complaint"], o["urgency"], o["maintenance"]):
             counts.changed += 1
+    return flipped
+
+
+def _relabel_replies(engine: Engine, det: Detector, counts: LabelCounts,
+                     flipped: dict[tuple[str, str], datetime]) -> None:
+    """Relabel stored replies to posts whose complaint label changed (their impersonation check reads it).
+
+    A reply labelled in the parent's batch or after it already read the new label (same batch: the batch
+    results; later: the store), so only replies labelled before the parent's new label are redone.
+    """
+    for platform in sorted({p for p, _ in flipped}):
+        ids = sorted(i for p, i in flipped if p == platform)
+        for start in range(0, len(ids), _BATCH):
+            with engine.begin() as conn:
+                rows = [r for r in store.replies_to_label(conn, platform, ids[start:start + _BATCH])
+                        if (r["platform"], r["post_id"]) not in flipped and not (
+                            r["labelled"] and r["old_detected_at"] >= flipped[(platform, r["reply_to_id"])])]
+                if not rows:
+                    continue
+                out = _label_rows(conn, det, rows, counts.fingerprint)
+                store.upsert_detections(conn, out)
+            _tally(counts, rows, out, replies=True)
 
 
 def label_posts(engine: Engine, cfg: Config, *, since: datetime | None = None, rules_since: datetime | None = None,
@@ -172,6 +204,7 @@ def label_posts(engine: Engine, cfg: Config, *, since: datetime | None = None, r
     det = build_detector(cfg)
     counts = LabelCounts(rules_fingerprint(cfg))
     after: tuple[str, str] | None = None
+    flipped: dict[tuple[str, str], datetime] = {}
     while True:
         with engine.begin() as conn:
             rows = store.posts_to_label(conn, counts.fingerprint if check_rules else None, since=since,
@@ -180,10 +213,12 @@ def label_posts(engine: Engine, cfg: Config, *, since: datetime | None = None, r
                 break
             out = _label_rows(conn, det, rows, counts.fingerprint)
             store.upsert_detections(conn, out)
-        _tally(counts, rows, out)
+        flipped |= _tally(counts, rows, out)
         after = (rows[-1]["platform"], rows[-1]["post_id"])
         if len(rows) < _BATCH:
             break
+    if flipped:
+        _relabel_replies(engine, det, counts, flipped)
     return counts
 
 
