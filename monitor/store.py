@@ -32,6 +32,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     and_,
+    bindparam,
     create_engine,
     event,
     func,
@@ -92,6 +93,7 @@ posts = Table(
     Column("raw", JSON),
     Column("collected_at", UTCDateTime, nullable=False),
     Column("content_hash", Text),  # monitor.contenthash of what the detector reads (migration det_fingerprint_0001)
+    Column("labelled_hash", Text),  # content_hash its label was made from; NULL: not labelled yet
 )
 
 announcements = Table(
@@ -405,32 +407,58 @@ def replies_to_label(conn: Connection, platform: str, ids: Iterable[str]) -> lis
     return out
 
 
-def posts_to_label(conn: Connection, fingerprint: str | None, *, since: datetime | None = None,
-                   rules_since: datetime | None = None, force: bool = False,
-                   after: tuple[str, str] | None = None, limit: int = 2000) -> list[dict[str, Any]]:
-    """Posts whose label is missing or stale, in (platform, post_id) order after ``after``.
+def label_pending() -> Any:
+    """New or edited posts: the predicate of the partial index ``ix_posts_label_pending`` (spelled the same
+    so SQLite and PostgreSQL use it)."""
+    return or_(posts.c.labelled_hash.is_(None), posts.c.labelled_hash != posts.c.content_hash)
 
-    Stale: the post's content hash differs from the one labelled (an edited entry), or, when
-    ``fingerprint`` is given, the label was made by other rules (only for posts created at or after
-    ``rules_since`` when that is set). ``force``: every post. ``since`` limits all of it to posts
-    created at or after it. Each row is a ``posts`` row plus ``old_complaint``, ``old_urgency``,
-    ``old_maintenance``, ``old_fingerprint``, ``old_content_hash``, ``old_detected_at`` and ``labelled``
-    (False: no detection row yet).
+
+def posts_to_label(conn: Connection, fingerprint: str | None, *, mode: str = "stale", since: datetime | None = None,
+                   after: tuple[str, str] | None = None, limit: int = 2000) -> list[dict[str, Any]]:
+    """Posts to (re)label, in (platform, post_id) order after ``after`` (``rules``: unordered);
+    ``since``: created at or after it.
+
+    ``mode``: ``pending`` new or edited posts (through the partial index: cost follows their number);
+    ``rules`` labels made by rules other than ``fingerprint``; ``stale`` any of these, or a label whose
+    content hash differs from the post's; ``all`` every post. Each row is a ``posts`` row plus
+    ``old_complaint``, ``old_urgency``, ``old_maintenance``, ``old_fingerprint``, ``old_content_hash``,
+    ``old_detected_at`` and ``labelled`` (False: no detection row yet).
     """
     d = detections
     q = _label_select()
-    if not force:
-        reasons = [d.c.post_id.is_(None), _content_stale()]
-        if fingerprint is not None:
-            stale = func.coalesce(d.c.rules_fingerprint, "") != fingerprint
-            reasons.append(stale if rules_since is None else (stale & (posts.c.created_at >= rules_since)))
-        q = q.where(or_(*reasons))
+    other_rules = func.coalesce(d.c.rules_fingerprint, "") != (fingerprint or "")
+    if mode == "pending":
+        q = q.where(label_pending())
+    elif mode == "rules":
+        q = q.where(d.c.post_id.isnot(None), other_rules)
+    elif mode == "stale":
+        q = q.where(or_(d.c.post_id.is_(None), _content_stale(), label_pending(),
+                        *([other_rules] if fingerprint is not None else [])))
+    elif mode != "all":
+        raise ValueError(f"posts_to_label: unknown mode {mode!r}")
     if since is not None:
         q = q.where(posts.c.created_at >= since)
     if after is not None:
         q = q.where(or_(posts.c.platform > after[0], and_(posts.c.platform == after[0], posts.c.post_id > after[1])))
-    q = q.order_by(posts.c.platform, posts.c.post_id).limit(limit)
-    return [dict(r._mapping) for r in conn.execute(q)]
+    if mode != "rules":
+        q = q.order_by(posts.c.platform, posts.c.post_id)
+    # ``rules`` is unordered: ordering by key makes SQLite walk the primary key through the whole store
+    # instead of the created_at range; relabelled rows leave the selection, so no keyset is needed.
+    return [dict(r._mapping) for r in conn.execute(q.limit(limit))]
+
+
+def mark_labelled(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Record on each post the content hash its new label was made from (``platform``, ``post_id``,
+    ``content_hash`` of the row labelled). Only if the post still has that hash: an edit committed by
+    another host meanwhile stays pending."""
+    if not rows:
+        return
+    stmt = (posts.update()
+            .where(posts.c.platform == bindparam("k_platform"), posts.c.post_id == bindparam("k_post_id"),
+                   func.coalesce(posts.c.content_hash, "") == bindparam("k_hash"))
+            .values(labelled_hash=func.coalesce(posts.c.content_hash, "")))
+    conn.execute(stmt, [{"k_platform": r["platform"], "k_post_id": r["post_id"],
+                         "k_hash": r.get("content_hash") or ""} for r in rows])
 
 
 def label_fingerprints(conn: Connection, start: datetime | None = None,

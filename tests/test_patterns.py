@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,6 +41,7 @@ LITERAL_FOLDED = [
     ("NO REPLY", "no reply", "No Reply"),  # upper -> lower
     ("STRASSE", "strasse", "Straße"),  # casefold, not lower()
     ("ß+", "(?:ss)+", "ss"),  # a quantified letter that folds to two stays one atom
+    ("客服不回覆+", "客服不回复+", "客服不回覆"),  # folded as a phrase, then the quantified character split off
     ("（客服）", r"\(客服\)", "(客服)"),  # full-width punctuation folds to ASCII and is escaped
     ("｛２，３｝", r"\{2\,3\}", "{2,3}"),  # a full-width brace is literal text, never a quantifier
     ("[Ａ-Ｚ]+客服", "[a-z]+客服", "ab客服"),  # a range folds when every member does
@@ -144,3 +146,40 @@ def test_built_in_patterns_are_already_prepared(tmp_path: Path) -> None:
             assert spans == [m.span() for m in b.finditer(t)], (pattern, t)
             matched += bool(spans)
     assert matched > 100  # the comparison saw real matches, not only misses
+
+
+# (written, prepared) pieces: syntax that must survive, literal text that must fold. Random sequences
+# of them (seeded) must prepare to the sequence of the prepared pieces, and compile when joined.
+_SYNTAX = [r"\S", r"\W", r"\D", r"\B", r"\b", r"\s", r"\d", r"\w", r"\N{DIGIT ONE}", r"\u4E00", r"\x41", r"\.",
+           r"[^\S\n]", r"[\W_]", ".", "{2,3}", "{1}", "*", "+?", "?", "{,2}"]
+_LITERAL = [("SUPPORT", "support"), ("Ticket", "ticket"), ("ＤＭ", "dm"), ("３天", "3天"), ("客服", "客服"),
+            ("回覆", "回复"), ("聯繫", "联系"), ("（", r"\("), ("？", r"\?"), ("ｘ", "x"), ("no", "no"),
+            ("[Ａ-Ｚ]", "[a-z]"), ("[A-Z]", "[a-z]")]
+
+
+def _random_pattern(rng: Any) -> tuple[str, str]:
+    written, prepared = [], []
+    for _ in range(rng.randint(1, 8)):
+        if rng.random() < 0.5:
+            w, p = rng.choice(_LITERAL)
+        else:
+            w = rng.choice(_SYNTAX)
+            if w.startswith(("{", "*", "+", "?")) and (not written or written[-1].endswith(
+                    ("}", "*", "?", "+", r"\b", r"\B"))):
+                w = r"\S"  # a quantifier needs something to repeat
+            p = w
+        if rng.random() < 0.15 and not p.startswith(("{", "*", "+", "?")):
+            w, p = f"(?P<Grp{len(written)}>{w})", f"(?P<Grp{len(written)}>{p})"
+        written.append(w)
+        prepared.append(p)
+    return "".join(written), "".join(prepared)
+
+
+def test_random_mixes_of_syntax_and_literals_prepare_piecewise() -> None:
+    import random
+
+    rng = random.Random(20261129)
+    for _ in range(400):
+        written, expected = _random_pattern(rng)
+        assert prepare_pattern(written) == expected, written
+        re.compile(expected)

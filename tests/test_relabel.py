@@ -319,3 +319,26 @@ def test_rules_change_and_relabel_on_postgresql(pg_engine: Engine, tmp_path: Pat
     assert relabel(pg_engine, new_cfg).labelled == 1
     assert relabel(pg_engine, new_cfg).labelled == 0
     assert {k: v[0] for k, v in _labels(pg_engine).items()} == {"recent": True, "old": True}
+
+
+def test_a_pass_finds_its_work_through_indexes_not_a_store_scan(engine: Engine) -> None:
+    """The pass's two selections use the partial index (new/edited posts) and the created_at index (recent
+    posts): their cost follows the posts to label, not the store (SQLite's own query plan says so)."""
+    plans: list[str] = []
+    statements: list[tuple[str, Any]] = []
+    from sqlalchemy import event
+
+    def grab(_c: Any, _cur: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
+        if "FROM posts LEFT OUTER JOIN detections" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", grab)
+    with engine.connect() as c:
+        store.posts_to_label(c, "fp", mode="pending", after=("twitter", "1"))
+        store.posts_to_label(c, "fp", mode="rules", since=NOW - timedelta(days=7))
+    event.remove(engine, "before_cursor_execute", grab)
+    with engine.connect() as c:
+        for statement, params in statements:
+            plans.append(" / ".join(r[-1] for r in c.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)))
+    assert "USING INDEX ix_posts_label_pending" in plans[0]
+    assert "USING INDEX ix_posts_created" in plans[1] and "SCAN posts" not in plans[1]

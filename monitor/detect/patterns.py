@@ -20,8 +20,9 @@ How: a small tokenizer over the pattern source (``sre_parse`` is private API) sp
   (verbatim; a ``{`` that is not a quantifier is a literal, as in ``re``);
 - with ``(?x)``: whitespace and ``#`` comments (verbatim);
 - literal runs: everything else, folded as one piece so OpenCC sees phrases. A character that
-  folding turns into regex syntax (``（`` -> ``(``, ``＊`` -> ``*``) is escaped; the last character
-  before a quantifier is folded on its own and grouped if it becomes several (``ß+`` -> ``(?:ss)+``).
+  folding turns into regex syntax (``（`` -> ``(``, ``＊`` -> ``*``) is escaped; before a quantifier
+  the run is split again after folding so the quantifier still binds to one character (``回覆+`` ->
+  ``回复+``), and a last character that folds to several is grouped (``ß+`` -> ``(?:ss)+``).
 
 The prepared pattern is compiled with ``re.IGNORECASE`` as before (it still covers case inside
 classes and ranges the tokenizer leaves alone). ``check-config`` prints the prepared form of every
@@ -225,21 +226,28 @@ def prepare_pattern(pattern: str) -> str:
     out: list[str] = []
     run: list[_Tok] = []
 
-    def emit(part: list[_Tok]) -> str:
-        text = "".join(t.text for t in part)
-        f = fold_literal(text)
-        return "".join(t.written or t.text for t in part) if f == text else _escape(f, verbose)
+    def emit(part: list[_Tok], folded: str) -> str:
+        same = folded == "".join(t.text for t in part)
+        return "".join(t.written or t.text for t in part) if same else _escape(folded, verbose)
 
     def flush(before_quantifier: bool) -> None:
         if not run:
             return
-        # A quantifier binds to the last character only: fold it alone, grouped if it becomes several.
-        head, last = (run[:-1], run[-1:]) if before_quantifier else (run, [])
-        if head:
-            out.append(emit(head))
-        if last:
-            esc = emit(last)
-            out.append(esc if len(fold_literal(last[0].text)) == 1 else f"(?:{esc})")
+        whole = fold_literal("".join(t.text for t in run))
+        if not before_quantifier:
+            out.append(emit(run, whole))
+        elif len(whole) == len(run):
+            # Folded as one phrase (OpenCC reads 回覆 as 回复, 覆 alone stays 覆), then split again: the
+            # quantifier binds to the last character only.
+            if len(run) > 1:
+                out.append(emit(run[:-1], whole[:-1]))
+            out.append(emit(run[-1:], whole[-1]))
+        else:  # folding changed the length (ß -> ss): fold the last character alone, grouped if it grew
+            if len(run) > 1:
+                out.append(emit(run[:-1], fold_literal("".join(t.text for t in run[:-1]))))
+            last = fold_literal(run[-1].text)
+            esc = emit(run[-1:], last)
+            out.append(esc if len(last) == 1 else f"(?:{esc})")
         run.clear()
 
     for t in toks:

@@ -188,45 +188,55 @@ def _relabel_replies(engine: Engine, det: Detector, counts: LabelCounts,
                 if not rows:
                     continue
                 out = _label_rows(conn, det, rows, counts.fingerprint)
-                store.upsert_detections(conn, out)
+                _write(conn, rows, out)
             _tally(counts, rows, out, replies=True)
 
 
-def label_posts(engine: Engine, cfg: Config, *, since: datetime | None = None, rules_since: datetime | None = None,
-                check_rules: bool = True, force: bool = False) -> LabelCounts:
-    """Label stored posts that have no label or a stale one, in batches of ``_BATCH`` (one transaction each).
+def _write(conn: Any, rows: list[dict[str, Any]], out: list[dict[str, Any]]) -> None:
+    store.upsert_detections(conn, out)
+    store.mark_labelled(conn, rows)
 
-    Stale (``store.posts_to_label``): the post was edited since it was labelled, or (``check_rules``)
-    its label carries another ``rules_fingerprint`` (only posts created at or after ``rules_since``
-    when set); ``force``: every post. ``since``: only posts created at or after it. Idempotent: a
-    second call with the same code and config labels nothing.
+
+def label_posts(engine: Engine, cfg: Config, *, mode: str = "stale", since: datetime | None = None,
+                det: Detector | None = None, counts: LabelCounts | None = None) -> LabelCounts:
+    """Label the stored posts ``store.posts_to_label`` selects (``mode``: pending | rules | stale | all;
+    ``since``: created at or after it), in batches of ``_BATCH``, one transaction each, then the replies
+    to posts whose complaint label changed. Idempotent: a second call labels nothing (except ``all``).
     """
-    det = build_detector(cfg)
-    counts = LabelCounts(rules_fingerprint(cfg))
+    det = det or build_detector(cfg)
+    counts = counts or LabelCounts(rules_fingerprint(cfg))
     after: tuple[str, str] | None = None
     flipped: dict[tuple[str, str], datetime] = {}
+    seen: set[tuple[str, str]] = set()  # "rules" has no keyset: relabelled rows leave the selection
     while True:
         with engine.begin() as conn:
-            rows = store.posts_to_label(conn, counts.fingerprint if check_rules else None, since=since,
-                                        rules_since=rules_since, force=force, after=after, limit=_BATCH)
+            rows = store.posts_to_label(conn, counts.fingerprint, mode=mode, since=since, after=after, limit=_BATCH)
+            if mode == "rules":
+                rows = [r for r in rows if (r["platform"], r["post_id"]) not in seen]
+                seen.update((r["platform"], r["post_id"]) for r in rows)
             if not rows:
                 break
             out = _label_rows(conn, det, rows, counts.fingerprint)
-            store.upsert_detections(conn, out)
+            _write(conn, rows, out)
         flipped |= _tally(counts, rows, out)
-        after = (rows[-1]["platform"], rows[-1]["post_id"])
-        if len(rows) < _BATCH:
-            break
+        if mode != "rules":
+            after = (rows[-1]["platform"], rows[-1]["post_id"])
+            if len(rows) < _BATCH:
+                break
     if flipped:
         _relabel_replies(engine, det, counts, flipped)
     return counts
 
 
 def detect_pending(engine: Engine, cfg: Config) -> int:
-    """Label every stored post with no label or an edited one, and relabel recent posts labelled by other
-    rules (created within ``detection.relabel_recent_days``, 0: never); return how many were labelled."""
+    """After each pass: label new and edited posts (found through a partial index, so the cost follows
+    their number, not the store's size), then relabel posts created within ``detection.relabel_recent_days``
+    (0: never) whose label carries another rules fingerprint. Returns how many posts were labelled."""
+    det = build_detector(cfg)
+    counts = label_posts(engine, cfg, mode="pending", det=det)
     days = cfg.detection.relabel_recent_days
-    counts = label_posts(engine, cfg, rules_since=store.now_utc() - timedelta(days=days), check_rules=days > 0)
+    if days > 0:
+        label_posts(engine, cfg, mode="rules", since=store.now_utc() - timedelta(days=days), det=det, counts=counts)
     if counts.labelled:
         log.info("detect: %s", counts.line())
     return counts.labelled
@@ -235,7 +245,7 @@ def detect_pending(engine: Engine, cfg: Config) -> int:
 def relabel(engine: Engine, cfg: Config, *, since: datetime | None = None, force: bool = False) -> LabelCounts:
     """``mention-monitor relabel``: every post (created at or after ``since``) whose label is missing, stale
     or (``force``) any, whatever its age."""
-    counts = label_posts(engine, cfg, since=since, force=force)
+    counts = label_posts(engine, cfg, mode="all" if force else "stale", since=since)
     log.info("relabel: %s", counts.line())
     return counts
 
