@@ -476,9 +476,6 @@ def label_fingerprints(conn: Connection, start: datetime | None = None,
 
 
 def stale_content_labels(conn: Connection) -> int:
-    """Labels whose post was edited since it was labelled (relabelled by the next detection pass)."""
-    d = detections
-    q = (select(func.count())
-         .select_from(d.join(posts, (d.c.platform == posts.c.platform) & (d.c.post_id == posts.c.post_id)))
-         .where(_content_stale()))
+    """Posts edited since they were labelled (the next detection pass relabels them); by the partial index."""
+    q = select(func.count()).select_from(posts).where(label_pending(), posts.c.labelled_hash.isnot(None))
     return int(conn.execute(q).scalar_one())
