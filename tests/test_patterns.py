@@ -115,6 +115,11 @@ def test_check_config_lists_prepared_forms_that_differ(tmp_path: Path) -> None:
     assert lines[0].startswith("detection rules fingerprint: ")
     assert any("detection.complaint.zh.include[0]" in ln and "客服不回复" in ln for ln in lines)
     assert not any("include[1]" in ln for ln in lines)  # unchanged patterns are not listed
+    from monitor.detect import list_rules
+
+    shown = list_rules(cfg)
+    assert any(ln.endswith("客服不回覆  (matched as 客服不回复)") for ln in shown)
+    assert any(ln.endswith(r"停服\S{0,2}通知") for ln in shown)
 
 
 def _demo_texts() -> list[str]:

@@ -250,18 +250,24 @@ def relabel(engine: Engine, cfg: Config, *, since: datetime | None = None, force
     return counts
 
 
+def _shown(pattern: str) -> str:
+    prepared = prepare_pattern(pattern)
+    return pattern if prepared == pattern else f"{pattern}  (matched as {prepared})"
+
+
 def list_rules(cfg: Config) -> list[str]:
     """Human lines for ``mention-monitor rules``: detector, language, origin, name, pattern."""
     lines = [f"{'detector':<13} {'lang':<4} {'origin':<8} {'kind':<7} {'rule':<26} pattern"]
     for r in effective_rules(cfg):
-        lines.append(f"{r.detector:<13} {r.lang:<4} {r.origin:<8} {r.kind:<7} {r.name:<26} {r.pattern}")
+        lines.append(f"{r.detector:<13} {r.lang:<4} {r.origin:<8} {r.kind:<7} {r.name:<26} "
+                     f"{_shown(r.pattern) if r.origin == 'config' else r.pattern}")
     m = cfg.detection.maintenance
     for lang in ("en", "zh"):
         ks = getattr(m, lang)
         for kind in ("include", "exclude"):
             for i, p in enumerate(getattr(ks, kind)):
                 lines.append(f"{'maintenance':<13} {lang:<4} {'config':<8} {kind:<7} "
-                             f"{f'config:{lang}.{kind}[{i}]':<26} {p}")
+                             f"{f'config:{lang}.{kind}[{i}]':<26} {_shown(p)}")
     lines.append(f"(maintenance built-ins live in monitor.notices; mode: {m.mode})")
     return lines
 
