@@ -227,25 +227,38 @@ def test_relabel_recent_days_zero_leaves_passes_alone(engine: Engine, tmp_path: 
     assert relabel(engine, _custom(tmp_path, relabel_recent_days=0)).labelled == 1
 
 
-def test_labels_from_before_the_migration_are_relabelled(tmp_path: Path, cfg: Config) -> None:
-    """A store made before fingerprints (only 0001_initial) keeps its labels; they count as other rules."""
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    eng = store.open_store(url, migrate_schema=False)
+def _legacy_store(eng: Engine) -> None:
+    """The store as 0001_initial left it, with one post and its (pre-fingerprint) label, then migrated."""
     with eng.begin() as c:
         c.execute(text("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"))
         for sql in store.MIGRATIONS[0][1]:
             c.execute(text(store._ddl(c, sql)))
         c.execute(text("INSERT INTO migrations VALUES ('0001_initial', '2026-01-01 00:00:00')"))
-        c.execute(text("INSERT INTO posts (platform, post_id, is_official, created_at, text, collected_at) "
-                       "VALUES ('twitter', 'legacy', 0, :t, :x, :t)"), {"t": NOW.replace(tzinfo=None), "x": COMPLAINT})
+        for pid in ("legacy", "unlabelled"):
+            c.execute(text("INSERT INTO posts (platform, post_id, is_official, created_at, text, collected_at) "
+                           "VALUES ('twitter', :p, FALSE, :t, :x, :t)"),
+                      {"p": pid, "t": NOW.replace(tzinfo=None), "x": COMPLAINT})
         c.execute(text("INSERT INTO detections (platform, post_id, complaint, maintenance, detected_at) "
-                       "VALUES ('twitter', 'legacy', 0, 0, :t)"), {"t": NOW.replace(tzinfo=None)})
+                       "VALUES ('twitter', 'legacy', FALSE, FALSE, :t)"), {"t": NOW.replace(tzinfo=None)})
     assert store.migrate(eng) == ["det_fingerprint_0001_label_fingerprints"]
+
+
+def _legacy_relabels(eng: Engine, cfg: Config) -> None:
+    _legacy_store(eng)
     with eng.connect() as c:
         assert store.label_fingerprints(c) == {None: 1}
         assert "before fingerprints: 1" in label_lines(c, cfg)[0]
-    assert detect_pending(eng, cfg) == 1  # created today: within relabel_recent_days
+        assert store.stale_content_labels(c) == 0  # the labelled post is not "edited"
+        assert [r["post_id"] for r in store.posts_to_label(c, None, mode="pending")] == ["unlabelled"]
+    assert detect_pending(eng, cfg) == 2  # the unlabelled one; the legacy label is recent: other rules
     assert _labels(eng)["legacy"] == (True, "high", rules_fingerprint(cfg))
+    assert detect_pending(eng, cfg) == 0
+
+
+def test_labels_from_before_the_migration_are_relabelled(tmp_path: Path, cfg: Config) -> None:
+    """A store made before fingerprints (only 0001_initial) keeps its labels; they count as other rules."""
+    eng = store.open_store(f"sqlite:///{tmp_path / 'old.db'}", migrate_schema=False)
+    _legacy_relabels(eng, cfg)
     eng.dispose()
 
 
@@ -278,7 +291,8 @@ def test_relabel_command(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def pg_engine() -> Iterator[Engine]:
+def pg_url() -> Iterator[str]:
+    """A fresh, uniquely named schema on the local PostgreSQL (skip when there is none), dropped after."""
     pytest.importorskip("psycopg")
     base = os.environ.get("MONITOR_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
     try:
@@ -291,14 +305,28 @@ def pg_engine() -> Iterator[Engine]:
     with admin.begin() as c:
         c.execute(text(f"CREATE SCHEMA {schema}"))
     sep = "&" if "?" in base else "?"
-    eng = store.open_store(f"{base}{sep}options=-csearch_path%3D{schema}")
     try:
-        yield eng
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
     finally:
-        eng.dispose()
         with admin.begin() as c:
             c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_engine(pg_url: str) -> Iterator[Engine]:
+    eng = store.open_store(pg_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.mark.postgres
+def test_labels_from_before_the_migration_are_relabelled_on_postgresql(pg_url: str, cfg: Config) -> None:
+    eng = store.open_store(pg_url, migrate_schema=False)
+    try:
+        _legacy_relabels(eng, cfg)
+    finally:
+        eng.dispose()
 
 
 @pytest.mark.postgres
