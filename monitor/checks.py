@@ -50,6 +50,17 @@ def config_summary(cfg: Config) -> list[str]:
                          f"environment variable {env_var} is not set; collect will fail for {sc.name}")
     for source in build_sources(cfg):
         lines.extend(f"  {line}" for line in source.describe())
+    return lines + pattern_lines(cfg)
+
+
+def pattern_lines(cfg: Config) -> list[str]:
+    """The rules fingerprint and the prepared form of each configured pattern that folding changed."""
+    from monitor.detect.fingerprint import rules_fingerprint
+    from monitor.detect.patterns import prepared_differences
+
+    lines = [f"detection rules fingerprint: {rules_fingerprint(cfg)}"]
+    for path, written, prepared in prepared_differences(cfg):
+        lines.append(f"pattern {path}: {written!r} is matched as {prepared!r} (literal text folded like posts)")
     return lines
 
 
@@ -76,4 +87,26 @@ def status_lines(engine: Engine, cfg: Config) -> list[str]:
                 lines.append(f"  state: {state}")
         last_detect = conn.execute(select(func.max(store.detections.c.detected_at))).scalar()
         lines.append(f"last detection: {last_detect:%Y-%m-%d %H:%M}Z" if last_detect else "last detection: never")
+        lines += label_lines(conn, cfg)
     return lines
+
+
+def label_lines(conn: Any, cfg: Config) -> list[str]:
+    """Which rules made the stored labels, and what waits for a relabel (for ``status``)."""
+    from monitor.detect.fingerprint import rules_fingerprint
+
+    current = rules_fingerprint(cfg)
+    by_fp = store.label_fingerprints(conn)
+    other = sum(n for fp, n in by_fp.items() if fp != current)
+    lines = [f"labels: {by_fp.get(current, 0)} by the current rules {current}"
+             + (f", {other} by other rules ({_fp_list(by_fp, current)}); run `mention-monitor relabel`"
+                if other else "")]
+    edited = store.stale_content_labels(conn)
+    if edited:
+        lines.append(f"labels: {edited} posts edited since they were labelled; the next pass relabels them")
+    return lines
+
+
+def _fp_list(by_fp: dict[str | None, int], skip: str | None = None) -> str:
+    return ", ".join(f"{fp or 'before fingerprints'}: {n}" for fp, n in sorted(
+        by_fp.items(), key=lambda kv: -kv[1]) if fp != skip)

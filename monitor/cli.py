@@ -264,5 +264,21 @@ def demo(out_dir: str) -> None:
     click.echo(str(run_demo(Path(out_dir))))
 
 
+@cli.command()
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+              help="Only posts created at or after this UTC date (default: all).")
+@click.option("--force", is_flag=True, help="Relabel every post in range, not only stale labels.")
+@click.pass_context
+@handle_errors
+def relabel(ctx: click.Context, since: datetime | None, force: bool) -> None:
+    """Relabel stored posts whose label came from other rules or an older text (all of them with --force)."""
+    from monitor.detect.runner import relabel as run_relabel
+
+    cfg = _cfg(ctx)
+    with _opened(cfg, lock=True) as engine:
+        counts = run_relabel(engine, cfg, since=since.replace(tzinfo=UTC) if since else None, force=force)
+    click.echo(f"relabel: {counts.line()}")
+
+
 def main() -> None:
     cli(prog_name="mention-monitor")

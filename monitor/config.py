@@ -71,6 +71,9 @@ class DetectionConfig(Model):
     topics: dict[str, list[str]] = Field(default_factory=dict)
     topics_mode: Literal["extend", "replace"] = "extend"
     ignore_quoted: bool = True
+    # After a rules or config change each pass relabels posts created in the last N days whose label
+    # carries another rules fingerprint (0: only `mention-monitor relabel` does). Not part of the fingerprint.
+    relabel_recent_days: int = Field(default=7, ge=0)
 
 
 class Brand(Model):

@@ -41,8 +41,26 @@ _INITIAL = [
     "CREATE INDEX ix_runs_source_started ON runs (source, started_at)",
 ]
 
+# Labels remember the rules that made them (``monitor.detect.fingerprint.rules_fingerprint``) and the
+# content they were made from (``monitor.contenthash``); posts carry their current content hash and the
+# hash their label was made from (``labelled_hash``), so each pass finds new and edited posts through a
+# partial index in time proportional to them, not to the store. Rows from before: labelled posts get
+# '' for both (unchanged until re-collected), their labels NULL rules (relabelled when recent, or by
+# ``relabel``).
+_DET_FINGERPRINT = [
+    "ALTER TABLE detections ADD COLUMN rules_fingerprint TEXT",
+    "ALTER TABLE detections ADD COLUMN content_hash TEXT",
+    "ALTER TABLE posts ADD COLUMN content_hash TEXT",
+    "ALTER TABLE posts ADD COLUMN labelled_hash TEXT",
+    """UPDATE posts SET content_hash = '', labelled_hash = '' WHERE EXISTS (SELECT 1 FROM detections d
+        WHERE d.platform = posts.platform AND d.post_id = posts.post_id)""",
+    """CREATE INDEX ix_posts_label_pending ON posts (platform, post_id)
+        WHERE labelled_hash IS NULL OR labelled_hash <> content_hash""",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("0001_initial", _INITIAL),
+    ("det_fingerprint_0001_label_fingerprints", _DET_FINGERPRINT),
 ]
 
 

@@ -114,11 +114,13 @@ def _rules(cfg: Config | None) -> tuple[list[tuple[str, re.Pattern[str]]], list[
         inc += [*MAINT_EN, *MAINT_ZH]
         exc += [*VETO_EN, *VETO_ZH]
     if user is not None:
+        from monitor.detect.patterns import prepare_pattern  # local: monitor.detect -> store -> sources -> here
+
         for lang in ("en", "zh"):
             ks = getattr(user, lang)
             # User patterns are matched against normalised text too (casefolded, simplified).
-            inc += [(f"config.{lang}.include", re.compile(normalize(p), _F)) for p in ks.include]
-            exc += [(f"config.{lang}.exclude", re.compile(normalize(p), _F)) for p in ks.exclude]
+            inc += [(f"config.{lang}.include", re.compile(prepare_pattern(p), _F)) for p in ks.include]
+            exc += [(f"config.{lang}.exclude", re.compile(prepare_pattern(p), _F)) for p in ks.exclude]
     return inc, exc
 
 

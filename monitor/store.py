@@ -31,9 +31,12 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    and_,
+    bindparam,
     create_engine,
     event,
     func,
+    or_,
     select,
     text,
 )
@@ -41,6 +44,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from monitor.contenthash import content_hash
 from monitor.errors import StoreError
 from monitor.migrations import MIGRATIONS
 from sources.base import Announcement, Post
@@ -88,6 +92,8 @@ posts = Table(
     Column("origin", Text),
     Column("raw", JSON),
     Column("collected_at", UTCDateTime, nullable=False),
+    Column("content_hash", Text),  # monitor.contenthash of what the detector reads (migration det_fingerprint_0001)
+    Column("labelled_hash", Text),  # content_hash its label was made from; NULL: not labelled yet
 )
 
 announcements = Table(
@@ -119,6 +125,8 @@ detections = Table(
     Column("impersonation_suspect", Boolean, nullable=False, default=False),
     Column("evidence", JSON),
     Column("detected_at", UTCDateTime, nullable=False),
+    Column("rules_fingerprint", Text),  # rules that made the label (migration det_fingerprint_0001)
+    Column("content_hash", Text),  # posts.content_hash of the text labelled
 )
 
 reply_links = Table(
@@ -255,7 +263,9 @@ def _post_row(p: Post, collected_at: datetime) -> dict[str, Any]:
         "author_handle": p.author_handle, "author_name": p.author_name, "is_official": p.is_official,
         "created_at": p.created_at, "text": p.text, "lang": p.lang, "reply_to_id": p.reply_to_id,
         "conversation_id": p.conversation_id, "origin": p.origin, "raw": p.raw,
-        "collected_at": collected_at,
+        "collected_at": collected_at, "content_hash": content_hash(
+            text=p.text, author_handle=p.author_handle, author_name=p.author_name, reply_to_id=p.reply_to_id,
+            is_official=p.is_official, lang=p.lang),
     }
 
 
@@ -271,7 +281,7 @@ def upsert_posts(conn: Connection, items: Sequence[Post]) -> int:
         ids = [r["post_id"] for r in rows if r["platform"] == platform]
         new += len(ids) - len(existing_post_ids(conn, platform, ids))
     updatable = ["url", "author_id", "author_handle", "author_name", "is_official", "text", "lang",
-                 "reply_to_id", "conversation_id", "raw"]
+                 "reply_to_id", "conversation_id", "raw", "content_hash"]
     _upsert_many(conn, posts, rows, ["platform", "post_id"], updatable)
     return new
 
@@ -368,3 +378,104 @@ def upsert_detections(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     cols = [c.name for c in detections.columns if c.name not in ("platform", "post_id")]
     _upsert_many(conn, detections, list(rows), ["platform", "post_id"], cols)
 
+
+
+# --- label fingerprints (branch det-fingerprint) ------------------------------------------------------
+
+
+def _content_stale() -> Any:
+    # NULL on both sides (rows from before the fingerprint migration) counts as unchanged.
+    return func.coalesce(detections.c.content_hash, "") != func.coalesce(posts.c.content_hash, "")
+
+
+def _label_select() -> Any:
+    d = detections
+    return (select(posts, d.c.complaint.label("old_complaint"), d.c.urgency.label("old_urgency"),
+                   d.c.maintenance.label("old_maintenance"), d.c.rules_fingerprint.label("old_fingerprint"),
+                   d.c.content_hash.label("old_content_hash"), d.c.detected_at.label("old_detected_at"),
+                   d.c.post_id.isnot(None).label("labelled"))
+            .select_from(posts.outerjoin(d, (d.c.platform == posts.c.platform) & (d.c.post_id == posts.c.post_id))))
+
+
+def replies_to_label(conn: Connection, platform: str, ids: Iterable[str]) -> list[dict[str, Any]]:
+    """Non-official posts replying to ``ids`` (rows shaped like :func:`posts_to_label`'s), by the reply index."""
+    out: list[dict[str, Any]] = []
+    for chunk in _chunks(list(dict.fromkeys(ids))):
+        q = _label_select().where(posts.c.platform == platform, posts.c.reply_to_id.in_(chunk),
+                                  posts.c.is_official.is_(False))
+        out += [dict(r._mapping) for r in conn.execute(q.order_by(posts.c.post_id))]
+    return out
+
+
+def label_pending() -> Any:
+    """New or edited posts: the predicate of the partial index ``ix_posts_label_pending`` (spelled the same
+    so SQLite and PostgreSQL use it)."""
+    return or_(posts.c.labelled_hash.is_(None), posts.c.labelled_hash != posts.c.content_hash)
+
+
+def posts_to_label(conn: Connection, fingerprint: str | None, *, mode: str = "stale", since: datetime | None = None,
+                   after: tuple[str, str] | None = None, limit: int = 2000) -> list[dict[str, Any]]:
+    """Posts to (re)label, in (platform, post_id) order after ``after`` (``rules``: unordered);
+    ``since``: created at or after it.
+
+    ``mode``: ``pending`` new or edited posts (through the partial index: cost follows their number);
+    ``rules`` labels made by rules other than ``fingerprint``; ``stale`` any of these, or a label whose
+    content hash differs from the post's; ``all`` every post. Each row is a ``posts`` row plus
+    ``old_complaint``, ``old_urgency``, ``old_maintenance``, ``old_fingerprint``, ``old_content_hash``,
+    ``old_detected_at`` and ``labelled`` (False: no detection row yet).
+    """
+    d = detections
+    q = _label_select()
+    other_rules = func.coalesce(d.c.rules_fingerprint, "") != (fingerprint or "")
+    if mode == "pending":
+        q = q.where(label_pending())
+    elif mode == "rules":
+        q = q.where(d.c.post_id.isnot(None), other_rules)
+    elif mode == "stale":
+        q = q.where(or_(d.c.post_id.is_(None), _content_stale(), label_pending(),
+                        *([other_rules] if fingerprint is not None else [])))
+    elif mode != "all":
+        raise ValueError(f"posts_to_label: unknown mode {mode!r}")
+    if since is not None:
+        q = q.where(posts.c.created_at >= since)
+    if after is not None:
+        q = q.where(or_(posts.c.platform > after[0], and_(posts.c.platform == after[0], posts.c.post_id > after[1])))
+    if mode != "rules":
+        q = q.order_by(posts.c.platform, posts.c.post_id)
+    # ``rules`` is unordered: ordering by key makes SQLite walk the primary key through the whole store
+    # instead of the created_at range; relabelled rows leave the selection, so no keyset is needed.
+    return [dict(r._mapping) for r in conn.execute(q.limit(limit))]
+
+
+def mark_labelled(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Record on each post the content hash its new label was made from (``platform``, ``post_id``,
+    ``content_hash`` of the row labelled). Only if the post still has that hash: an edit committed by
+    another host meanwhile stays pending."""
+    if not rows:
+        return
+    stmt = (posts.update()
+            .where(posts.c.platform == bindparam("k_platform"), posts.c.post_id == bindparam("k_post_id"),
+                   func.coalesce(posts.c.content_hash, "") == bindparam("k_hash"))
+            .values(labelled_hash=func.coalesce(posts.c.content_hash, "")))
+    conn.execute(stmt, [{"k_platform": r["platform"], "k_post_id": r["post_id"],
+                         "k_hash": r.get("content_hash") or ""} for r in rows])
+
+
+def label_fingerprints(conn: Connection, start: datetime | None = None,
+                       end: datetime | None = None) -> dict[str | None, int]:
+    """Labels per rules fingerprint (None: made before fingerprints) for posts created in [start, end)."""
+    d = detections
+    q = (select(d.c.rules_fingerprint, func.count())
+         .select_from(d.join(posts, (d.c.platform == posts.c.platform) & (d.c.post_id == posts.c.post_id)))
+         .group_by(d.c.rules_fingerprint))
+    if start is not None:
+        q = q.where(posts.c.created_at >= start)
+    if end is not None:
+        q = q.where(posts.c.created_at < end)
+    return {fp: int(n) for fp, n in conn.execute(q)}
+
+
+def stale_content_labels(conn: Connection) -> int:
+    """Posts edited since they were labelled (the next detection pass relabels them); by the partial index."""
+    q = select(func.count()).select_from(posts).where(label_pending(), posts.c.labelled_hash.isnot(None))
+    return int(conn.execute(q).scalar_one())

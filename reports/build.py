@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from monitor.config import Config
+from monitor.store import label_fingerprints
 from monitor.usage import usage_lines
 from reports import data, rows
 from reports.business_hours import open_intervals
@@ -175,7 +176,21 @@ def gather(engine: Engine, cfg: Config, day: dt.date, as_of: dt.datetime) -> Day
     by_hour = pd.Series(1, index=pd.DatetimeIndex(reply_times, tz="UTC").floor("h") if reply_times else
                         pd.DatetimeIndex([], tz="UTC")).groupby(level=0).sum()
     return DayReport(day, as_of, summary, series, peaks, day_w, complaints, unanswered, day_anns, medians, by_hour,
-                     team_rows(needing, bounds, as_of, teams, cfg.timezone), _usage_notes(engine, cfg, usage_at))
+                     team_rows(needing, bounds, as_of, teams, cfg.timezone),
+                     _usage_notes(engine, cfg, usage_at) + _label_notes(engine, first(HISTORY_DAYS - 1), end))
+
+
+def _label_notes(engine: Engine, start: dt.datetime, end: dt.datetime) -> list[str]:
+    """Say so when the labels this report reads (its day plus the peak baselines' history) were made by
+    more than one rule set: counts and peaks would mix old and new rules (``mention-monitor relabel``)."""
+    with engine.connect() as conn:
+        by_fp = label_fingerprints(conn, start, end)
+    if len(by_fp) < 2:
+        return []
+    parts = ", ".join(f"{fp or 'before fingerprints'}: {n}" for fp, n in sorted(by_fp.items(), key=lambda kv: -kv[1]))
+    return [f"Labels of the posts this report reads ({start:%Y-%m-%d} to {end:%Y-%m-%d} UTC) were made by "
+            f"{len(by_fp)} different rule sets ({parts}); counts and peaks mix old and new rules until "
+            f"`mention-monitor relabel --since {start:%Y-%m-%d}` is run."]
 
 
 def _usage_notes(engine: Engine, cfg: Config, as_of: dt.datetime) -> list[str]:

@@ -17,8 +17,13 @@ Maintenance comes from ``monitor.notices`` (its functions, imported lazily).
 
 Config (``detection:`` in config.yaml): ``complaint`` / ``urgency`` / ``maintenance`` /
 ``impersonation`` each with ``mode: extend|replace`` and ``en``/``zh`` ``include``/``exclude`` regex
-lists (traditional script in a pattern is folded to simplified like the text); ``topics`` (topic ->
-terms) with ``topics_mode``; ``ignore_quoted``. ``validate_rules`` reports bad patterns by key path.
+lists (their literal text is folded like posts, their regex syntax never: ``patterns.prepare_pattern``);
+``topics`` (topic -> terms) with ``topics_mode``; ``ignore_quoted``; ``relabel_recent_days``.
+``validate_rules`` reports bad patterns by key path.
+
+Labels in the store carry ``fingerprint.rules_fingerprint(cfg)`` (code, rule and data files, label-shaping
+config) and the content hash of the post they were made from; ``detect_pending`` labels new and edited
+posts and relabels recent posts labelled by other rules, ``runner.relabel`` the rest.
 
 Speed (``anchors.py``): literals every match of a rule must contain are derived from the compiled
 patterns (config ones too) and found in one pass (pyahocorasick when installed, else ``in`` checks);

@@ -15,6 +15,7 @@ from monitor.config import Config, DetectorRules
 from monitor.detect import rules as builtin
 from monitor.detect.anchors import Prefilter, required_literals, required_sets
 from monitor.detect.impersonation import Impersonation
+from monitor.detect.patterns import fold_literal, prepare_pattern
 from monitor.detect.table import TableRule, load_table
 from monitor.detect.waits import SENT_END, ZH_CLAUSE, bounds, claimed_wait
 from monitor.errors import ConfigError
@@ -84,24 +85,9 @@ class DetectResult:
         }
 
 
-def prepare_pattern(pattern: str) -> str:
-    """Config patterns go through the same folding as text: NFKC and traditional -> simplified.
-
-    Casefolding is left to re.IGNORECASE (casefolding the pattern would turn ``\\S`` into ``\\s``).
-    """
-    import unicodedata
-
-    out = unicodedata.normalize("NFKC", pattern)
-    if _CJK.search(out):
-        from monitor.textnorm import _t2s
-
-        out = _t2s().convert(out)
-    return out
-
-
 def brand_pattern(cfg: Config) -> str:
     """The configured brand names and aliases as one alternation, folded like the text (for ``rules.BRAND``)."""
-    terms = sorted({prepare_pattern(t).casefold() for t in cfg.brand.terms if t.strip()}, key=len, reverse=True)
+    terms = sorted({fold_literal(t) for t in cfg.brand.terms if t.strip()}, key=len, reverse=True)
     return "(?:" + "|".join(re.escape(t) for t in terms) + ")" if terms else "(?!)"
 
 
