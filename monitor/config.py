@@ -220,8 +220,52 @@ class StatuspageSource(SourceBase):
     include_incidents: bool = True  # also read /api/v2/incidents.json, not only scheduled maintenances
 
 
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"  # the NAME of a variable holding a secret, never the secret
+
+
+def _http_url(v: str) -> str:
+    if not re.match(r"^https?://[^/\s]+", v):
+        raise ValueError("must be an http:// or https:// URL such as https://community.example.com")
+    return v
+
+
+class DiscourseSource(SourceBase):
+    """The brand's Discourse forum (sources/discourse.py). Key and username only for private categories."""
+
+    type: Literal["discourse"]
+    base_url: Annotated[str, AfterValidator(_http_url)]
+    platform: str = "discourse"
+    staff_is_official: bool = True  # staff / moderator / admin posts are the brand's
+    official_groups: list[str] = Field(default_factory=list)  # primary_group_name values that are too
+    api_key_env: str | None = Field(None, pattern=_ENV_NAME)
+    api_username_env: str | None = Field(None, pattern=_ENV_NAME)
+    initial_lookback_hours: int = Field(72, ge=1, le=24 * 365)
+    max_topics_per_pass: int = Field(200, ge=1, le=5000)
+    timeout_seconds: float = Field(20, gt=0, le=300)
+    max_retries: int = Field(3, ge=0, le=8)
+    max_bytes: int = Field(10_000_000, ge=1024)
+    host_spacing_seconds: float = Field(1.0, ge=0, le=120)
+
+
+class RedditSource(SourceBase):
+    """Reddit search through praw (sources/reddit.py): a read-only 'script' app's id and secret in env vars."""
+
+    type: Literal["reddit"]
+    client_id_env: str = Field("REDDIT_CLIENT_ID", pattern=_ENV_NAME)
+    client_secret_env: str = Field("REDDIT_CLIENT_SECRET", pattern=_ENV_NAME)
+    subreddits: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{2,21}$")]] = Field(default_factory=list)
+    terms: list[str] = Field(default_factory=list)  # search terms; default: the brand's names and aliases
+    read_comments: bool = True  # read the comment tree of each newly found submission (1 request each)
+    comments_per_post: int = Field(100, ge=1, le=500)
+    page_size: int = Field(100, ge=1, le=100)
+    initial_lookback_hours: int = Field(72, ge=1, le=24 * 365)
+    recheck_hours: int = Field(6, ge=0, le=24 * 7)  # re-read this much of the last pass: edits and removals
+    timeout_seconds: float = Field(20, gt=0, le=300)
+
+
 SourceConfig = Annotated[
-    FeedSource | TwarcSource | TwitterSource | StatuspageSource, Field(discriminator="type")
+    FeedSource | TwarcSource | TwitterSource | StatuspageSource | DiscourseSource | RedditSource,
+    Field(discriminator="type")
 ]
 
 
@@ -302,10 +346,13 @@ def _expand_env(node: Any, path: str, env: Mapping[str, str], problems: list[str
     return node
 
 
+_MORE_KINDS = {"discourse", "reddit", "mastodon", "googleplay", "appstore", "market"}
+
+
 def format_loc(loc: tuple[Any, ...]) -> str:
     """``('sources', 1, 'feed', 'url')`` -> ``sources[1].url`` (drop the union tag pydantic inserts)."""
     out = ""
-    kinds = {"feed", "twarc", "twitter", "statuspage"}
+    kinds = {"feed", "twarc", "twitter", "statuspage", *_MORE_KINDS}
     hidden = {"single_team", "team_list"}  # report.business_hours' form tags
     prev_index = False
     for i, part in enumerate(loc):

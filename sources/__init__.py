@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 from sources.base import Announcement, Batch, Post, Source, SourceContext
+from sources.discourse import DiscourseSource
 from sources.feed import FeedSource
+from sources.reddit import RedditSource
 from sources.statuspage import StatuspageSource
 from sources.twarc import TwarcSource
 from sources.twitter import TwitterSource
@@ -14,6 +16,8 @@ SOURCES: dict[str, type[Source]] = {
     "twarc": TwarcSource,
     "twitter": TwitterSource,
     "statuspage": StatuspageSource,
+    "discourse": DiscourseSource,
+    "reddit": RedditSource,
 }
 
 __all__ = ["SOURCES", "Announcement", "Batch", "Post", "Source", "SourceContext"]
