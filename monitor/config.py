@@ -263,8 +263,58 @@ class RedditSource(SourceBase):
     timeout_seconds: float = Field(20, gt=0, le=300)
 
 
+class MastodonSource(SourceBase):
+    """One Mastodon instance (sources/mastodon.py): hashtag timelines, optional search, official accounts."""
+
+    type: Literal["mastodon"]
+    instance: Annotated[str, AfterValidator(_http_url)]
+    platform: str = "mastodon"
+    hashtags: list[Annotated[str, Field(pattern=r"^[^#\s]+$")]] = Field(default_factory=list)  # without '#'
+    search: bool = False  # status search: needs a token on most instances, and full-text search enabled
+    search_terms: list[str] = Field(default_factory=list)  # default: brand names and aliases
+    access_token_env: str | None = Field(None, pattern=_ENV_NAME)
+    initial_lookback_hours: int = Field(72, ge=1, le=24 * 365)
+    max_pages: int = Field(25, ge=1, le=1000)  # per stream and pass (40 statuses a page)
+    recheck_hours: int = Field(2, ge=0, le=24 * 7)  # re-read this much of the last pass: edits land
+    timeout_seconds: float = Field(20, gt=0, le=300)
+    max_retries: int = Field(3, ge=0, le=8)
+
+
+class GooglePlaySource(SourceBase):
+    """Google Play reviews of one app with the developer's replies (sources/appstores.py)."""
+
+    type: Literal["googleplay"]
+    app_id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")  # e.g. com.bitpie.wallet
+    languages: list[Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Za-z]{2,4})?$")]] = Field(
+        default_factory=lambda: ["en"], min_length=1)
+    country: str = Field("us", pattern=r"^[a-z]{2}$")
+    developer_name: str = "developer"  # author shown on the developer's replies
+    recheck_days: int = Field(14, ge=0, le=90)  # replies come later: re-read this much every pass
+    initial_lookback_days: int = Field(28, ge=1, le=365)
+    page_size: int = Field(100, ge=10, le=200)
+    max_pages: int = Field(20, ge=1, le=200)
+    timeout_seconds: float = Field(30, gt=0, le=300)
+    max_retries: int = Field(2, ge=0, le=8)
+    host_spacing_seconds: float = Field(2.0, ge=0, le=120)
+
+
+class AppStoreSource(SourceBase):
+    """App Store customer reviews per country from Apple's public feed (sources/appstores.py)."""
+
+    type: Literal["appstore"]
+    app_id: str = Field(pattern=r"^\d+$")  # the number in apps.apple.com/.../id<NUMBER>
+    countries: list[Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")]] = Field(default_factory=lambda: ["us"],
+                                                                             min_length=1)
+    base_url: Annotated[str, AfterValidator(_http_url)] = "https://itunes.apple.com"
+    initial_lookback_days: int = Field(28, ge=1, le=365)
+    timeout_seconds: float = Field(20, gt=0, le=300)
+    max_retries: int = Field(2, ge=0, le=8)
+    host_spacing_seconds: float = Field(2.0, ge=0, le=120)
+
+
 SourceConfig = Annotated[
-    FeedSource | TwarcSource | TwitterSource | StatuspageSource | DiscourseSource | RedditSource,
+    FeedSource | TwarcSource | TwitterSource | StatuspageSource | DiscourseSource | RedditSource | MastodonSource
+    | GooglePlaySource | AppStoreSource,
     Field(discriminator="type")
 ]
 

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from sources.appstores import AppStoreSource, GooglePlaySource
 from sources.base import Announcement, Batch, Post, Source, SourceContext
 from sources.discourse import DiscourseSource
 from sources.feed import FeedSource
+from sources.mastodon import MastodonSource
 from sources.reddit import RedditSource
 from sources.statuspage import StatuspageSource
 from sources.twarc import TwarcSource
@@ -18,6 +20,9 @@ SOURCES: dict[str, type[Source]] = {
     "statuspage": StatuspageSource,
     "discourse": DiscourseSource,
     "reddit": RedditSource,
+    "mastodon": MastodonSource,
+    "googleplay": GooglePlaySource,
+    "appstore": AppStoreSource,
 }
 
 __all__ = ["SOURCES", "Announcement", "Batch", "Post", "Source", "SourceContext"]

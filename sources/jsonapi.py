@@ -53,13 +53,18 @@ class JsonApi:
 
     def get(self, url: str, params: Mapping[str, Any] | list[tuple[str, Any]] | None = None) -> Any:
         """GET ``url`` and return the decoded JSON document."""
+        return self.request("GET", url, params)
+
+    def request(self, method: str, url: str, params: Any = None, data: bytes | None = None,
+                headers: Mapping[str, str] | None = None, raw: bool = False) -> Any:
+        """One call under the policy; ``raw=True`` returns the body bytes undecoded."""
         attempt = 0
         while True:
             attempt += 1
             self.requests += 1
             if self.pacer is not None:
                 self.pacer.wait(url)
-            ok, doc, why = self._once(url, params)
+            ok, doc, why = self._once(method, url, params, data, headers, raw)
             if ok:
                 return doc
             if attempt > self.max_retries:
@@ -70,10 +75,12 @@ class JsonApi:
                         self.max_retries, delay)
             self.sleep(delay)
 
-    def _once(self, url: str, params: Any) -> tuple[bool, Any, str]:
+    def _once(self, method: str, url: str, params: Any, data: bytes | None, headers: Mapping[str, str] | None,
+              raw: bool) -> tuple[bool, Any, str]:
         """One attempt: (True, document, "") or (False, None, why to retry); final errors raise."""
         try:
-            resp = self.session.get(url, params=params, headers=self.headers, timeout=self.timeout, stream=True)
+            resp = self.session.request(method, url, params=params, data=data, headers={**self.headers,
+                                        **(headers or {})}, timeout=self.timeout, stream=True)
         except requests.Timeout:
             return False, None, f"timed out after {self.timeout:g}s"
         except requests.ConnectionError as exc:
@@ -91,6 +98,8 @@ class JsonApi:
                 body = _read_capped(self.source, url, resp, self.max_bytes)
             except requests.RequestException as exc:
                 return False, None, f"broke off while reading ({type(exc).__name__})"
+        if raw:
+            return True, body, ""
         try:
             return True, json.loads(body), ""
         except ValueError:
