@@ -142,6 +142,9 @@ class ReportConfig(Model):
     unanswered_limit: int = Field(20, ge=1, le=1000)  # oldest unanswered complaints listed
     spike_threshold: float = Field(3.0, gt=0)  # robust z: baseline + k * max(MAD, sqrt(baseline))
     spike_min_count: int = Field(3, ge=1)  # fewer complaints than this in a bin is never a peak
+    # Market moves that annotate peaks: window in hours -> absolute change (0.08 = 8 %).
+    market_move_thresholds: dict[Annotated[int, Field(ge=1, le=168)], Annotated[float, Field(gt=0, le=10)]] = \
+        Field(default_factory=lambda: {1: 0.04, 6: 0.08, 24: 0.10})
 
     @field_validator("business_hours")
     @classmethod
@@ -312,9 +315,22 @@ class AppStoreSource(SourceBase):
     host_spacing_seconds: float = Field(2.0, ge=0, le=120)
 
 
+class MarketSource(SourceBase):
+    """Hourly closes of assets from one exchange's public OHLCV through ccxt (sources/market.py)."""
+
+    type: Literal["market"]
+    exchange: str = Field("binance", pattern=r"^[a-z0-9_]+$")  # a ccxt exchange id
+    assets: list[Annotated[str, Field(pattern=r"^[A-Z0-9]{2,12}$")]] = Field(
+        default_factory=lambda: ["BTC", "ETH"], min_length=1)
+    quote: str = Field("USDT", pattern=r"^[A-Z0-9]{2,12}$")
+    backfill_days: int = Field(28, ge=1, le=365)  # the report's 28-day window
+    timeout_seconds: float = Field(20, gt=0, le=300)
+    max_retries: int = Field(3, ge=0, le=8)
+
+
 SourceConfig = Annotated[
     FeedSource | TwarcSource | TwitterSource | StatuspageSource | DiscourseSource | RedditSource | MastodonSource
-    | GooglePlaySource | AppStoreSource,
+    | GooglePlaySource | AppStoreSource | MarketSource,
     Field(discriminator="type")
 ]
 

@@ -41,8 +41,16 @@ _INITIAL = [
     "CREATE INDEX ix_runs_source_started ON runs (source, started_at)",
 ]
 
+_SOURCES13_MARKET = [
+    """CREATE TABLE market (
+        symbol TEXT NOT NULL, ts TIMESTAMP NOT NULL, price DOUBLE PRECISION NOT NULL,
+        open DOUBLE PRECISION, high DOUBLE PRECISION, low DOUBLE PRECISION, volume DOUBLE PRECISION,
+        exchange TEXT, pair TEXT, collected_at TIMESTAMP NOT NULL, PRIMARY KEY (symbol, ts))""",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("0001_initial", _INITIAL),
+    ("sources13_market_hourly", _SOURCES13_MARKET),  # hourly closes per asset (sources/market.py)
 ]
 
 

@@ -7,6 +7,7 @@ from sources.appstores import AppStoreSource, GooglePlaySource
 from sources.base import Announcement, Batch, Post, Source, SourceContext
 from sources.discourse import DiscourseSource
 from sources.feed import FeedSource
+from sources.market import MarketSource
 from sources.mastodon import MastodonSource
 from sources.reddit import RedditSource
 from sources.statuspage import StatuspageSource
@@ -23,6 +24,7 @@ SOURCES: dict[str, type[Source]] = {
     "mastodon": MastodonSource,
     "googleplay": GooglePlaySource,
     "appstore": AppStoreSource,
+    "market": MarketSource,
 }
 
 __all__ = ["SOURCES", "Announcement", "Batch", "Post", "Source", "SourceContext"]
