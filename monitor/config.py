@@ -232,11 +232,36 @@ def _http_url(v: str) -> str:
     return v
 
 
+def _shaped(pattern: str, hint: str) -> AfterValidator:
+    """A string setting that must match ``pattern``; the error says what is expected (``hint``)."""
+    rx = re.compile(pattern)
+
+    def check(v: str) -> str:
+        if not rx.fullmatch(v):
+            raise ValueError(f"{v!r} is not {hint}")
+        return v
+
+    return AfterValidator(check)
+
+
+Subreddit = Annotated[str, _shaped(r"[A-Za-z0-9_]{2,21}", "a subreddit name without r/ (letters, digits, _)")]
+Asset = Annotated[str, _shaped(r"[A-Z0-9]{2,12}", "an asset symbol in capitals such as BTC or USDT")]
+Hashtag = Annotated[str, _shaped(r"[^#\s]+", "a hashtag without '#' or spaces")]
+LangCode = Annotated[str, _shaped(r"[a-z]{2}(-[A-Za-z]{2,4})?", "a language code such as en or zh-CN")]
+Country = Annotated[str, _shaped(r"[A-Za-z]{2}", "a two-letter country code such as us or cn")]
+
+
+def _http_or_file_url(v: str) -> str:
+    if v.startswith("file://"):  # a folder of saved answers (the demo)
+        return v
+    return _http_url(v)
+
+
 class DiscourseSource(SourceBase):
     """The brand's Discourse forum (sources/discourse.py). Key and username only for private categories."""
 
     type: Literal["discourse"]
-    base_url: Annotated[str, AfterValidator(_http_url)]
+    base_url: Annotated[str, AfterValidator(_http_or_file_url)]
     platform: str = "discourse"
     staff_is_official: bool = True  # staff / moderator / admin posts are the brand's
     official_groups: list[str] = Field(default_factory=list)  # primary_group_name values that are too
@@ -256,7 +281,7 @@ class RedditSource(SourceBase):
     type: Literal["reddit"]
     client_id_env: str = Field("REDDIT_CLIENT_ID", pattern=_ENV_NAME)
     client_secret_env: str = Field("REDDIT_CLIENT_SECRET", pattern=_ENV_NAME)
-    subreddits: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{2,21}$")]] = Field(default_factory=list)
+    subreddits: list[Subreddit] = Field(default_factory=list)
     terms: list[str] = Field(default_factory=list)  # search terms; default: the brand's names and aliases
     read_comments: bool = True  # read the comment tree of each newly found submission (1 request each)
     comments_per_post: int = Field(100, ge=1, le=500)
@@ -272,7 +297,7 @@ class MastodonSource(SourceBase):
     type: Literal["mastodon"]
     instance: Annotated[str, AfterValidator(_http_url)]
     platform: str = "mastodon"
-    hashtags: list[Annotated[str, Field(pattern=r"^[^#\s]+$")]] = Field(default_factory=list)  # without '#'
+    hashtags: list[Hashtag] = Field(default_factory=list)  # without '#'
     search: bool = False  # status search: needs a token on most instances, and full-text search enabled
     search_terms: list[str] = Field(default_factory=list)  # default: brand names and aliases
     access_token_env: str | None = Field(None, pattern=_ENV_NAME)
@@ -287,11 +312,13 @@ class GooglePlaySource(SourceBase):
     """Google Play reviews of one app with the developer's replies (sources/appstores.py)."""
 
     type: Literal["googleplay"]
-    app_id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$")  # e.g. com.bitpie.wallet
-    languages: list[Annotated[str, Field(pattern=r"^[a-z]{2}(-[A-Za-z]{2,4})?$")]] = Field(
-        default_factory=lambda: ["en"], min_length=1)
-    country: str = Field("us", pattern=r"^[a-z]{2}$")
+    app_id: Annotated[str, _shaped(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+",
+                                   "the id= of the app's Play Store URL, such as com.bitpie.wallet")]
+    languages: list[LangCode] = Field(default_factory=lambda: ["en"], min_length=1)
+    country: Annotated[str, _shaped(r"[a-z]{2}", "a two-letter lower-case country code such as us")] = "us"
     developer_name: str = "developer"  # author shown on the developer's replies
+    # The reviews endpoint; default the Play Store's (per language). The demo points it at a file.
+    endpoint: str | None = Field(None, pattern=r"^(https?|file)://")
     recheck_days: int = Field(14, ge=0, le=90)  # replies come later: re-read this much every pass
     initial_lookback_days: int = Field(28, ge=1, le=365)
     page_size: int = Field(100, ge=10, le=200)
@@ -305,9 +332,8 @@ class AppStoreSource(SourceBase):
     """App Store customer reviews per country from Apple's public feed (sources/appstores.py)."""
 
     type: Literal["appstore"]
-    app_id: str = Field(pattern=r"^\d+$")  # the number in apps.apple.com/.../id<NUMBER>
-    countries: list[Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")]] = Field(default_factory=lambda: ["us"],
-                                                                             min_length=1)
+    app_id: Annotated[str, _shaped(r"\d+", "the number after /id in the app's App Store URL (quote it)")]
+    countries: list[Country] = Field(default_factory=lambda: ["us"], min_length=1)
     base_url: Annotated[str, AfterValidator(_http_url)] = "https://itunes.apple.com"
     initial_lookback_days: int = Field(28, ge=1, le=365)
     timeout_seconds: float = Field(20, gt=0, le=300)
@@ -319,10 +345,10 @@ class MarketSource(SourceBase):
     """Hourly closes of assets from one exchange's public OHLCV through ccxt (sources/market.py)."""
 
     type: Literal["market"]
-    exchange: str = Field("binance", pattern=r"^[a-z0-9_]+$")  # a ccxt exchange id
-    assets: list[Annotated[str, Field(pattern=r"^[A-Z0-9]{2,12}$")]] = Field(
-        default_factory=lambda: ["BTC", "ETH"], min_length=1)
-    quote: str = Field("USDT", pattern=r"^[A-Z0-9]{2,12}$")
+    exchange: Annotated[str, _shaped(r"[a-z0-9_]+", "a ccxt exchange id such as binance, okx or kraken")] = \
+        "binance"
+    assets: list[Asset] = Field(default_factory=lambda: ["BTC", "ETH"], min_length=1)
+    quote: Asset = "USDT"
     backfill_days: int = Field(28, ge=1, le=365)  # the report's 28-day window
     timeout_seconds: float = Field(20, gt=0, le=300)
     max_retries: int = Field(3, ge=0, le=8)

@@ -129,7 +129,7 @@ class GooglePlaySource(_Paged):
             start = (datetime.fromtimestamp(since, UTC) - timedelta(days=c.recheck_days) if since is not None
                      else ctx.since or ctx.now() - timedelta(days=c.initial_lookback_days))
             lower, newest, token = start.timestamp(), since or 0, None
-        url = fmt.build(lang=lang, country=c.country)
+        url = c.endpoint or fmt.build(lang=lang, country=c.country)
         for _ in range(c.max_pages):
             body = fmt.build_body(c.app_id, _SORT_NEWEST, c.page_size, "null", "null", token)
             raw = api.request("POST", url, data=body, raw=True,

@@ -10,10 +10,11 @@ Incremental, two levels: a topic is read again only when its ``bumped_at`` is ne
 watermark of the last completed scan, and of its posts only ids not already stored are fetched
 beyond the first page (which comes with the topic anyway and refreshes edited posts there).
 
-Cursor ``topics``: ``{"since": watermark, "high": newest bumped_at of the scan in progress,
-"queue": [[topic id, bumped_at], ...]}``. The scan commits the queue first, then each topic's posts
-are committed together with the queue minus that topic; the watermark moves to ``high`` only when
-the queue is empty. A pass killed between pages resumes at the first unfinished topic, and its
+Cursor ``topics``: ``{"since": watermark, "high": newest bumped_at of the cycle in progress,
+"backlog": while set, only older changes are still to read (a capped scan), "queue": [[topic id,
+bumped_at], ...]}``. The scan commits the queue first, then each topic's posts are committed together
+with the queue minus that topic; the watermark moves to ``high`` only when the queue is empty and no
+backlog is left. A pass killed between pages resumes at the first unfinished topic, and its
 already stored posts are not fetched again.
 
 Who is official: a post whose author is ``staff``/``moderator``/``admin`` (when ``staff_is_official``),
@@ -115,9 +116,10 @@ class DiscourseSource(Source):
             while state.get("queue"):
                 topic_id = state["queue"][0][0]
                 posts, fetched, notes = self._topic(api, ctx, topic_id)
-                state["queue"] = state["queue"][1:]
-                if not state["queue"]:
-                    state["since"], state["queue"] = state.get("high") or state.get("since"), None
+                state["queue"] = state["queue"][1:] or None
+                if not state["queue"] and not state.get("backlog"):
+                    # The cycle is complete: everything up to the newest change seen is stored.
+                    state["since"], state["high"] = state.get("high") or state.get("since"), None
                 yield batch(posts, state, fetched, notes)
         except SourceError:
             if api.requests > spent:  # the failed attempts still count on the run row
@@ -127,16 +129,22 @@ class DiscourseSource(Source):
     # --- topic list -------------------------------------------------------------------------------
 
     def _scan(self, api: JsonApi, ctx: SourceContext, state: dict[str, Any]) -> list[str]:
-        """Fill ``state['queue']`` with topics bumped after the watermark, oldest first."""
-        now = ctx.now()
+        """Fill ``state['queue']`` with topics bumped after the watermark, oldest first.
+
+        A scan stops after ``max_topics_per_pass`` changed topics. Pages are ordered by ``bumped_at``,
+        so the topics read then are exactly those bumped at or after the oldest of them: ``backlog``
+        records that time and the next scans read only older changes until none are left; only then
+        does the watermark move to ``high``. Nothing between the old watermark and ``high`` is skipped.
+        """
         since = parse_time(state.get("since"))
         if ctx.since is not None and (since is None or ctx.since < since):
             since = ctx.since  # --since backfills: topics bumped after it are read again
         if since is None:
-            since = now - timedelta(hours=self.config.initial_lookback_hours)
+            since = ctx.now() - timedelta(hours=self.config.initial_lookback_hours)
+        backlog = parse_time(state.get("backlog"))
         found: dict[int, datetime] = {}
         notes: list[str] = []
-        page = 0
+        page, capped = 0, False
         while True:
             doc = api.get(f"{self.base}/latest.json", {"order": "activity", "page": page})
             topics = (doc.get("topic_list") or {}).get("topics") if isinstance(doc, dict) else None
@@ -148,25 +156,25 @@ class DiscourseSource(Source):
                 bumped = parse_time(t.get("bumped_at")) if isinstance(t, dict) else None
                 if bumped is None or not isinstance(t.get("id"), int):
                     continue
-                if bumped > since:
+                if bumped > since and (backlog is None or bumped < backlog):
                     found[t["id"]] = max(bumped, found.get(t["id"], bumped))
-                elif not t.get("pinned"):
+                elif bumped <= since and not t.get("pinned"):
                     older = True  # pinned topics lead page 0 whatever their age; anything else ends the scan
-            more = (doc.get("topic_list") or {}).get("more_topics_url")
             page += 1
-            if older or not topics or not more:
+            if older or not topics or not (doc.get("topic_list") or {}).get("more_topics_url"):
                 break
             if len(found) >= self.config.max_topics_per_pass:
+                capped = True
                 notes.append(f"more than {self.config.max_topics_per_pass} topics changed since "
-                             f"{since:%Y-%m-%d %H:%M} UTC; reading the newest {len(found)} this pass (raise "
-                             f"sources.{self.name}.max_topics_per_pass to read more)")
+                             f"{since:%Y-%m-%d %H:%M} UTC; reading the newest {len(found)} now and the older ones "
+                             "in the next passes")
                 break
-        queue = sorted(found.items(), key=lambda kv: kv[1])[-self.config.max_topics_per_pass:]
-        state["queue"] = [[tid, _iso(b)] for tid, b in queue] or None
-        high = max([since, *found.values()])
+        state["queue"] = [[tid, _iso(b)] for tid, b in sorted(found.items(), key=lambda kv: kv[1])] or None
+        high = max([since, parse_time(state.get("high")) or since, *found.values()])
         state["high"] = _iso(high)
-        if not queue:
-            state["since"] = _iso(high)
+        state["backlog"] = _iso(min(found.values())) if capped else None
+        if not found and not capped:
+            state["since"], state["high"] = _iso(high), None
         return notes
 
     # --- one topic --------------------------------------------------------------------------------

@@ -91,6 +91,10 @@ class RedditSource(Source):
         yield from _Pass(self, api, ctx).run()
 
 
+class NotFoundError(SourceError):
+    """404: a listing that does not exist (a renamed, deleted or suspended account)."""
+
+
 class _Api:
     """``Reddit.request`` under our error policy; counts requests."""
 
@@ -107,6 +111,8 @@ class _Api:
         except prawcore.TooManyRequests as exc:
             raise RateLimited(self.name, f"Reddit answered 429 to {path}; skipping this source until "
                               f"{self._reset(exc.response):%Y-%m-%d %H:%M:%S} UTC", self._reset(exc.response)) from None
+        except prawcore.NotFound:
+            raise NotFoundError(self.name, f"Reddit {path}: 404 not found") from None
         except prawcore.BadJSON:
             raise SourceError(self.name, f"Reddit {path} did not return JSON") from None
         except (prawcore.OAuthException, prawcore.Forbidden, prawcore.InvalidToken,
@@ -157,8 +163,13 @@ class _Pass:
                                                          "restrict_sr": bool(self.cfg.subreddits), "t": "all"},
                                     key=query_key(f"search:{subs}:{self.src.query}"), comments=True)
             for handle in sorted(self.officials):
-                yield from self.listing(f"/user/{handle}/comments", {"sort": "new"},
-                                        key=query_key(f"user:{handle}"), comments=False)
+                try:
+                    yield from self.listing(f"/user/{handle}/comments", {"sort": "new"},
+                                            key=query_key(f"user:{handle}"), comments=False)
+                except NotFoundError:
+                    # One missing account must not stop the others (nor the parent look-ups).
+                    yield self.batch([], {}, 0, [f"official account u/{handle} not found on Reddit (renamed, "
+                                                 "deleted or suspended?): fix official_accounts"])
             yield from self.lookup_parents()
         except SourceError:
             if self.api.requests > self.spent:

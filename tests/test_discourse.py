@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -348,3 +349,39 @@ def test_check_config_warns_about_an_unset_key_variable(tmp_path: Path, monkeypa
     lines = config_summary(make_cfg(tmp_path, api_key_env="FORUM_KEY"))
     assert any("sources[0].api_key_env" in ln and "FORUM_KEY is not set" in ln for ln in lines)
     assert any("discourse source forum" in ln and "FORUM_KEY" in ln for ln in lines)
+
+
+@responses.activate
+def test_capped_scan_reads_the_backlog_in_later_passes_without_a_gap(tmp_path: Path, engine: Any) -> None:
+    t0 = NOW - timedelta(hours=20)
+
+    bumped11 = [t0 + timedelta(hours=5)]
+
+    def serve(req: Any) -> Any:
+        n = int(re.search(r"page=(\d+)", req.url).group(1))  # type: ignore[union-attr]
+        pages = [[topic_item(11, bumped11[0]), topic_item(12, t0 + timedelta(hours=4))],
+                 [topic_item(13, t0 + timedelta(hours=3)), topic_item(14, t0 + timedelta(hours=2))],
+                 [topic_item(15, t0 - timedelta(days=10))]]
+        return 200, {}, json.dumps(latest(pages[n], more=n < 2, page=n))
+
+    responses.add_callback(responses.GET, f"{BASE}/latest.json", callback=serve)
+    for tid in (11, 12, 13, 14):
+        responses.get(f"{BASE}/t/{tid}.json", json=topic(tid, f"t{tid}", [post(tid * 10, 1, t0, f"post {tid}")]))
+    cfg = make_cfg(tmp_path, max_topics_per_pass=2)
+
+    def topics_read() -> list[int]:
+        return [int(re.search(r"/t/(\d+)\.json", c.request.url).group(1))  # type: ignore[union-attr]
+                for c in responses.calls if "/t/" in c.request.url]
+
+    run_source(engine, cfg, make_source(cfg), now=lambda: NOW)
+    assert topics_read() == [12, 11] and cursor(engine)["backlog"] == (t0 + timedelta(hours=4)).isoformat()
+    assert cursor(engine).get("since") is None  # the watermark waits for the backlog
+    bumped11[0] = t0 + timedelta(hours=6)  # topic 11 gets a new post meanwhile
+    run_source(engine, cfg, make_source(cfg), now=lambda: NOW)
+    assert topics_read() == [12, 11, 14, 13]
+    run_source(engine, cfg, make_source(cfg), now=lambda: NOW)  # the backlog is empty: the cycle closes
+    state = cursor(engine)
+    assert state["backlog"] is None and state["since"] == (t0 + timedelta(hours=5)).isoformat()
+    run_source(engine, cfg, make_source(cfg), now=lambda: NOW)  # topic 11's new activity is read now
+    assert topics_read() == [12, 11, 14, 13, 11]
+    assert len(stored(engine)) == 4

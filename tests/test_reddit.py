@@ -251,3 +251,14 @@ def test_config_errors_name_the_key_path(tmp_path: Path, src: dict[str, Any], pa
     with pytest.raises(ConfigError) as exc:
         make_cfg(tmp_path, **src)
     assert any(p.startswith(path + ":") for p in exc.value.problems), exc.value.problems
+
+
+@responses.activate
+def test_a_missing_official_account_is_a_note_not_a_failure(tmp_path: Path, engine: Any, caplog: Any) -> None:
+    token()
+    responses.get(SEARCH_RE, json=listing([]))
+    responses.get(f"{API}/user/bitpie_official/comments", status=404, json={"message": "Not Found", "error": 404})
+    cfg = make_cfg(tmp_path, officials=True)
+    res = run_source(engine, cfg, make_source(cfg), now=lambda: NOW)
+    assert res.status == "ok", res.error
+    assert "u/bitpie_official not found" in caplog.text
