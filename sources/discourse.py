@@ -76,7 +76,7 @@ class DiscourseSource(Source):
         c = self.config
         auth = f"API key from ${c.api_key_env}" if c.api_key_env else "anonymous"
         return [f"discourse source {self.name}: {self.base}/latest.json + /t/<id>.json ({auth}), "
-                f"at most {c.max_topics_per_pass} topics per pass"]
+                f"{c.max_topics_per_pass} changed topics per scan (more wait for the next passes)"]
 
     def _api(self, ctx: SourceContext) -> JsonApi:
         c = self.config

@@ -58,8 +58,12 @@ class MastodonSource(Source):
     def describe(self) -> list[str]:
         c = self.config
         what = [f"#{t}" for t in c.hashtags] + ([f"search {t!r}" for t in self.search_terms()] if c.search else [])
-        return [f"mastodon source {self.name}: {c.instance} {', '.join(what) or '(officials only)'}; token "
-                f"{'from $' + c.access_token_env if c.access_token_env else 'none'}"]
+        lines = [f"mastodon source {self.name}: {c.instance} {', '.join(what) or '(officials only)'}; token "
+                 f"{'from $' + c.access_token_env if c.access_token_env else 'none'}"]
+        if c.search and not c.access_token_env:
+            lines.append(f"  warning: sources {self.name}: search without a token is refused by most instances "
+                         "(403); set access_token_env or search: false")
+        return lines
 
     def search_terms(self) -> list[str]:
         return list(self.config.search_terms or self.settings.brand.terms)
