@@ -1,4 +1,5 @@
-"""Writers for make_demo_data.py: the two twarc2 archives, the Atom feed, labels.csv and README.md."""
+"""Writers for make_demo_data.py: the two twarc2 archives, the Atom feed, the posts beyond X (demo/extra.py),
+labels.csv and README.md."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from demo.extra import GOOGLE_PLAY_FILE, MARKET_FILE, Extra, extras, write_extras
 from demo.make_demo_data import (
     END,
     LOCAL,
@@ -80,7 +82,7 @@ def first_official(t: Tweet) -> Tweet | None:
     return min(answers, key=lambda r: r.created) if answers else None
 
 
-def label_rows(tweets: list[Tweet]) -> list[dict]:
+def label_rows(tweets: list[Tweet], more: list[Extra]) -> list[dict]:
     rows = []
     for t in tweets:
         ans = first_official(t)
@@ -88,7 +90,15 @@ def label_rows(tweets: list[Tweet]) -> list[dict]:
             "post_id": t.id, "created_at": t.created.strftime("%Y-%m-%dT%H:%M:%SZ"), "label": t.label,
             "script": t.script, "author": t.author.username, "reply_to": t.reply_to.id if t.reply_to else "",
             "official_reply_minutes": f"{(ans.created - t.created).total_seconds() / 60:.1f}" if ans else "",
-            "impersonator_replied": int(any(r.label == "impersonator" for r in t.replies)),
+            "impersonator_replied": int(any(r.label == "impersonator" for r in t.replies)), "platform": "twitter",
+        })
+    for e in more:
+        mins = e.official_reply_minutes
+        rows.append({
+            "post_id": e.post_id, "created_at": e.created.strftime("%Y-%m-%dT%H:%M:%SZ"), "label": e.label,
+            "script": e.script, "author": e.author, "reply_to": e.reply_to,
+            "official_reply_minutes": f"{mins:.1f}" if mins is not None else "", "impersonator_replied": 0,
+            "platform": e.platform,
         })
     return rows
 
@@ -101,13 +111,24 @@ def latency_bucket(t: Tweet) -> str:
     return "within 1 h" if mins <= 60 else ("1-24 h" if mins <= 24 * 60 else "over 24 h")
 
 
-def readme(tweets: list[Tweet], files: dict[str, int]) -> str:
-    labels = Counter(t.label for t in tweets)
+def extra_bucket(e: Extra) -> str:
+    mins = e.official_reply_minutes
+    if mins is None:
+        return "never"
+    return "within 1 h" if mins <= 60 else ("1-24 h" if mins <= 24 * 60 else "over 24 h")
+
+
+def readme(tweets: list[Tweet], files: dict[str, int], more: list[Extra]) -> str:
+    labels = Counter(t.label for t in tweets) + Counter(e.label for e in more)
     complaints = [t for t in tweets if t.label == "complaint"]
-    by_script = Counter(t.script for t in complaints)
-    buckets = Counter(latency_bucket(t) for t in complaints)
-    per_day = Counter(t.created.astimezone(LOCAL).date() for t in complaints)
-    mentions_day = Counter(t.created.astimezone(LOCAL).date() for t in tweets if t.author.id != OFFICIAL.id)
+    more_complaints = [e for e in more if e.label == "complaint"]
+    by_script = Counter(t.script for t in complaints) + Counter(e.script for e in more_complaints)
+    buckets = Counter(latency_bucket(t) for t in complaints) + Counter(extra_bucket(e) for e in more_complaints)
+    per_day = Counter(t.created.astimezone(LOCAL).date() for t in complaints) + \
+        Counter(e.created.astimezone(LOCAL).date() for e in more_complaints)
+    mentions_day = Counter(t.created.astimezone(LOCAL).date() for t in tweets if t.author.id != OFFICIAL.id) + \
+        Counter(e.created.astimezone(LOCAL).date() for e in more if e.label != "official_reply")
+    n_complaints = len(complaints) + len(more_complaints)
     in_window = sum(MAINT_START <= t.created < MAINT_END for t in complaints)
     after = sum(MAINT_END <= t.created < MAINT_END + timedelta(hours=24) for t in complaints)
     faked = sum(any(r.label == "impersonator" for r in t.replies) for t in complaints)
@@ -130,21 +151,32 @@ def readme(tweets: list[Tweet], files: dict[str, int]) -> str:
       "- Look-alike accounts @BitpieSupport_Help and @Bitpie_Service_CS reply under complaints asking for "
       f"seed phrases ({labels['impersonator']} replies, under {faked} complaints, {faked_never} of which never "
       "get an official answer). They are not official and must not count as replies.\n"
-      "- Nov 19: the official feed and account warn about fake support accounts.\n\n")
+      "- Nov 19: the official feed and account warn about fake support accounts.\n"
+      "- Beyond X, the same day: a community-forum thread (Discourse) opened at 15:10 UTC+8 about a withdrawal "
+      "missing after the maintenance, a \"same here\" under it, and the first staff reply 22.5 h later; four "
+      "Google Play reviews saying support does not answer, three with the developer's public reply (4.5 h, "
+      "19.5 h and 48 h after the review); and BTC sliding 12 % between 13:00 and 19:00 UTC+8, which the "
+      "report names beside the complaint peak.\n\n")
     w("## Files\n\n| file | layout | tweets |\n|---|---|---|\n")
     for name, n in files.items():
         layout = "raw API pages (`twarc2 search`)" if "pages" in name else "flattened (`twarc2 flatten`)"
         w(f"| `{name}` | {layout} | {n} |\n")
     w(f"| `announcements.atom` | Atom, official feed | {len(ANNOUNCEMENTS)} entries: 1 maintenance notice, "
-      "1 release, 2 news |\n| `labels.csv` | intended label per tweet | |\n\n")
-    w(f"## Counts (intended labels; {len(tweets)} tweets)\n\n| label | tweets |\n|---|---|\n")
+      "1 release, 2 news |\n"
+      "| `forum/` | Discourse JSON answers (`latest.json`, `t/<id>.json`) | "
+      f"{sum(e.platform == 'discourse' for e in more)} forum posts |\n"
+      f"| `{GOOGLE_PLAY_FILE}` | the Play Store's reviews answer | "
+      f"{sum(e.platform == 'googleplay' for e in more)} reviews and developer replies |\n"
+      f"| `{MARKET_FILE}` | hourly closes, BTC and ETH (loaded directly: the market source needs an exchange) | |\n"
+      "| `labels.csv` | intended label per post (`platform` column) | |\n\n")
+    w(f"## Counts (intended labels; {len(tweets) + len(more)} posts)\n\n| label | posts |\n|---|---|\n")
     for label, n in sorted(labels.items()):
         w(f"| {label} | {n} |\n")
-    w(f"\nComplaints: {len(complaints)} (English {by_script['en']}, simplified Chinese {by_script['hans']}, "
+    w(f"\nComplaints: {n_complaints} (English {by_script['en']}, simplified Chinese {by_script['hans']}, "
       f"traditional Chinese {by_script['hant']}). First official reply: " +
       ", ".join(f"{k} {buckets[k]}" for k in ("within 1 h", "1-24 h", "over 24 h", "never")) +
-      f"; answered {len(complaints) - buckets['never']}, never answered {buckets['never']}.\n\n")
-    w("Complaints and mentions (tweets not by the official account) per local day (Asia/Shanghai):\n\n"
+      f"; answered {n_complaints - buckets['never']}, never answered {buckets['never']}.\n\n")
+    w("Complaints and mentions (posts not by an official account) per local day (Asia/Shanghai):\n\n"
       "| date | complaints | mentions |\n|---|---|---|\n")
     for day in sorted(mentions_day):
         w(f"| {day} | {per_day[day]} | {mentions_day[day]} |\n")
@@ -163,10 +195,12 @@ def write_all(tweets: list[Tweet], rng: random.Random, out: Path) -> None:
             for tw in flatten(page)]
     write_jsonl(out / FLAT_FILE, flat)
     (out / "announcements.atom").write_text(atom(), encoding="utf-8")
+    more = extras()
+    write_extras(out, SEED)
     with (out / "labels.csv").open("w", encoding="utf-8", newline="") as fh:
-        rows = label_rows(tweets)
+        rows = label_rows(tweets, more)
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    (out / "README.md").write_text(readme(tweets, {PAGES_FILE: len(week1), FLAT_FILE: len(week2)}),
+    (out / "README.md").write_text(readme(tweets, {PAGES_FILE: len(week1), FLAT_FILE: len(week2)}, more),
                                    encoding="utf-8")

@@ -11,6 +11,10 @@ from monitor import store
 from monitor.config import Config
 from monitor.pipeline import STATE_KEY, build_sources
 
+# Settings that name an environment variable holding a secret (checked for presence, never printed).
+_ENV_KEYS = ("bearer_token_env", "api_key_env", "api_username_env", "client_id_env", "client_secret_env",
+             "access_token_env")
+
 
 def config_problems(cfg: Config) -> list[str]:
     """Problems pydantic cannot see: invalid regexes in keyword lists (with their key paths)."""
@@ -44,10 +48,11 @@ def config_summary(cfg: Config) -> list[str]:
     for sc in cfg.sources:
         state = "enabled" if sc.enabled else "disabled"
         lines.append(f"source {sc.name} ({sc.type}, every {sc.interval_minutes} min, {state})")
-        env_var = getattr(sc, "bearer_token_env", None)
-        if sc.enabled and env_var and env_var not in os.environ:
-            lines.append(f"  warning: sources[{cfg.sources.index(sc)}].bearer_token_env: "
-                         f"environment variable {env_var} is not set; collect will fail for {sc.name}")
+        for key in _ENV_KEYS:
+            env_var = getattr(sc, key, None)
+            if sc.enabled and env_var and env_var not in os.environ:
+                lines.append(f"  warning: sources[{cfg.sources.index(sc)}].{key}: "
+                             f"environment variable {env_var} is not set; collect will fail for {sc.name}")
     for source in build_sources(cfg):
         lines.extend(f"  {line}" for line in source.describe())
     return lines + pattern_lines(cfg)

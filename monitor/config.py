@@ -145,6 +145,9 @@ class ReportConfig(Model):
     unanswered_limit: int = Field(20, ge=1, le=1000)  # oldest unanswered complaints listed
     spike_threshold: float = Field(3.0, gt=0)  # robust z: baseline + k * max(MAD, sqrt(baseline))
     spike_min_count: int = Field(3, ge=1)  # fewer complaints than this in a bin is never a peak
+    # Market moves that annotate peaks: window in hours -> absolute change (0.08 = 8 %).
+    market_move_thresholds: dict[Annotated[int, Field(ge=1, le=168)], Annotated[float, Field(gt=0, le=10)]] = \
+        Field(default_factory=lambda: {1: 0.04, 6: 0.08, 24: 0.10})
 
     @field_validator("business_hours")
     @classmethod
@@ -223,8 +226,141 @@ class StatuspageSource(SourceBase):
     include_incidents: bool = True  # also read /api/v2/incidents.json, not only scheduled maintenances
 
 
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"  # the NAME of a variable holding a secret, never the secret
+
+
+def _http_url(v: str) -> str:
+    if not re.match(r"^https?://[^/\s]+", v):
+        raise ValueError("must be an http:// or https:// URL such as https://community.example.com")
+    return v
+
+
+def _shaped(pattern: str, hint: str) -> AfterValidator:
+    """A string setting that must match ``pattern``; the error says what is expected (``hint``)."""
+    rx = re.compile(pattern)
+
+    def check(v: str) -> str:
+        if not rx.fullmatch(v):
+            raise ValueError(f"{v!r} is not {hint}")
+        return v
+
+    return AfterValidator(check)
+
+
+Subreddit = Annotated[str, _shaped(r"[A-Za-z0-9_]{2,21}", "a subreddit name without r/ (letters, digits, _)")]
+Asset = Annotated[str, _shaped(r"[A-Z0-9]{2,12}", "an asset symbol in capitals such as BTC or USDT")]
+Hashtag = Annotated[str, _shaped(r"[^#\s]+", "a hashtag without '#' or spaces")]
+LangCode = Annotated[str, _shaped(r"[a-z]{2}(-[A-Za-z]{2,4})?", "a language code such as en or zh-CN")]
+Country = Annotated[str, _shaped(r"[A-Za-z]{2}", "a two-letter country code such as us or cn")]
+
+
+def _http_or_file_url(v: str) -> str:
+    if v.startswith("file://"):  # a folder of saved answers (the demo)
+        return v
+    return _http_url(v)
+
+
+class DiscourseSource(SourceBase):
+    """The brand's Discourse forum (sources/discourse.py). Key and username only for private categories."""
+
+    type: Literal["discourse"]
+    base_url: Annotated[str, AfterValidator(_http_or_file_url)]
+    platform: str = "discourse"
+    staff_is_official: bool = True  # staff / moderator / admin posts are the brand's
+    official_groups: list[str] = Field(default_factory=list)  # primary_group_name values that are too
+    api_key_env: str | None = Field(None, pattern=_ENV_NAME)
+    api_username_env: str | None = Field(None, pattern=_ENV_NAME)
+    initial_lookback_hours: int = Field(72, ge=1, le=24 * 365)
+    max_topics_per_pass: int = Field(200, ge=1, le=5000)
+    timeout_seconds: float = Field(20, gt=0, le=300)
+    max_retries: int = Field(3, ge=0, le=8)
+    max_bytes: int = Field(10_000_000, ge=1024)
+    host_spacing_seconds: float = Field(1.0, ge=0, le=120)
+
+
+class RedditSource(SourceBase):
+    """Reddit search through praw (sources/reddit.py): a read-only 'script' app's id and secret in env vars."""
+
+    type: Literal["reddit"]
+    client_id_env: str = Field("REDDIT_CLIENT_ID", pattern=_ENV_NAME)
+    client_secret_env: str = Field("REDDIT_CLIENT_SECRET", pattern=_ENV_NAME)
+    subreddits: list[Subreddit] = Field(default_factory=list)
+    terms: list[str] = Field(default_factory=list)  # search terms; default: the brand's names and aliases
+    read_comments: bool = True  # read the comment tree of each newly found submission (1 request each)
+    comments_per_post: int = Field(100, ge=1, le=500)
+    page_size: int = Field(100, ge=1, le=100)
+    initial_lookback_hours: int = Field(72, ge=1, le=24 * 365)
+    recheck_hours: int = Field(6, ge=0, le=24 * 7)  # re-read this much of the last pass: edits and removals
+    timeout_seconds: float = Field(20, gt=0, le=300)
+
+
+class MastodonSource(SourceBase):
+    """One Mastodon instance (sources/mastodon.py): hashtag timelines, optional search, official accounts."""
+
+    type: Literal["mastodon"]
+    instance: Annotated[str, AfterValidator(_http_url)]
+    platform: str = "mastodon"
+    hashtags: list[Hashtag] = Field(default_factory=list)  # without '#'
+    search: bool = False  # status search: needs a token on most instances, and full-text search enabled
+    search_terms: list[str] = Field(default_factory=list)  # default: brand names and aliases
+    access_token_env: str | None = Field(None, pattern=_ENV_NAME)
+    initial_lookback_hours: int = Field(72, ge=1, le=24 * 365)
+    max_pages: int = Field(25, ge=1, le=1000)  # per stream and pass (40 statuses a page)
+    recheck_hours: int = Field(2, ge=0, le=24 * 7)  # re-read this much of the last pass: edits land
+    timeout_seconds: float = Field(20, gt=0, le=300)
+    max_retries: int = Field(3, ge=0, le=8)
+
+
+class GooglePlaySource(SourceBase):
+    """Google Play reviews of one app with the developer's replies (sources/appstores.py)."""
+
+    type: Literal["googleplay"]
+    app_id: Annotated[str, _shaped(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+",
+                                   "the id= of the app's Play Store URL, such as com.bitpie.wallet")]
+    languages: list[LangCode] = Field(default_factory=lambda: ["en"], min_length=1)
+    country: Annotated[str, _shaped(r"[a-z]{2}", "a two-letter lower-case country code such as us")] = "us"
+    developer_name: str = "developer"  # author shown on the developer's replies
+    # The reviews endpoint; default the Play Store's (per language). The demo points it at a file.
+    endpoint: str | None = Field(None, pattern=r"^(https?|file)://")
+    recheck_days: int = Field(14, ge=0, le=90)  # replies come later: re-read this much every pass
+    initial_lookback_days: int = Field(28, ge=1, le=365)
+    page_size: int = Field(100, ge=10, le=200)
+    max_pages: int = Field(20, ge=1, le=200)
+    timeout_seconds: float = Field(30, gt=0, le=300)
+    max_retries: int = Field(2, ge=0, le=8)
+    host_spacing_seconds: float = Field(2.0, ge=0, le=120)
+
+
+class AppStoreSource(SourceBase):
+    """App Store customer reviews per country from Apple's public feed (sources/appstores.py)."""
+
+    type: Literal["appstore"]
+    app_id: Annotated[str, _shaped(r"\d+", "the number after /id in the app's App Store URL (quote it)")]
+    countries: list[Country] = Field(default_factory=lambda: ["us"], min_length=1)
+    base_url: Annotated[str, AfterValidator(_http_url)] = "https://itunes.apple.com"
+    initial_lookback_days: int = Field(28, ge=1, le=365)
+    timeout_seconds: float = Field(20, gt=0, le=300)
+    max_retries: int = Field(2, ge=0, le=8)
+    host_spacing_seconds: float = Field(2.0, ge=0, le=120)
+
+
+class MarketSource(SourceBase):
+    """Hourly closes of assets from one exchange's public OHLCV through ccxt (sources/market.py)."""
+
+    type: Literal["market"]
+    exchange: Annotated[str, _shaped(r"[a-z0-9_]+", "a ccxt exchange id such as binance, okx or kraken")] = \
+        "binance"
+    assets: list[Asset] = Field(default_factory=lambda: ["BTC", "ETH"], min_length=1)
+    quote: Asset = "USDT"
+    backfill_days: int = Field(28, ge=1, le=365)  # the report's 28-day window
+    timeout_seconds: float = Field(20, gt=0, le=300)
+    max_retries: int = Field(3, ge=0, le=8)
+
+
 SourceConfig = Annotated[
-    FeedSource | TwarcSource | TwitterSource | StatuspageSource, Field(discriminator="type")
+    FeedSource | TwarcSource | TwitterSource | StatuspageSource | DiscourseSource | RedditSource | MastodonSource
+    | GooglePlaySource | AppStoreSource | MarketSource,
+    Field(discriminator="type")
 ]
 
 
@@ -305,10 +441,13 @@ def _expand_env(node: Any, path: str, env: Mapping[str, str], problems: list[str
     return node
 
 
+_MORE_KINDS = {"discourse", "reddit", "mastodon", "googleplay", "appstore", "market"}
+
+
 def format_loc(loc: tuple[Any, ...]) -> str:
     """``('sources', 1, 'feed', 'url')`` -> ``sources[1].url`` (drop the union tag pydantic inserts)."""
     out = ""
-    kinds = {"feed", "twarc", "twitter", "statuspage"}
+    kinds = {"feed", "twarc", "twitter", "statuspage", *_MORE_KINDS}
     hidden = {"single_team", "team_list"}  # report.business_hours' form tags
     prev_index = False
     for i, part in enumerate(loc):

@@ -1,9 +1,11 @@
 """``mention-monitor demo``: load the bundled demo data into a fresh store and write its reports.
 
 The data (monitor/demo_data/, written by demo/make_demo_data.py, story and counts in its README.md)
-goes through the same path as production data: a ``twarc`` source over the two archives and an
-official ``feed`` source over ``file://.../announcements.atom``, then ``pipeline.collect`` (detection
-and reply linking), then the reports. Nothing here talks to the network.
+goes through the same path as production data: a ``twarc`` source over the two archives, an
+official ``feed`` source over ``file://.../announcements.atom``, a ``discourse`` source over the saved
+forum answers and a ``googleplay`` source over the saved reviews answer, then ``pipeline.collect``
+(detection and reply linking), then the reports. The hourly market closes are loaded from market.csv
+directly (the market source needs a live exchange). Nothing here talks to the network.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ log = logging.getLogger(__name__)
 DATA_DIR = Path(__file__).resolve().parent / "demo_data"
 ARCHIVES = ("twarc_2026-11-09_15_pages.jsonl", "twarc_2026-11-16_22_flat.jsonl")
 FEED = "announcements.atom"
+FORUM_DIR = "forum"
+GOOGLE_PLAY = "googleplay_reviews.txt"
+MARKET = "market.csv"
 OFFICIAL_ID = "1300000000000000001"
 FIRST_DAY = dt.date(2026, 11, 9)
 LAST_DAY = dt.date(2026, 11, 22)
@@ -43,11 +48,17 @@ def demo_settings(out_dir: Path) -> dict[str, Any]:
         "data_dir": str(out_dir / "data"),
         "report": {"out_dir": str(out_dir / "reports")},
         "official_accounts": [{"platform": "twitter", "handle": "BitpieWallet", "user_id": OFFICIAL_ID}],
+        # The demo's two weeks lie in the past: the first pass of each source must reach back to them.
         "sources": [
             {"name": "demo-x-archive", "type": "twarc", "platform": "twitter",
              "paths": [str(DATA_DIR / name) for name in ARCHIVES]},
             {"name": "demo-announcements", "type": "feed", "official": True,
              "url": (DATA_DIR / FEED).as_uri()},
+            {"name": "demo-forum", "type": "discourse", "base_url": (DATA_DIR / FORUM_DIR).as_uri(),
+             "initial_lookback_hours": 24 * 365, "host_spacing_seconds": 0},
+            {"name": "demo-google-play", "type": "googleplay", "app_id": "com.bitpie.wallet",
+             "developer_name": "Bitpie", "endpoint": (DATA_DIR / GOOGLE_PLAY).as_uri(),
+             "initial_lookback_days": 365, "host_spacing_seconds": 0},
         ],
     }
 
@@ -76,8 +87,22 @@ def fresh_store(cfg: Config) -> Engine:
     return store.open_store(cfg.resolved_store_url)
 
 
+def load_market(engine: Engine) -> int:
+    """Store the demo's hourly closes (market.csv: symbol, ts, price); return how many were new."""
+    import csv
+
+    from sources.base import MarketBar
+
+    with (DATA_DIR / MARKET).open(encoding="utf-8") as fh:
+        bars = [MarketBar(r["symbol"], dt.datetime.fromisoformat(r["ts"].replace("Z", "+00:00")), float(r["price"]),
+                          exchange="demo", pair=f"{r['symbol']}/USDT") for r in csv.DictReader(fh)]
+    with engine.begin() as conn:
+        return store.upsert_market(conn, bars)
+
+
 def load_demo(engine: Engine, cfg: Config) -> list[pipeline.RunResult]:
     """Run every demo source once (then detection and linking); raise if a source failed."""
+    load_market(engine)
     results = pipeline.collect(engine, cfg)
     failed = [r for r in results if r.failed]
     if failed:

@@ -58,9 +58,17 @@ _DET_FINGERPRINT = [
         WHERE labelled_hash IS NULL OR labelled_hash <> content_hash""",
 ]
 
+_SOURCES13_MARKET = [
+    """CREATE TABLE market (
+        symbol TEXT NOT NULL, ts TIMESTAMP NOT NULL, price DOUBLE PRECISION NOT NULL,
+        open DOUBLE PRECISION, high DOUBLE PRECISION, low DOUBLE PRECISION, volume DOUBLE PRECISION,
+        exchange TEXT, pair TEXT, collected_at TIMESTAMP NOT NULL, PRIMARY KEY (symbol, ts))""",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("0001_initial", _INITIAL),
     ("det_fingerprint_0001_label_fingerprints", _DET_FINGERPRINT),
+    ("sources13_market_hourly", _SOURCES13_MARKET),  # hourly closes per asset (sources/market.py)
 ]
 
 

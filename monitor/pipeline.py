@@ -117,6 +117,7 @@ def _consume(engine: Engine, source: Source, ctx: SourceContext, run_id: int, re
     for batch in source.fetch(ctx):
         with engine.begin() as conn:  # records first, cursors in the same transaction
             new = store.upsert_posts(conn, batch.posts) + store.upsert_announcements(conn, batch.announcements)
+            new += store.upsert_market(conn, batch.market)
             store.save_cursors(conn, source.name, batch.cursors)
             store.add_run_usage(conn, run_id, fetched=batch.fetched, new=new, requests=batch.requests)
         res.new += new

@@ -47,7 +47,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from monitor.contenthash import content_hash
 from monitor.errors import StoreError
 from monitor.migrations import MIGRATIONS
-from sources.base import Announcement, Post
+from sources.base import Announcement, MarketBar, Post
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +157,21 @@ runs = Table(
     Column("requests", Integer, nullable=False, default=0),
     Column("status", Text, nullable=False, default="running"),  # running | ok | error | skipped
     Column("error", Text),
+)
+
+# Hourly closes per asset (sources/market.py); reports.data.market_moves reads symbol, ts, price.
+market = Table(
+    "market", metadata,
+    Column("symbol", Text, primary_key=True),
+    Column("ts", UTCDateTime, primary_key=True),
+    Column("price", Float, nullable=False),
+    Column("open", Float),
+    Column("high", Float),
+    Column("low", Float),
+    Column("volume", Float),
+    Column("exchange", Text),
+    Column("pair", Text),
+    Column("collected_at", UTCDateTime, nullable=False),
 )
 
 migration_log = Table(
@@ -479,3 +494,20 @@ def stale_content_labels(conn: Connection) -> int:
     """Posts edited since they were labelled (the next detection pass relabels them); by the partial index."""
     q = select(func.count()).select_from(posts).where(label_pending(), posts.c.labelled_hash.isnot(None))
     return int(conn.execute(q).scalar_one())
+
+def upsert_market(conn: Connection, bars: Sequence[MarketBar]) -> int:
+    """Insert or update hourly closes on (symbol, ts); return how many were new."""
+    if not bars:
+        return 0
+    now = now_utc()
+    rows = list({(b.symbol, b.ts): {"symbol": b.symbol, "ts": b.ts, "price": b.price, "open": b.open,
+                                    "high": b.high, "low": b.low, "volume": b.volume, "exchange": b.exchange,
+                                    "pair": b.pair, "collected_at": now} for b in bars}.values())
+    new = 0
+    for symbol in {r["symbol"] for r in rows}:
+        stamps = [r["ts"] for r in rows if r["symbol"] == symbol]
+        q = select(func.count()).select_from(market).where(market.c.symbol == symbol, market.c.ts.in_(stamps))
+        new += len(stamps) - int(conn.execute(q).scalar_one())
+    _upsert_many(conn, market, rows, ["symbol", "ts"],
+                 ["price", "open", "high", "low", "volume", "exchange", "pair"])
+    return new

@@ -115,7 +115,7 @@ def _series(conn: Any, cfg: Config, day: dt.date) -> Series:
     return Series(hours, hourly, hf.baseline, hour_peaks, days, per_day.to_numpy(), day_peaks)
 
 
-def _events(anns: list[dict[str, Any]], moves: list[tuple[dt.datetime, str, float]]) -> list[Event]:
+def _events(anns: list[dict[str, Any]], moves: list[data.MarketMove]) -> list[Event]:
     out = []
     for a in anns:
         start = a.get("window_start") or a.get("published")
@@ -123,7 +123,7 @@ def _events(anns: list[dict[str, Any]], moves: list[tuple[dt.datetime, str, floa
             continue
         end = a.get("window_end") or start
         out.append(Event(a["kind"], a["title"], start, end, f"{a['source']}/{a['entry_id']}"))
-    out += [Event("market", f"{sym} {chg:+.1%}", ts, ts) for ts, sym, chg in moves]
+    out += [Event("market", m.label(), m.start, m.end) for m in moves]
     return out
 
 
@@ -158,7 +158,8 @@ def gather(engine: Engine, cfg: Config, day: dt.date, as_of: dt.datetime) -> Day
                                              limit=cfg.report.unanswered_limit)
         anns = data.announcements_between(conn, first(27) - dt.timedelta(days=1), end)
         reply_times = data.official_replies(conn, start, end)
-    moves = data.market_moves(engine, first(27), end)
+        volumes = data.platform_volumes(conn, first(27), end)
+    moves = data.market_moves(engine, first(27), end, dict(cfg.report.market_move_thresholds))
     last = max(as_of.astimezone(tz).date(), day) + dt.timedelta(days=1)
     teams = [(t, open_intervals(t, cfg.timezone, day - dt.timedelta(days=29), last)) for t in cfg.report.teams]
     intervals = teams[0][1]  # summary.csv / response_times.csv: the first team's hours, all posts
@@ -177,7 +178,9 @@ def gather(engine: Engine, cfg: Config, day: dt.date, as_of: dt.datetime) -> Day
                         pd.DatetimeIndex([], tz="UTC")).groupby(level=0).sum()
     return DayReport(day, as_of, summary, series, peaks, day_w, complaints, unanswered, day_anns, medians, by_hour,
                      team_rows(needing, bounds, as_of, teams, cfg.timezone),
-                     _usage_notes(engine, cfg, usage_at) + _label_notes(engine, first(HISTORY_DAYS - 1), end))
+                     _usage_notes(engine, cfg, usage_at) + _market_notes(moves, start, end, tz)
+                     + _platform_notes(needing, volumes) + _label_notes(engine, first(HISTORY_DAYS - 1), end))
+
 
 
 def _label_notes(engine: Engine, start: dt.datetime, end: dt.datetime) -> list[str]:
@@ -191,6 +194,34 @@ def _label_notes(engine: Engine, start: dt.datetime, end: dt.datetime) -> list[s
     return [f"Labels of the posts this report reads ({start:%Y-%m-%d} to {end:%Y-%m-%d} UTC) were made by "
             f"{len(by_fp)} different rule sets ({parts}); counts and peaks mix old and new rules until "
             f"`mention-monitor relabel --since {start:%Y-%m-%d}` is run."]
+
+
+
+def _platform_notes(needing: pd.DataFrame, volumes: dict[str, tuple[int, int]]) -> list[str]:
+    """Reply times per platform over 28 days; a platform without official posts is volume only.
+
+    The median is over answered posts only (a plain figure per platform; the censored Kaplan-Meier
+    medians above stay the headline). Lines only when more than one platform was collected.
+    """
+    if len(volumes) < 2:
+        return []
+    out = []
+    for platform, (total, official) in sorted(volumes.items()):
+        mine = needing[needing["platform"] == platform]
+        answered = mine["latency"].dropna()
+        if official == 0:
+            out.append(f"{platform}: volume only, no official replies to link ({total} posts in 28 days)")
+        elif answered.empty:
+            out.append(f"{platform}: {len(mine)} posts needing an answer in 28 days, none answered yet")
+        else:
+            out.append(f"{platform}: {len(answered)} of {len(mine)} posts needing an answer in 28 days "
+                       f"answered, median first reply {answered.median() / 3600:.1f} h")
+    return out
+
+
+def _market_notes(moves: list[data.MarketMove], start: dt.datetime, end: dt.datetime, tz: Any) -> list[str]:
+    """One line per market move ending this day: the hours to read complaints against."""
+    return [f"market: {m.label()} (to {m.end.astimezone(tz):%H:%M})" for m in moves if start <= m.end < end]
 
 
 def _usage_notes(engine: Engine, cfg: Config, as_of: dt.datetime) -> list[str]:

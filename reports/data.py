@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -191,6 +192,19 @@ def official_replies(conn: Connection, start: dt.datetime, end: dt.datetime) -> 
     return [r[0] for r in conn.execute(q)]
 
 
+def platform_volumes(conn: Connection, start: dt.datetime, end: dt.datetime) -> dict[str, tuple[int, int]]:
+    """Per platform with posts created in [start, end): (those posts, official posts ever stored).
+
+    Official posts are counted over all time: a platform whose source never yields one (App Store
+    reviews, RSS routes) has no replies to link, which is what "volume only" means in the report.
+    """
+    window = and_(posts.c.created_at >= start, posts.c.created_at < end)
+    q = (select(posts.c.platform, func.sum(case((window, 1), else_=0)),
+                func.sum(case((posts.c.is_official.is_(True), 1), else_=0)))
+         .group_by(posts.c.platform))
+    return {str(p): (int(n or 0), int(o or 0)) for p, n, o in conn.execute(q) if n}
+
+
 def announcements_between(conn: Connection, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
     """Announcements published in [start, end) or whose window overlaps it."""
     a = announcements.c
@@ -216,31 +230,53 @@ def api_usage(engine: Engine, cfg: Config, now: dt.datetime) -> dict[str, int] |
     return total
 
 
+@dataclass(frozen=True, slots=True)
+class MarketMove:
+    """A price change of ``symbol`` beyond a threshold over ``hours``, ending at ``end`` (UTC)."""
+
+    symbol: str
+    start: dt.datetime
+    end: dt.datetime
+    change: float  # 0.12 = +12 %
+    hours: int
+
+    def label(self) -> str:
+        """``BTC −12 % in 6 h`` (a true minus sign, as the peak annotation shows it)."""
+        return f"{self.symbol} {'−' if self.change < 0 else '+'}{abs(self.change) * 100:.0f} % in {self.hours} h"
+
+
 def market_moves(engine: Engine, start: dt.datetime, end: dt.datetime,
-                 threshold: float = 0.05) -> list[tuple[dt.datetime, str, float]]:
-    """Hourly moves larger than ``threshold`` from a ``market`` table, if a later source created one.
+                 thresholds: dict[int, float] | None = None) -> list[MarketMove]:
+    """Price moves ending in [start, end) from the ``market`` table (sources/market.py), largest first.
 
-    Expected columns: ``symbol``, ``ts`` (UTC) and ``price``. Absent table or columns: no moves.
+    ``thresholds`` maps a window in hours to the absolute change that counts (config
+    ``report.market_move_thresholds``; default 1 h: 4 %, 6 h: 8 %, 24 h: 10 %). A change is the close at
+    ``t`` over the close at ``t - window``. Of overlapping moves of one asset only the largest is kept,
+    so a slide reads "BTC −12 % in 6 h" once, not as six hourly drops. No table or rows: no moves.
     """
-    insp = inspect(engine)
-    if not insp.has_table("market"):
+    thresholds = thresholds or {1: 0.04, 6: 0.08, 24: 0.10}
+    if not inspect(engine).has_table("market"):
         return []
-    cols = {c["name"] for c in insp.get_columns("market")}
-    if not {"symbol", "ts", "price"} <= cols:
-        return []
-    from sqlalchemy import column, table
-
-    m = table("market", column("symbol"), column("ts", store.UTCDateTime()), column("price"))
+    longest = dt.timedelta(hours=max(thresholds))
     with engine.connect() as conn:
-        rows = conn.execute(select(m.c.symbol, m.c.ts, m.c.price)
-                            .where(m.c.ts >= start - dt.timedelta(hours=1), m.c.ts < end)
-                            .order_by(m.c.symbol, m.c.ts)).all()
-    moves, last = [], {}
+        rows = conn.execute(select(store.market.c.symbol, store.market.c.ts, store.market.c.price)
+                            .where(store.market.c.ts >= start - longest, store.market.c.ts < end)
+                            .order_by(store.market.c.symbol, store.market.c.ts)).all()
+    prices: dict[str, dict[dt.datetime, float]] = {}
     for symbol, ts, price in rows:
-        prev = last.get(symbol)
-        if prev and prev[1] and ts - prev[0] <= dt.timedelta(hours=1):
-            change = float(price) / float(prev[1]) - 1.0
-            if abs(change) >= threshold:
-                moves.append((ts, str(symbol), change))
-        last[symbol] = (ts, price)
-    return moves
+        prices.setdefault(str(symbol), {})[ts] = float(price)
+    found: list[MarketMove] = []
+    for symbol, series in prices.items():
+        cands = []
+        for hours, thr in sorted(thresholds.items()):
+            lag = dt.timedelta(hours=hours)
+            for ts, price in series.items():
+                before = series.get(ts - lag)
+                if ts >= start and before and abs(price / before - 1.0) >= thr:
+                    cands.append(MarketMove(symbol, ts - lag, ts, price / before - 1.0, hours))
+        kept: list[MarketMove] = []
+        for mv in sorted(cands, key=lambda m: (-abs(m.change), m.end)):
+            if all(mv.end <= k.start or mv.start >= k.end for k in kept):
+                kept.append(mv)
+        found += kept
+    return sorted(found, key=lambda m: (m.end, m.symbol))

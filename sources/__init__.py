@@ -3,8 +3,13 @@
 
 from __future__ import annotations
 
+from sources.appstores import AppStoreSource, GooglePlaySource
 from sources.base import Announcement, Batch, Post, Source, SourceContext
+from sources.discourse import DiscourseSource
 from sources.feed import FeedSource
+from sources.market import MarketSource
+from sources.mastodon import MastodonSource
+from sources.reddit import RedditSource
 from sources.statuspage import StatuspageSource
 from sources.twarc import TwarcSource
 from sources.twitter import TwitterSource
@@ -14,6 +19,12 @@ SOURCES: dict[str, type[Source]] = {
     "twarc": TwarcSource,
     "twitter": TwitterSource,
     "statuspage": StatuspageSource,
+    "discourse": DiscourseSource,
+    "reddit": RedditSource,
+    "mastodon": MastodonSource,
+    "googleplay": GooglePlaySource,
+    "appstore": AppStoreSource,
+    "market": MarketSource,
 }
 
 __all__ = ["SOURCES", "Announcement", "Batch", "Post", "Source", "SourceContext"]

@@ -78,6 +78,24 @@ class Announcement:
 
 
 @dataclass(slots=True)
+class MarketBar:
+    """One closed hourly candle of an asset: ``price`` is the close, ``ts`` the hour's start (UTC)."""
+
+    symbol: str  # the asset as reports name it ("BTC")
+    ts: datetime
+    price: float
+    open: float | None = None
+    high: float | None = None
+    low: float | None = None
+    volume: float | None = None
+    exchange: str | None = None
+    pair: str | None = None  # the traded pair ("BTC/USDT")
+
+    def __post_init__(self) -> None:
+        self.ts = utc(self.ts)
+
+
+@dataclass(slots=True)
 class Batch:
     """Records that belong together, plus the cursor state that becomes true once they are stored.
 
@@ -88,6 +106,7 @@ class Batch:
 
     posts: list[Post] = field(default_factory=list)
     announcements: list[Announcement] = field(default_factory=list)
+    market: list[MarketBar] = field(default_factory=list)
     cursors: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     requests: int = 0
     fetched: int = 0

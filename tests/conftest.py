@@ -12,7 +12,10 @@ import pytest
 from monitor.config import Config, parse_config
 from monitor.store import open_store
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+_REPO = Path(__file__).resolve().parents[1]
+# Beside the repository; a git worktree under wt/ sits one level deeper, so look one level up too.
+SHARED_DATA = next((p for p in (_REPO.parent / "shared" / "data", _REPO.parent.parent / "shared" / "data")
+                    if p.is_dir()), _REPO.parent / "shared" / "data")
 
 
 def base_config(tmp_path: Path, **overrides: Any) -> Config:

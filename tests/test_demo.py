@@ -20,6 +20,7 @@ from monitor.pipeline import build_sources, run_source
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = list(csv.DictReader((demo.DATA_DIR / "labels.csv").open(encoding="utf-8")))
+X_LABELS = [r for r in LABELS if r["platform"] == "twitter"]  # what the twarc archives hold
 
 
 def count(engine, table, *where) -> int:
@@ -40,8 +41,8 @@ def loaded(tmp_path):
 
 def test_archives_load_with_the_labelled_counts(loaded):
     _cfg, engine, _src, res = loaded
-    labels = Counter(r["label"] for r in LABELS)
-    assert res.new == res.fetched == len(LABELS) == count(engine, store.posts)
+    labels = Counter(r["label"] for r in X_LABELS)
+    assert res.new == res.fetched == len(X_LABELS) == count(engine, store.posts)
     official = count(engine, store.posts, store.posts.c.is_official.is_(True))
     assert official == labels["official_reply"] + labels["official_post"]
     fakes = {"BitpieSupport_Help", "Bitpie_Service_CS"}
@@ -51,7 +52,7 @@ def test_archives_load_with_the_labelled_counts(loaded):
     with engine.connect() as conn:
         ids = {r[0] for r in conn.execute(select(store.posts.c.post_id))}
         langs = Counter(r[0] for r in conn.execute(select(store.posts.c.lang)))
-    assert ids == {r["post_id"] for r in LABELS}
+    assert ids == {r["post_id"] for r in X_LABELS}
     assert set(langs) == {"en", "zh"}
 
 
@@ -65,7 +66,7 @@ def test_second_pass_changes_nothing(loaded):
     with engine.begin() as conn:
         conn.execute(store.cursors.delete())
     reread = run_source(engine, cfg, src)
-    assert (reread.fetched, reread.new) == (len(LABELS), 0)
+    assert (reread.fetched, reread.new) == (len(X_LABELS), 0)
     with engine.connect() as conn:
         after = store.table_counts(conn)
     assert {k: v for k, v in after.items() if k not in ("runs", "cursors")} == \
@@ -77,16 +78,16 @@ def test_official_replies_link_and_impersonators_do_not(loaded):
     with engine.begin() as conn:
         linked = link_replies(conn)
         rows = conn.execute(select(store.reply_links.c.post_id, store.reply_links.c.latency_seconds)).all()
-    assert linked == sum(r["label"] == "official_reply" for r in LABELS)
+    assert linked == sum(r["label"] == "official_reply" for r in X_LABELS)
     first = {}
     for post_id, latency in rows:
         first[post_id] = min(latency, first.get(post_id, latency))
-    by_id = {r["post_id"]: r for r in LABELS}
-    answered = {r["post_id"]: float(r["official_reply_minutes"]) for r in LABELS if r["official_reply_minutes"]}
+    by_id = {r["post_id"]: r for r in X_LABELS}
+    answered = {r["post_id"]: float(r["official_reply_minutes"]) for r in X_LABELS if r["official_reply_minutes"]}
     assert first.keys() == answered.keys()
     for post_id, minutes in answered.items():
         assert first[post_id] == pytest.approx(minutes * 60, abs=6)  # labels round to 0.1 min
-    complaints = [r for r in LABELS if r["label"] == "complaint"]
+    complaints = [r for r in X_LABELS if r["label"] == "complaint"]
     assert sum(r["post_id"] in first for r in complaints) == sum(bool(r["official_reply_minutes"])
                                                                    for r in complaints)
     assert all(by_id[p]["label"] != "impersonator" for p in first)
@@ -118,9 +119,10 @@ def test_committed_data_is_what_the_generator_writes(tmp_path, monkeypatch):
 
     rng = random.Random(gen.SEED)
     write_all(gen.build(rng), rng, tmp_path)
-    for path in sorted(tmp_path.iterdir()):
-        assert path.read_bytes() == (demo.DATA_DIR / path.name).read_bytes(), path.name
-    assert {p.name for p in tmp_path.iterdir()} == {p.name for p in demo.DATA_DIR.iterdir()}
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    for rel in written:
+        assert (tmp_path / rel).read_bytes() == (demo.DATA_DIR / rel).read_bytes(), rel
+    assert written == sorted(p.relative_to(demo.DATA_DIR) for p in demo.DATA_DIR.rglob("*") if p.is_file())
 
 
 def test_base_config_lends_rules_but_not_sources(tmp_path):
@@ -129,7 +131,8 @@ def test_base_config_lends_rules_but_not_sources(tmp_path):
                     "sources:\n  - {name: x, type: twitter}\n", encoding="utf-8")
     cfg = demo.demo_config(tmp_path / "out", base)
     assert cfg.detection.complaint.en.include == ["no answer"]
-    assert [s.name for s in cfg.sources] == ["demo-x-archive", "demo-announcements"]
+    assert [s.name for s in cfg.sources] == ["demo-x-archive", "demo-announcements", "demo-forum",
+                                             "demo-google-play"]
     assert cfg.out_dir == tmp_path / "out" / "reports"
 
 
@@ -177,3 +180,11 @@ def test_run_demo_end_to_end(tmp_path):
     found = {pid for pid, _ in detected}
     assert found <= intended, sorted(found - intended)
     assert len(found) >= 0.85 * len(intended)
+    # Beyond X: the forum thread's slow staff reply, Google Play's developer replies and the BTC slide
+    # that lines up with the burst are all on the maintenance day's page.
+    page = index.read_text(encoding="utf-8")
+    forum = next(r for r in LABELS if r["platform"] == "discourse" and r["official_reply_minutes"])
+    hours = float(forum["official_reply_minutes"]) / 60
+    assert f"discourse: 1 of 2 posts needing an answer in 28 days answered, median first reply {hours:.1f} h" in page
+    assert "googleplay: 3 of 4 posts needing an answer in 28 days answered" in page
+    assert re.search(r"market: BTC −1[0-9] % in (6|24) h", page), "no market move named on the burst day"

@@ -149,21 +149,14 @@ def test_usage_lines_of_a_twitter_source_appear_on_the_page(tmp_path: Path) -> N
 
 
 def test_market_moves_annotate_peaks_when_a_market_table_exists(tmp_path: Path) -> None:
-    from sqlalchemy import Column, Float, MetaData, Table, Text
-
     from monitor import store
+    from sources.base import MarketBar
 
     engine = G.build_store(f"sqlite:///{tmp_path / 'store.db'}")
-    market = Table("market", MetaData(), Column("symbol", Text), Column("ts", store.UTCDateTime),
-                   Column("price", Float))
-    market.create(engine)
     with engine.begin() as conn:  # BTC -8 % between 19:30 and 20:30 local; ETH moves 1 %
-        conn.execute(market.insert(), [
-            {"symbol": "BTC", "ts": G.at(10, 19, 30), "price": 100.0},
-            {"symbol": "BTC", "ts": G.at(10, 20, 30), "price": 92.0},
-            {"symbol": "ETH", "ts": G.at(10, 19, 30), "price": 100.0},
-            {"symbol": "ETH", "ts": G.at(10, 20, 30), "price": 101.0},
-        ])
+        store.upsert_market(conn, [MarketBar(sym, G.at(10, h, 30), p) for sym, h, p in [
+            ("BTC", 19, 100.0), ("BTC", 20, 92.0), ("ETH", 19, 100.0), ("ETH", 20, 101.0)]])
     path = build_report(engine, G.make_config(tmp_path / "out"), G.DAY, now=G.AS_OF)
     hour_peak = read_csv(path.parent / "peaks.csv")[0]
-    assert hour_peak["annotations"] == "maintenance: 钱包维护 Wallet maintenance | market: BTC -8.0%"
+    assert hour_peak["annotations"] == "maintenance: 钱包维护 Wallet maintenance | market: BTC −8 % in 1 h"
+    assert "market: BTC −8 % in 1 h (to 20:30)" in path.read_text(encoding="utf-8")  # the day page's notes
