@@ -80,3 +80,22 @@ def test_no_wait_on_non_complaints(det: Detector) -> None:
 ])
 def test_chinese_numerals(numeral: str, value: float) -> None:
     assert _zh_number(numeral) == value
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    # compound durations: a larger unit then a smaller one is one wait
+    ("3hrs 15 minutes on hold with your helpline, unbelievable", 3 * 3600 + 15 * 60),
+    ("been on hold for 1 hour and 20 mins now", 4800),
+    ("waited 2 days, 6 hours and still no reply from an agent", 2 * 86400 + 6 * 3600),
+    # "N months in": the time elapsed so far
+    ("still no response from support 2 months in and counting", 60 * 86400),
+    # the company's average or promise is not the wait
+    ("25 minutes holding. your average wait time is over 10 minutes they say", 1500),
+    # Cantonese hours and Mandarin 'submitted N days ago'
+    ("打客服熱線等咗兩個鐘都冇人聽", 7200),
+    ("工单提交了5天，客服没有回复", 5 * 86400),
+])
+def test_claimed_wait_kinds(det: Detector, text: str, seconds: int) -> None:
+    res = det.detect(DetectInput(id="x", text=text))
+    assert res.complaint, text
+    assert res.claimed_wait_seconds == seconds, text

@@ -30,6 +30,8 @@ _ZH_UNIT = {
     "礼拜": "week", "个月": "month", "年": "year",
     # "一个多月" = a month ("more than" dropped, as the labelled README does for 十多天)
     "个多月": "month", "个多小时": "hour", "个多星期": "week", "个多礼拜": "week", "个多钟头": "hour",
+    # Cantonese: 钟 / 个钟 is an hour ("等咗两个钟"), 个几钟 "an hour or so" ("半个几钟" = half an hour).
+    "个钟": "hour", "个几钟": "hour", "个多钟": "hour",
 }
 _EN_NUM = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -71,7 +73,7 @@ _EN_POS_AFTER = re.compile(
     r"^\W*(?:ago|later|waiting|of waiting|on hold|of being on hold|and still|and no"
     r"|no (?:reply|response|support|answer|call|word)|now|with no|without|since|just waiting|and counting|of no"
     r"|still no|still waiting|and nothing|and not|and they"
-    r"|they have not|waiting"
+    r"|they have not|waiting|holding|of holding|in (?:the |a )?queue|in(?=\s*(?:and\b|,|\.|!|$))"
     r"|to (?:reply|respond|answer|get back|acknowledge|call (?:me |us )?back|hear back|read (?:my|our|a|the)))\b",
     re.ASCII,
 )
@@ -90,7 +92,7 @@ _EN_EVENT = re.compile(
 _EN_PROMISED = re.compile(
     r"\b(?:told|asked) (?:me|us) to wait\W*(?:\w+\W+){0,2}$"
     r"|\b(?:said|says|promised|promises|claims|claimed|advertis\w*|supposed to|meant to|guarantee\w*|expected|should"
-    r"|would|will|usually|normally)\b"
+    r"|would|will|usually|normally|average|typically|up to|within)\b"
     r"[^.!?\n]{0,25}$", re.ASCII)
 _ZH_PROMISED = re.compile(r"(?:让我|叫我|要我|说|承诺|答应|保证|预计|通常|一般)[^，,。！？!?\n]{0,4}$")
 _EN_NEG_BEFORE = re.compile(
@@ -110,7 +112,8 @@ _ZH_NEG = re.compile(
 )
 _ZH_POS_AFTER = re.compile(r"^(?:了|都|也|还|没|不|无|过去|以上|之久|前|多了|左右了)")
 _ZH_POS_BEFORE = re.compile(
-    r"(?:等了?|联系了?|发了|催了?|找了|问了|打了|过了|已经|至少|超过|加了|快|都|排了|排队)[^，,。！？!?\n]{0,4}$"
+    r"(?:等了?|联系了?|发了|催了?|找了|问了|打了|过了|已经|至少|超过|加了|快|都|排了|排队|提交了?|申请了|开了|投诉了|反馈了)"
+    r"[^，,。！？!?\n]{0,4}$"
 )
 SENT_END = ".!?\n。！？"
 CLAUSE_END = ".!?\n。！？，,、；;"
@@ -160,19 +163,36 @@ def _sentence(text: str, start: int, end: int, ends: str = SENT_END) -> tuple[st
     return text[s:start], text[end:e]
 
 
+# "2hrs 20 minutes", "1 hour and 30 mins", "3 days, 4 hours": a larger unit then a smaller one is one wait.
+_EN_COMPOUND_GAP = re.compile(r"\s*(?:,\s*|and\s+|&\s*)?", re.ASCII)
+
+
+def _compound(text: str, out: list[tuple[int, int, float, float]]) -> list[tuple[int, int, float]]:
+    merged: list[tuple[int, int, float, float]] = []
+    for start, end, seconds, unit in out:
+        if merged:
+            s0, e0, v0, u0 = merged[-1]
+            gap = _EN_COMPOUND_GAP.fullmatch(text, e0, start)
+            if gap is not None and unit < u0 and seconds < u0:
+                merged[-1] = (s0, end, v0 + seconds, unit)
+                continue
+        merged.append((start, end, seconds, unit))
+    return [(s, e, v) for s, e, v, _u in merged]
+
+
 def _en_candidates(text: str) -> list[tuple[int, int, float]]:
-    out = []
+    out: list[tuple[int, int, float, float]] = []
     for m in _EN_DURATION.finditer(text):
         if m.group("dayn") or m.group("ordn"):
-            out.append((m.start(), m.end(), int(m.group("dayn") or m.group("ordn")) * DAY))
+            out.append((m.start(), m.end(), int(m.group("dayn") or m.group("ordn")) * DAY, DAY))
             continue
         num = m.group("num")
         value = float(num) if num[0].isdigit() else _EN_NUM[num]
         unit = _UNITS[_EN_UNIT[m.group("unit")]]
         if m.group("unit") == "h" and not num[0].isdigit():
             continue  # "a h..." is not a duration
-        out.append((m.start(), m.end(), value * unit))
-    return out
+        out.append((m.start(), m.end(), value * unit, unit))
+    return _compound(text, out)
 
 
 def _zh_candidates(text: str) -> list[tuple[int, int, float]]:
