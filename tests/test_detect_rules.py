@@ -70,7 +70,7 @@ COMPLAINTS_EN = [
     ("No phone number, no email, no live chat. Nothing.", "no_channels"),
     ("3rd time asking about my transfer", "repeated_contact"),
     ("Useless, you can only talk to a bot", "bot_only"),
-    ("Submitted a ticket, got an automated email and nothing since", "no_reply"),
+    ("Submitted a ticket, got an automated email and nothing since", "nothing_since"),
     ("Their response time is terrible", "unresponsive"),
     ("Been trying to call you all day", "tried_in_vain"),
     ("can someone please get back to me about my deposit", "please_reply"),
