@@ -41,9 +41,15 @@ def config_summary(cfg: Config) -> list[str]:
         f"store: {_safe_url(cfg.resolved_store_url)}",
         f"official accounts: {', '.join(f'{a.platform}:@{a.handle}' for a in cfg.official_accounts) or 'none'}",
     ]
+    from reports.coverage import reply_platforms
+
+    linkable = reply_platforms(cfg)
+    if not cfg.official_accounts:
+        lines.append("  warning: official_accounts: none configured; no reply can be linked, so the report has "
+                     "no response times (complaints count as volume only)")
     for sc in cfg.sources:
         state = "enabled" if sc.enabled else "disabled"
-        lines.append(f"source {sc.name} ({sc.type}, every {sc.interval_minutes} min, {state})")
+        lines.append(f"source {sc.name} ({sc.type}, every {sc.interval_minutes} min, {state}){_replies(sc, linkable)}")
         env_var = getattr(sc, "bearer_token_env", None)
         if sc.enabled and env_var and env_var not in os.environ:
             lines.append(f"  warning: sources[{cfg.sources.index(sc)}].bearer_token_env: "
@@ -51,6 +57,17 @@ def config_summary(cfg: Config) -> list[str]:
     for source in build_sources(cfg):
         lines.extend(f"  {line}" for line in source.describe())
     return lines
+
+
+def _replies(sc: Any, linkable: set[str]) -> str:
+    """What the report measures for a source's posts (reports.coverage.reply_platforms)."""
+    if getattr(sc, "official", False) or sc.type == "statuspage":
+        return "; announcements"
+    platform = getattr(sc, "platform", "twitter")
+    if platform in linkable:
+        return f"; {platform}: response times measured"
+    why = "feeds carry no reply link" if sc.type == "feed" else f"no official account on {platform}"
+    return f"; {platform}: volume only ({why})"
 
 
 def status_lines(engine: Engine, cfg: Config) -> list[str]:

@@ -140,6 +140,7 @@ class ReportConfig(Model):
     time: dt.time = dt.time(7, 30)  # daily report time, in the configured time zone
     business_hours: TeamHours = Field(default_factory=BusinessHours)
     unanswered_limit: int = Field(20, ge=1, le=1000)  # oldest unanswered complaints listed
+    min_sample: int = Field(10, ge=1)  # posts per week needed for a week-over-week comparison
     spike_threshold: float = Field(3.0, gt=0)  # robust z: baseline + k * max(MAD, sqrt(baseline))
     spike_min_count: int = Field(3, ge=1)  # fewer complaints than this in a bin is never a peak
 

@@ -43,6 +43,9 @@ _INITIAL = [
 
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("0001_initial", _INITIAL),
+    # report12: where a backfill pass (`collect --since`) says its coverage starts; reports count a
+    # source's posts only from its first successful pass or this, whichever is earlier.
+    ("report12_runs_covers_from", ["ALTER TABLE runs ADD COLUMN covers_from TIMESTAMP"]),
 ]
 
 

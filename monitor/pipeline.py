@@ -84,7 +84,7 @@ def run_source(engine: Engine, cfg: Config, source: Source, *, since: datetime |
         last_ok = store.last_ok_run(conn, source.name)
     state = dict(saved.get(STATE_KEY, {}))
     reason = _skip_reason(state, now())
-    run_id = store.start_run(engine, source.name)
+    run_id = store.start_run(engine, source.name, covers_from=since)
     if reason:
         store.finish_run(engine, run_id, status="skipped", error=reason)
         # A disabled source stays disabled until someone acts: say so on every pass, even with -q.

@@ -149,6 +149,7 @@ runs = Table(
     Column("requests", Integer, nullable=False, default=0),
     Column("status", Text, nullable=False, default="running"),  # running | ok | error | skipped
     Column("error", Text),
+    Column("covers_from", UTCDateTime),  # a backfill's --since (report12_runs_covers_from)
 )
 
 migration_log = Table(
@@ -314,9 +315,11 @@ def save_cursors(conn: Connection, source: str, updates: dict[str, dict[str, Any
             index_elements=["source", "key"], set_={"state": stmt.excluded.state, "updated_at": now}))
 
 
-def start_run(engine: Engine, source: str) -> int:
+def start_run(engine: Engine, source: str, covers_from: datetime | None = None) -> int:
+    """Open a run row; ``covers_from`` is a backfill's start (``collect --since``), else None."""
     with engine.begin() as conn:
-        res = conn.execute(runs.insert().values(source=source, started_at=now_utc(), status="running"))
+        res = conn.execute(runs.insert().values(source=source, started_at=now_utc(), status="running",
+                                                covers_from=covers_from))
         return int(res.inserted_primary_key[0])
 
 

@@ -33,10 +33,16 @@ def _env() -> Environment:
                        autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
 
 
-def table(frame: pd.DataFrame, uuid: str, links: Mapping[str, str] | None = None) -> Markup:
-    """A Styler table; ``links`` maps a column of (already safe) URLs to the link text shown."""
+# Columns of free text: they wrap (anywhere, for long URLs in posts); every other cell (dates,
+# handles, figures) never breaks inside a word, and the table scrolls sideways on a phone instead.
+WRAP = ("post", "title", "complaint answered", "what overlapped it", "lure", "text")
+
+
+def table(frame: pd.DataFrame, uuid: str, links: Mapping[str, str] | None = None, empty: str = "none") -> Markup:
+    """A Styler table in a sideways-scrolling box; ``links`` maps a column of (already safe) URLs to
+    the link text shown."""
     if frame.empty:
-        return Markup('<p class="empty">none</p>')
+        return Markup('<p class="empty">{}</p>').format(empty)
     styler = frame.style.hide(axis="index").format(escape="html", na_rep="")
     for col, label in (links or {}).items():
 
@@ -47,8 +53,12 @@ def table(frame: pd.DataFrame, uuid: str, links: Mapping[str, str] | None = None
             return f'<a class="link" href="{url}" rel="noopener noreferrer nofollow">{_label}</a>' if url else ""
 
         styler = styler.format(link, subset=[col], escape="html", na_rep="")
+    wrap = {c: [{"selector": "td", "props": "white-space: normal; overflow-wrap: anywhere; min-width: 14em"}]
+            for c in frame.columns if c in WRAP}
+    if wrap:
+        styler = styler.set_table_styles(wrap, overwrite=False)
     styler = styler.set_uuid(uuid).set_table_attributes('class="data"')
-    return Markup(styler.to_html())
+    return Markup('<div class="scroll">') + Markup(styler.to_html()) + Markup("</div>")
 
 
 def render(template: str, **context: Any) -> str:

@@ -12,13 +12,14 @@ import pandas as pd
 from markupsafe import Markup
 
 from monitor.config import Config
-from reports import charts, csvout, html, rows
+from reports import charts, csvout, html, rows, sections
 from reports.build import DayReport, day_bounds
 from reports.metrics import SUMMARY_COLUMNS, TEAM_COLUMNS
 
 _DAY_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FILES = ["summary.csv", "complaints.csv", "response_times.csv", "hourly.csv", "peaks.csv", "announcements.csv",
-         "business_hours.csv"]
+         "business_hours.csv", "impersonators.csv", "backlog.csv"]
+BACKLOG_COLUMNS = ["platform", "post_id", "created_local", "reason", "urgency", "waiting_seconds"]
 
 
 def _hourly_rows(rep: DayReport, cfg: Config) -> list[dict[str, Any]]:
@@ -36,16 +37,27 @@ def _hourly_rows(rep: DayReport, cfg: Config) -> list[dict[str, Any]]:
     return out
 
 
+def _backlog_csv(rep: DayReport, tz: Any) -> list[dict[str, Any]]:
+    """Every open post (not only those listed on the page), oldest first."""
+    return [{"platform": r["platform"], "post_id": r["post_id"], "created_local": r["created_local"],
+             "reason": r["reason"], "urgency": r["urgency"], "waiting_seconds": r["waiting_seconds"]}
+            for r in rep.backlog.get("all", [])]
+
+
 def write_csvs(rep: DayReport, cfg: Config, out: Path) -> dict[str, list[dict[str, Any]]]:
     tz = cfg.tz
+    lookalikes = {(i["platform"], i["reply_to_id"]): i["author_handle"] for i in rep.impersonators if i["reply_to_id"]}
     tables = {
         "summary.csv": (SUMMARY_COLUMNS, [rep.summary]),
-        "complaints.csv": (rows.COMPLAINT_COLUMNS, rows.complaint_rows(rep.complaints, tz)),
+        "complaints.csv": (rows.COMPLAINT_COLUMNS, rows.complaint_rows(rep.complaints, tz, rep.reply_platforms,
+                                                                       lookalikes)),
         "response_times.csv": (rows.RESPONSE_COLUMNS, rows.response_rows(rep.needing_day, tz)),
         "hourly.csv": (rows.HOURLY_COLUMNS, _hourly_rows(rep, cfg)),
         "peaks.csv": (rows.PEAK_COLUMNS, rows.peak_rows(rep.peaks, tz)),
         "announcements.csv": (rows.ANNOUNCEMENT_COLUMNS, rows.announcement_rows(rep.announcements, tz)),
         "business_hours.csv": (TEAM_COLUMNS, rep.teams),
+        "impersonators.csv": (rows.IMPERSONATOR_COLUMNS, rows.impersonator_rows(rep.impersonators, tz)),
+        "backlog.csv": (BACKLOG_COLUMNS, _backlog_csv(rep, tz)),
     }
     for name, (cols, items) in tables.items():
         csvout.write_csv(out / name, cols, items)
@@ -56,9 +68,15 @@ def _charts(rep: DayReport, cfg: Config, hourly: list[dict[str, Any]]) -> dict[s
     tz = cfg.tz
     s = rep.series
     days = s.days[-28:]
-    peak_days = {p.start.astimezone(tz).date() for p in s.day_peaks}
+    peak_days = peak_day_set(s.day_peaks, tz)
     med_h = [None if m is None else m / 3600 for m in rep.medians]
-    trend = charts.trend_chart(days, s.daily[-28:].tolist(), med_h, peak_days)
+    # Sized to the data: days before the earliest coverage are left out (at least 7 days drawn).
+    known = s.day_known[-28:] if s.day_known is not None else np.ones(28, dtype=bool)
+    lead = min(int(np.argmax(known)) if known.any() else 0, 21)
+    days, daily = days[lead:], s.daily[-28:][lead:].tolist()
+    med_h, nr = med_h[lead:], rep.not_reached[lead:]
+    trend = charts.trend_chart(days, daily, med_h, peak_days, nr)
+    trend_phone = charts.trend_chart(days, daily, med_h, peak_days, nr, size=(4.2, 3.2), salt="trend-phone")
     start28 = day_bounds(tz, days[0])[0]
     recent = s.hourly[s.hours >= start28]
     local = recent.index.tz_convert(tz)
@@ -73,43 +91,92 @@ def _charts(rep: DayReport, cfg: Config, hourly: list[dict[str, Any]]) -> dict[s
     # Aware datetimes compare as instants, so local hour starts and UTC windows line up.
     vol = charts.volume_chart(hour_local, [h["complaints"] for h in hourly], base, peaks, windows)
     # matplotlib writes the SVG and XML-escapes its labels; the labels are ours, not post text.
-    return {"trend_svg": Markup(trend), "heatmap_svg": Markup(heat), "volume_svg": Markup(vol)}
+    return {"trend_svg": Markup(trend), "trend_phone_svg": Markup(trend_phone), "heatmap_svg": Markup(heat),
+            "volume_svg": Markup(vol)}
+
+
+def peak_day_set(day_peaks: list[Any], tz: Any) -> set[dt.date]:
+    """Every local day a day-peak covers (a three-day peak colours three bars, not its first)."""
+    out: set[dt.date] = set()
+    for p in day_peaks:
+        d, last = p.start.astimezone(tz).date(), (p.end - dt.timedelta(microseconds=1)).astimezone(tz).date()
+        while d <= last:
+            out.add(d)
+            d += dt.timedelta(days=1)
+    return out
 
 
 def _figures(summary: dict[str, Any]) -> list[tuple[str, str]]:
     figures = [
-        ("mentions", str(summary["mentions"])), ("complaints", str(summary["complaints"])),
-        ("complaint rate", rows.pct(summary["complaint_rate"])),
-        ("still waiting (day)", str(summary["unanswered"])),
-        ("median wait (KM, day)", rows.duration(summary["day_km_median_seconds"]) or "not reached"),
-        ("answered within 24 h (7 d)", rows.pct(summary["7d_answered_24h"])),
-        ("week over week (median)", rows.pct(summary["wow_km_median_change"], signed=True)),
-        ("claimed waits", str(summary["claimed_waits"])),
+        ("mentions", str(summary["mentions"])), ("complaint rate", rows.pct(summary["complaint_rate"]) or "—"),
+        ("official replies", str(summary["replies"])), ("maintenance notices", str(summary["maintenance_notices"])),
+        ("median wait (KM, day)", rows.duration(summary["day_km_median_seconds"])
+         or ("not reached" if summary["day_needing"] else "—")),
     ]
     if summary["api_posts_read_month"] is not None:  # None: no twitter source configured, nothing to show
         figures.append(("X API reads this month", rows.text(summary["api_posts_read_month"])))
     return figures
 
 
+FOLD = 10  # tables longer than this fold behind <details> (phone: the page stays short)
+
+
+def _why(rep: DayReport, written: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    frames = sections.why_frames(rep.complaints)
+    s = rep.summary
+    med, longest = rows.duration(s["claimed_wait_median_seconds"]), rows.duration(s["claimed_wait_max_seconds"])
+    claimed = ("—" if not s["claimed_waits"] else
+               f"{s['claimed_waits']} complaints say how long they waited: median {med}, longest {longest}")
+    return {"topics_table": html.table(frames["topics"], "topics", empty="no complaints"),
+            "urgency_table": html.table(frames["urgency"], "urgency", empty="no complaints"),
+            "claimed": claimed,
+            "peaks_table": html.table(rows.display(written["peaks.csv"], rows.PEAK_COLUMNS), "peaks",
+                                      empty="no peak this day")}
+
+
+def _backlog_tables(rep: DayReport) -> dict[str, Any]:
+    cols = ["created_local", "waiting_seconds", "urgency", "platform", "author_handle", "text", "url"]
+    b = rep.backlog
+    return {"backlog_complaints": html.table(rows.display(b["complaints"], cols, durations=["waiting_seconds"]),
+                                             "backlog-c", {"link": "open"}, empty="none open"),
+            "backlog_questions": html.table(rows.display(b["questions"], cols, durations=["waiting_seconds"]),
+                                            "backlog-q", {"link": "open"}, empty="none open"),
+            "backlog_n": (len(b["complaints"]), b["complaints_total"], len(b["questions"]), b["questions_total"])}
+
+
 def write_day_html(rep: DayReport, cfg: Config, out: Path, written: dict[str, list[dict[str, Any]]]) -> Path:
     tz = cfg.tz
     svgs = _charts(rep, cfg, written["hourly.csv"])
-    unanswered = rows.complaint_rows(rep.unanswered, tz)
     show = ["created_local", "platform", "author_handle", "text", "url"]
+    complaints = written["complaints.csv"]
+    imps = written["impersonators.csv"]
+    cov_first = rows.local(rep.coverage.first, tz)
     page = html.render(
         "day.html", brand=cfg.brand.names[0], day=rep.day.isoformat(), timezone=cfg.timezone,
-        as_of=rows.local(rep.as_of, tz), figures=_figures(rep.summary), team=cfg.report.teams[0].team,
+        as_of=rows.local(rep.as_of, tz)[:16].replace("T", " "), partial=rep.partial, tiles=rep.tiles,
+        figures=_figures(rep.summary), team=cfg.report.teams[0].team,
+        reply_platforms=", ".join(rep.reply_platforms), coverage_from=cov_first[:10] if cov_first else None,
+        cuts=[(name, rows.local(start, tz)[:16].replace("T", " ")) for _k, name, start in rep.coverage.cuts],
         teams_table=html.table(rows.team_frame(rep.teams), "teams") if len(cfg.report.teams) > 1 else None,
         response_table=html.table(rows.response_frame(rep.summary), "response"),
-        trend_svg=svgs["trend_svg"], volume_svg=svgs["volume_svg"], heatmap_svg=svgs["heatmap_svg"],
-        peaks_table=html.table(rows.display(written["peaks.csv"], rows.PEAK_COLUMNS), "peaks"),
-        unanswered_table=html.table(rows.display(unanswered, show), "unanswered", {"url": "open"}),
+        trend_svg=svgs["trend_svg"], trend_phone_svg=svgs["trend_phone_svg"], volume_svg=svgs["volume_svg"],
+        heatmap_svg=svgs["heatmap_svg"], fold=FOLD, **_why(rep, written), **_backlog_tables(rep),
+        min_sample=cfg.report.min_sample,
+        imps_n=len(imps), imps_table=html.table(rows.display(
+            imps, ["created_local", "account", "lure", "url", "answered_handle", "answered_text", "answered_url"]),
+            "imps", {"link": "open", "complaint link": "open"}, empty="none this day"),
+        platform_table=html.table(sections.breakdown(rep.complaints, rep.needing_day, "platform",
+                                                     rep.reply_platforms), "by-platform", empty="no posts"),
+        lang_table=html.table(sections.breakdown(rep.complaints, rep.needing_day, "lang", rep.reply_platforms),
+                              "by-lang", empty="no posts"),
+        complaints_n=len(complaints),
         complaints_table=html.table(rows.display(
-            written["complaints.csv"], [*show, "claimed_wait_seconds", "status", "reply_latency_seconds"],
-            durations=["claimed_wait_seconds", "reply_latency_seconds"]), "complaints", {"url": "open"}),
+            complaints, [*show, "urgency", "claimed_wait_seconds", "status", "reply_latency_seconds"],
+            durations=["claimed_wait_seconds", "reply_latency_seconds"]), "complaints", {"link": "open"},
+            empty="no complaints"),
         announcements_table=html.table(rows.display(
             written["announcements.csv"], ["kind", "title", "published_local", "window_start_local",
-                                           "window_end_local", "url"]), "announcements", {"url": "open"}),
+                                           "window_end_local", "url"]), "announcements", {"link": "open"}),
         notes=rep.notes, files=FILES)
     path = out / "index.html"
     path.write_text(page, encoding="utf-8")

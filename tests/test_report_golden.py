@@ -86,6 +86,12 @@ RECORDS = [
     (official("2008", at(6, 11), "@max done", "903"), False, False, None, None, None, None),
 ]
 
+# The look-alike's reply as the impersonation detector labels it (monitor/detect/impersonation.py).
+SUSPECTS = {"1008": [{"detector": "impersonation", "rule": "identity.support_word", "field": "author_handle",
+                      "match": "Support"},
+                     {"detector": "impersonation", "rule": "lure.seed_phrase", "match": "recovery phrase"},
+                     {"detector": "impersonation", "rule": "lure.dm", "match": "DM us"}]}
+
 ANNOUNCEMENTS = [
     Announcement("status-feed", "m-1", "钱包维护 Wallet maintenance", "维护 19:00-21:00",
                  url="https://bitpie.com/notice/1?a=1&b=2", published=at(10, 12), kind="maintenance",
@@ -112,8 +118,8 @@ def build_store(url: str) -> Engine:
         store.upsert_announcements(conn, ANNOUNCEMENTS)
         store.upsert_detections(conn, [{
             "platform": p.platform, "post_id": p.post_id, "complaint": c, "maintenance": m,
-            "claimed_wait_seconds": w, "urgency": u, "topics": t, "impersonation_suspect": False,
-            "evidence": e, "detected_at": now} for p, c, m, w, u, t, e in RECORDS])
+            "claimed_wait_seconds": w, "urgency": u, "topics": t, "impersonation_suspect": p.post_id in SUSPECTS,
+            "evidence": SUSPECTS.get(p.post_id, e), "detected_at": now} for p, c, m, w, u, t, e in RECORDS])
         link_replies(conn)
         # A link from the look-alike account, as a buggy linker or hand edit could leave behind: the
         # report must still ignore it because the replying post is not official.
@@ -144,7 +150,7 @@ def test_csv_matches_golden(built: tuple[Path, Config, Engine], name: str) -> No
 def test_every_day_file_is_written(built: tuple[Path, Config, Engine]) -> None:
     names = {p.name for p in built[0].parent.iterdir()}
     assert names == {"summary.csv", "complaints.csv", "response_times.csv", "hourly.csv", "peaks.csv",
-                     "announcements.csv", "business_hours.csv", "index.html"}
+                     "announcements.csv", "business_hours.csv", "impersonators.csv", "backlog.csv", "index.html"}
     assert {p.name for p in GOLDEN.glob("*.csv")} == (names - {"index.html"}) | {"trend.csv"}
 
 
@@ -160,7 +166,7 @@ def test_top_level_index_links_the_day_and_its_files(built: tuple[Path, Config, 
     assert re.findall(r">(\d+)</td>", row) == ["12", "8", "6"]
     day_page = built[0].read_text(encoding="utf-8")
     for f in ("summary.csv", "complaints.csv", "response_times.csv", "hourly.csv", "peaks.csv",
-              "announcements.csv", "business_hours.csv"):
+              "announcements.csv", "business_hours.csv", "impersonators.csv", "backlog.csv"):
         assert f'href="{f}"' in day_page and (built[0].parent / f).is_file()
 
 
@@ -182,7 +188,7 @@ def test_no_external_resource_in_html(built: tuple[Path, Config, Engine]) -> Non
         assert href.startswith(("https://", "http://")) or re.fullmatch(r"[\w./-]+\.(csv|html)", href), href
     for ref in re.findall(r'xlink:href="([^"]*)"', page):  # inside the SVGs: fragments and the heatmap bitmap
         assert ref.startswith(("#", "data:image/png;base64,")), ref[:40]
-    assert page.count("<svg") == 3
+    assert page.count("<svg") == 4  # trend (desk + phone size), volume, heatmap
 
 
 def test_scam_reply_never_counts(built: tuple[Path, Config, Engine]) -> None:
