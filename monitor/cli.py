@@ -204,7 +204,8 @@ def eval_(directory: str, check: bool, examples: int, verbose: bool) -> None:
 @cli.command()
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Local day (default: yesterday).")
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day of a range.")
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day of a range (inclusive).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]),
+              help="Last day of a range (inclusive; default with --from: yesterday).")
 @click.pass_context
 @handle_errors
 def report(ctx: click.Context, day: datetime | None, start: datetime | None, end: datetime | None) -> None:
@@ -212,13 +213,14 @@ def report(ctx: click.Context, day: datetime | None, start: datetime | None, end
     from reports import build_range, build_report, default_day
 
     cfg = _cfg(ctx)
-    if (start is None) != (end is None):
-        raise MonitorError("--from and --to go together")
+    if end is not None and start is None:
+        raise MonitorError("--to needs --from")
     if day and start:
         raise MonitorError("use either --date or --from/--to, not both")
     with _opened(cfg, lock=False) as engine:
-        if start and end:
-            for path in build_range(engine, cfg, start.date(), end.date()):
+        if start:
+            last = end.date() if end else default_day(cfg, datetime.now(UTC))
+            for path in build_range(engine, cfg, start.date(), last):
                 click.echo(str(path))
             return
         the_day: date = day.date() if day else default_day(cfg, datetime.now(UTC))

@@ -191,19 +191,71 @@ def update_trend(out_root: Path, summary: dict[str, Any]) -> Path:
     return csvout.write_raw(path, SUMMARY_COLUMNS, sorted([*kept, new], key=lambda r: r["date"]))
 
 
+def _num(row: dict[str, str], key: str) -> float | None:
+    v = row.get(key, "")
+    return float(v) if v not in ("", None) else None
+
+
+def _index_tiles(rows_: list[dict[str, str]]) -> list[Any]:
+    """The newest finished day's tiles from trend.csv, each against the day before it."""
+    from reports import backlog
+
+    if not rows_:
+        return []
+    cur, prev = rows_[-1], (rows_[-2] if len(rows_) > 1 else {})
+
+    def count(label: str, key: str, since: str, *keys: str) -> Any:
+        c = [_num(cur, k) for k in (key, *keys)]
+        p = [_num(prev, k) for k in (key, *keys)]
+        cv = None if any(x is None for x in c) else int(sum(c))  # type: ignore[arg-type]
+        pv = None if any(x is None for x in p) else int(sum(p))  # type: ignore[arg-type]
+        return backlog.count_tile(label, cv, pv, since)
+
+    med = {k: _num(cur, k) for k in ("7d_km_median_seconds", "prev7d_km_median_seconds", "7d_max_wait_seconds",
+                                      "prev7d_max_wait_seconds", "7d_answered_24h", "prev7d_answered_24h",
+                                      "wow_km_median_change")}
+    med.update({k: int(_num(cur, k) or 0) for k in ("7d_needing", "prev7d_needing")})
+    min_n = 1 if cur.get("wow_km_median_change") else 10**9  # the day's own floor decided already
+    return [count(f"complaints ({cur['date']})", "complaints", "the day before"),
+            count("open backlog", "backlog_complaints", "a day earlier", "backlog_questions"),
+            backlog.median_tile(med, min_n if cur.get("prev7d_needing") else 1),
+            backlog.share_tile(med, 1),
+            count("high-urgency complaints open", "backlog_high_urgency", "a day earlier"),
+            count("suspected impersonators", "impersonators", "the day before")]
+
+
+def _index_chart(rows_: list[dict[str, str]]) -> Markup | None:
+    recent = rows_[-28:]
+    if not recent:
+        return None
+    days = [dt.date.fromisoformat(r["date"]) for r in recent]
+    med = [None if _num(r, "day_km_median_seconds") is None else _num(r, "day_km_median_seconds") / 3600  # type: ignore[operator]
+           for r in recent]
+    peaks = {d for d, r in zip(days, recent, strict=True) if (_num(r, "peaks") or 0) > 0}
+    nr = [bool(_num(r, "day_needing")) and _num(r, "day_km_median_seconds") is None for r in recent]
+    comp = [int(_num(r, "complaints") or 0) for r in recent]
+    return Markup(charts.trend_chart(days, comp, med, peaks, nr, salt="index-trend"))
+
+
 def write_index(out_root: Path, cfg: Config) -> Path:
-    """The top-level page linking every day directory that has an index.html, newest first."""
-    trend = {r["date"]: r for r in csvout.read_csv(out_root / "trend.csv")}
+    """The top-level page: the newest day's tiles and a trend chart (from trend.csv), then every day
+    directory that has an index.html, newest first, with its peaks and maintenance notices."""
+    trend_rows = sorted(csvout.read_csv(out_root / "trend.csv"), key=lambda r: r.get("date", ""))
+    trend = {r["date"]: r for r in trend_rows}
     days = sorted((p.name for p in out_root.iterdir() if _DAY_DIR.match(p.name) and (p / "index.html").exists()),
                   reverse=True)
     frame = pd.DataFrame([{
-        "date": d, "report": f"{d}/index.html", "mentions": trend.get(d, {}).get("mentions", ""),
+        "date": d + ("" if d in trend else " (partial)"), "report": f"{d}/index.html",
+        "mentions": trend.get(d, {}).get("mentions", ""),
         "complaints": trend.get(d, {}).get("complaints", ""),
         "still waiting": trend.get(d, {}).get("unanswered", ""),
+        "peaks": trend.get(d, {}).get("peaks", ""),
+        "maintenance notices": trend.get(d, {}).get("maintenance_notices", ""),
         "median wait (7 d)": rows.duration(trend.get(d, {}).get("7d_km_median_seconds")),
         "answered in 24 h (7 d)": rows.pct(trend.get(d, {}).get("7d_answered_24h")),
     } for d in days]).astype(object)
     page = html.render("index.html", brand=cfg.brand.names[0], timezone=cfg.timezone,
+                       tiles=_index_tiles(trend_rows), trend_svg=_index_chart(trend_rows),
                        days_table=html.table(frame, "days", {"report": "open"}))
     path = out_root / "index.html"
     path.write_text(page, encoding="utf-8")

@@ -38,7 +38,7 @@ def why_frames(complaints: Sequence[dict[str, Any]]) -> dict[str, pd.DataFrame]:
     urgency: Counter[str] = Counter()
     for c in complaints:
         topics.update(_topics(c.get("topics")) or ["(no topic found)"])
-        urgency[c.get("urgency") or "normal / not stated"] += 1
+        urgency[c.get("urgency") or "not stated"] += 1
     return {"topics": counts_frame(topics, total, "topic"), "urgency": counts_frame(urgency, total, "urgency")}
 
 
