@@ -257,6 +257,26 @@ def reset(ctx: click.Context, source: str) -> None:
 
 
 @cli.command()
+@click.option("--test", "test_", is_flag=True, help="Send one test message to the configured alert URLs.")
+@click.pass_context
+@handle_errors
+def alert(ctx: click.Context, test_: bool) -> None:
+    """Alerts (apprise): --test sends one message; without it, check the rules once and send what is due."""
+    from monitor.alerts import check_alerts, send_test
+
+    cfg = _cfg(ctx)
+    if test_:
+        send_test(cfg)
+        click.echo(f"test message sent to the URLs in ${cfg.alerts.urls_env}")
+        return
+    if not cfg.alerts.enabled:
+        raise MonitorError("alerts.enabled is false in the config; set it to true (and the URL variable)")
+    with _opened(cfg, lock=False) as engine:
+        sent = check_alerts(engine, cfg)
+    click.echo(f"alerts sent: {len(sent)}" + (f" ({', '.join(sent)})" if sent else ""))
+
+
+@cli.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="demo-out", show_default=True)
 @handle_errors
 def demo(out_dir: str) -> None:

@@ -158,6 +158,24 @@ class ReportConfig(Model):
         return list(self.business_hours) if isinstance(self.business_hours, list) else [self.business_hours]
 
 
+class AlertsConfig(Model):
+    """Messages that must not wait for the morning report (monitor/alerts.py), sent with apprise.
+
+    ``urls_env`` names the environment variable holding apprise URLs (``slack://…``,
+    ``tgram://…``, ``mailto://…``, ``json://…``; several separated by spaces or commas): URLs carry
+    tokens, so they never live in this file. Each alert has a key; the same key is not sent again
+    within ``cooldown_minutes`` (a post's alert is sent once).
+    """
+
+    enabled: bool = False
+    urls_env: str = Field("MENTION_MONITOR_ALERT_URLS", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+    language: Literal["en", "zh"] = "en"
+    cooldown_minutes: int = Field(360, ge=1, le=7 * 24 * 60)
+    urgent_wait_minutes: int = Field(60, ge=1)  # a high-urgency complaint unanswered this long
+    failing_passes: int = Field(3, ge=1, le=100)  # a source failing this many passes in a row
+    spike: bool = True  # complaints in the last hour / 24 h above report.spike_threshold's rule
+
+
 class SourceBase(Model):
     name: str
     enabled: bool = True
@@ -235,6 +253,7 @@ class Config(Model):
     official_accounts: list[OfficialAccount] = Field(default_factory=list)
     detection: DetectionConfig = Field(default_factory=DetectionConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     sources: list[SourceConfig] = Field(default_factory=list)
     # Directory of the config file; set by load_config, used to resolve relative paths.
     base_dir: Path = Path(".")

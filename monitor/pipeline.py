@@ -157,12 +157,14 @@ def reset_source(engine: Engine, source: str) -> None:
 
 
 def post_process(engine: Engine, cfg: Config) -> dict[str, int]:
-    """Detect on posts not yet labelled, then link official replies. Idempotent."""
+    """Detect on posts not yet labelled, link official replies, then send due alerts. Idempotent."""
+    from monitor.alerts import run_alerts
     from monitor.detect import detect_pending  # local: detection pulls in opencc
 
     detected = detect_pending(engine, cfg)
     with engine.begin() as conn:
         linked = link_replies(conn)
+    run_alerts(engine, cfg)  # logs its own failures; never stops the pass
     return {"detected": detected, "linked": linked}
 
 

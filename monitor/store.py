@@ -152,6 +152,13 @@ runs = Table(
     Column("covers_from", UTCDateTime),  # a backfill's --since (report12_runs_covers_from)
 )
 
+alerts_sent = Table(
+    "alerts_sent", metadata,
+    Column("key", Text, primary_key=True),
+    Column("last_sent", UTCDateTime, nullable=False),
+    Column("times", Integer, nullable=False, default=1),
+)
+
 migration_log = Table(
     "migrations", metadata,
     Column("name", Text, primary_key=True),

@@ -68,7 +68,7 @@ def complaint_rows(items: Sequence[dict[str, Any]], tz: ZoneInfo, linkable: Coll
     return rows
 
 
-def _lures(evidence: Any) -> str | None:
+def lures(evidence: Any) -> str | None:
     if isinstance(evidence, str):
         evidence = json.loads(evidence)
     found = [e.get("match") for e in evidence or [] if str(e.get("rule", "")).startswith("lure.") and e.get("match")]
@@ -78,7 +78,7 @@ def _lures(evidence: Any) -> str | None:
 def impersonator_rows(items: Sequence[dict[str, Any]], tz: ZoneInfo) -> list[dict[str, Any]]:
     """Suspected impersonators' replies (reports.data.impersonators_between) with what they answered."""
     return [{"created_local": local(i["created_at"], tz), "platform": i["platform"], "post_id": i["post_id"],
-             "account": i.get("author_handle"), "account_name": i.get("author_name"), "lure": _lures(i.get("evidence")),
+             "account": i.get("author_handle"), "account_name": i.get("author_name"), "lure": lures(i.get("evidence")),
              "text": i.get("text"), "url": safe_url(i.get("url")), "answered_post_id": i.get("reply_to_id"),
              "answered_handle": i.get("parent_handle"), "answered_text": i.get("parent_text"),
              "answered_url": safe_url(i.get("parent_url"))} for i in items]
