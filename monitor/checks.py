@@ -70,11 +70,17 @@ def _replies(sc: Any, linkable: set[str]) -> str:
     return f"; {platform}: volume only ({why})"
 
 
+def _local(ts: Any, cfg: Config) -> str:
+    return ts.astimezone(cfg.tz).strftime("%Y-%m-%d %H:%M") if ts else "never"
+
+
 def status_lines(engine: Engine, cfg: Config) -> list[str]:
+    """Store counts, each source's last run (local time; disabled ones marked), the open backlog and
+    the last report written. Times are in ``timezone``."""
     now = store.now_utc()
     with engine.connect() as conn:
         counts = store.table_counts(conn)
-        lines = ["store: " + ", ".join(f"{k}={v}" for k, v in counts.items())]
+        lines = [f"times in {cfg.timezone}", "store: " + ", ".join(f"{k}={v}" for k, v in counts.items())]
         for sc in cfg.sources:
             last = conn.execute(
                 select(store.runs).where(store.runs.c.source == sc.name)
@@ -82,15 +88,43 @@ def status_lines(engine: Engine, cfg: Config) -> list[str]:
             usage = store.month_usage(conn, sc.name, now)
             state: dict[str, Any] = store.load_cursors(conn, sc.name).get(STATE_KEY, {})
             desc = "never run" if last is None else (
-                f"last run {last.started_at:%Y-%m-%d %H:%M}Z {last.status} fetched={last.fetched} "
+                f"last run {_local(last.started_at, cfg)} {last.status} fetched={last.fetched} "
                 f"new={last.new}" + (f" error={last.error}" if last.error else ""))
             budget = getattr(sc, "monthly_read_budget", None)
             month = f"this month: {usage['posts_read']} posts read, {usage['requests']} requests"
             if budget:
                 month += f" (budget {budget}, {usage['posts_read'] / budget:.0%} used)"
-            lines.append(f"{sc.name}: {desc}; {month}")
+            off = "" if sc.enabled else " [disabled in config]"
+            lines.append(f"{sc.name}{off}: {desc}; {month}")
             if state.get("skip_until") or state.get("disabled"):
                 lines.append(f"  state: {state}")
         last_detect = conn.execute(select(func.max(store.detections.c.detected_at))).scalar()
-        lines.append(f"last detection: {last_detect:%Y-%m-%d %H:%M}Z" if last_detect else "last detection: never")
+        lines.append(f"last detection: {_local(last_detect, cfg)}")
+        lines.append(_backlog_line(conn, cfg, now))
+        rep = conn.execute(select(store.runs.c.finished_at, store.runs.c.covers_from)
+                           .where(store.runs.c.source == "_report", store.runs.c.status == "ok")
+                           .order_by(store.runs.c.id.desc()).limit(1)).first()
+        lines.append("last report: never (run `mention-monitor report`)" if rep is None else
+                     f"last report: {rep.covers_from.astimezone(cfg.tz):%Y-%m-%d}, written "
+                     f"{_local(rep.finished_at, cfg)} into {cfg.out_dir}")
     return lines
+
+
+def _backlog_line(conn: Any, cfg: Config, now: Any) -> str:
+    """The open backlog as the report counts it (reports.backlog): last 28 days, measured platforms."""
+    from datetime import timedelta
+
+    from reports.backlog import backlog_counts, open_posts
+    from reports.business_hours import open_intervals
+    from reports.coverage import reply_platforms
+    from reports.data import needing_answer
+
+    linkable = reply_platforms(cfg)
+    if not linkable:
+        return "open backlog: not measured (no official account on a platform whose replies can be linked)"
+    frame = needing_answer(conn, cfg, now - timedelta(days=28), now, now, platforms=linkable)
+    today = now.astimezone(cfg.tz).date()
+    intervals = open_intervals(cfg.report.teams[0], cfg.timezone, today - timedelta(days=29), today + timedelta(days=1))
+    c = backlog_counts(open_posts(frame, now, intervals))
+    return (f"open backlog (last 28 days, {', '.join(sorted(linkable))}): {c['backlog_complaints']} complaints "
+            f"({c['backlog_high_urgency']} high urgency), {c['backlog_questions']} questions")

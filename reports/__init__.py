@@ -20,7 +20,7 @@ from sqlalchemy import Engine, select
 from monitor import store
 from monitor.config import Config
 from monitor.errors import MonitorError
-from reports.build import default_day, gather, store_utc
+from reports.build import day_bounds, default_day, gather, store_utc
 
 __all__ = ["build_range", "build_report", "default_day"]
 
@@ -58,9 +58,19 @@ def build_report(engine: Engine, cfg: Config, day: dt.date, *, now: dt.datetime 
     except OSError as exc:
         raise MonitorError(f"report.out_dir: cannot write {exc.filename or out} ({exc.strerror or exc}); "
                            "point it at a writable directory") from exc
+    _record_run(engine, cfg, day)
     log.info("report %s: %d mentions, %d complaints, %d peaks -> %s", day, rep.summary["mentions"],
              rep.summary["complaints"], rep.summary["peaks"], path)
     return path
+
+
+REPORT_RUN = "_report"  # runs.source of report builds (source names cannot start with "_")
+
+
+def _record_run(engine: Engine, cfg: Config, day: dt.date) -> None:
+    """A ``runs`` row per report written (``status`` shows the last one); ``covers_from`` = the day's start."""
+    run_id = store.start_run(engine, REPORT_RUN, covers_from=day_bounds(cfg.tz, day)[0])
+    store.finish_run(engine, run_id, status="ok")
 
 
 def build_range(engine: Engine, cfg: Config, start: dt.date, end: dt.date, *,

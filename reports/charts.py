@@ -114,10 +114,13 @@ def heatmap_chart(matrix: np.ndarray) -> str:
 
 def volume_chart(hours: Sequence[dt.datetime], counts: Sequence[int], baseline: Sequence[float],
                  peaks: Sequence[tuple[dt.datetime, dt.datetime]],
-                 windows: Sequence[tuple[dt.datetime, dt.datetime]]) -> str:
-    """Complaints per local hour of the day with the seasonal baseline; peaks red, maintenance blue."""
-    with matplotlib.rc_context(_rc("volume")):
-        fig = Figure(figsize=(8, 2.6))
+                 windows: Sequence[tuple[dt.datetime, dt.datetime]], *, size: tuple[float, float] = (8, 2.8),
+                 salt: str = "volume") -> str:
+    """Complaints per local hour of the day with the seasonal baseline; peaks red, maintenance blue.
+    The legend sits above the plot so it never hides a bar."""
+    wide = size[0] >= 6
+    with matplotlib.rc_context(_rc(salt)):
+        fig = Figure(figsize=size)
         ax = fig.add_subplot()
         pos = {h: i for i, h in enumerate(hours)}
         x = np.arange(len(hours))
@@ -134,10 +137,11 @@ def volume_chart(hours: Sequence[dt.datetime], counts: Sequence[int], baseline: 
         for i, (s, e) in enumerate(peaks):
             ax.axvspan(*span(s, e), color="#e74c3c", alpha=0.2, label="peak" if i == 0 else None)
         ax.set_xlim(-0.5, len(hours) - 0.5)
-        ax.set_xticks(x[::2], [h.strftime("%H") for h in hours][::2])
+        step = 2 if wide else 4
+        ax.set_xticks(x[::step], [h.strftime("%H") for h in hours][::step])
         ax.set_xlabel("local hour")
         ax.set_ylabel("complaints")
         _count_axis(ax, [*counts, *[b for b in baseline if b == b]])
-        ax.legend(loc="upper left", frameon=False, ncols=4)
-        fig.tight_layout()
+        fig.legend(*ax.get_legend_handles_labels(), loc="upper center", frameon=False, ncols=4 if wide else 2)
+        fig.tight_layout(rect=(0, 0, 1, 0.86 if wide else 0.78))
         return _svg(fig)

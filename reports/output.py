@@ -89,10 +89,12 @@ def _charts(rep: DayReport, cfg: Config, hourly: list[dict[str, Any]]) -> dict[s
     peaks = [(p.start, p.end) for p in rep.peaks if p.granularity == "hour"]
     base = [np.nan if h["complaint_baseline"] is None else h["complaint_baseline"] for h in hourly]
     # Aware datetimes compare as instants, so local hour starts and UTC windows line up.
-    vol = charts.volume_chart(hour_local, [h["complaints"] for h in hourly], base, peaks, windows)
+    counts = [h["complaints"] for h in hourly]
+    vol = charts.volume_chart(hour_local, counts, base, peaks, windows)
+    vol_phone = charts.volume_chart(hour_local, counts, base, peaks, windows, size=(4.2, 3.0), salt="volume-phone")
     # matplotlib writes the SVG and XML-escapes its labels; the labels are ours, not post text.
     return {"trend_svg": Markup(trend), "trend_phone_svg": Markup(trend_phone), "heatmap_svg": Markup(heat),
-            "volume_svg": Markup(vol)}
+            "volume_svg": Markup(vol), "volume_phone_svg": Markup(vol_phone)}
 
 
 def peak_day_set(day_peaks: list[Any], tz: Any) -> set[dt.date]:
@@ -160,6 +162,7 @@ def write_day_html(rep: DayReport, cfg: Config, out: Path, written: dict[str, li
         teams_table=html.table(rows.team_frame(rep.teams), "teams") if len(cfg.report.teams) > 1 else None,
         response_table=html.table(rows.response_frame(rep.summary), "response"),
         trend_svg=svgs["trend_svg"], trend_phone_svg=svgs["trend_phone_svg"], volume_svg=svgs["volume_svg"],
+        volume_phone_svg=svgs["volume_phone_svg"],
         heatmap_svg=svgs["heatmap_svg"], fold=FOLD, **_why(rep, written), **_backlog_tables(rep),
         min_sample=cfg.report.min_sample,
         imps_n=len(imps), imps_table=html.table(rows.display(

@@ -116,7 +116,7 @@ def test_dom_holds_the_three_charts_and_escaped_text(page: Path, tmp_path: Path)
     for chart in ("chart-trend", "chart-volume", "chart-heatmap"):
         start = dom.index(f'id="{chart}"')
         assert "<svg" in dom[start : start + 400]
-    assert dom.count("<svg") == 4  # trend at desk and phone size
+    assert dom.count("<svg") == 5  # trend and volume at desk and phone size
     assert "<script" not in dom
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
 

@@ -228,7 +228,7 @@ def test_no_external_resource_in_html(built: tuple[Path, Config, Engine]) -> Non
         assert href.startswith(("https://", "http://")) or re.fullmatch(r"[\w./-]+\.(csv|html)", href), href
     for ref in re.findall(r'xlink:href="([^"]*)"', page):  # inside the SVGs: fragments and the heatmap bitmap
         assert ref.startswith(("#", "data:image/png;base64,")), ref[:40]
-    assert page.count("<svg") == 4  # trend (desk + phone size), volume, heatmap
+    assert page.count("<svg") == 5  # trend and volume (desk + phone size), heatmap
 
 
 def test_scam_reply_never_counts(built: tuple[Path, Config, Engine]) -> None:
