@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -13,15 +14,57 @@ from monitor.pipeline import STATE_KEY, build_sources
 
 
 def config_problems(cfg: Config) -> list[str]:
-    """Problems pydantic cannot see: invalid regexes in keyword lists (with their key paths)."""
+    """Problems pydantic cannot see: invalid regexes in keyword lists (with their key paths), files
+    that do not exist, an official account's platform that looks like a typo of a collected one."""
+    import difflib
+    from urllib.parse import unquote, urlsplit
+
     from monitor.detect import validate_rules
 
     problems = validate_rules(cfg)
     for i, sc in enumerate(cfg.sources):
         for j, path in enumerate(getattr(sc, "paths", None) or []):
             if sc.enabled and not cfg.path(path).exists():
-                problems.append(f"sources[{i}].paths[{j}]: {cfg.path(path)} does not exist")
+                problems.append(f"sources[{i}] ({sc.name}).paths[{j}]: {cfg.path(path)} does not exist")
+        url = getattr(sc, "url", "")
+        if sc.enabled and url.startswith("file://") and not Path(unquote(urlsplit(url).path)).exists():
+            problems.append(f"sources[{i}] ({sc.name}).url: {unquote(urlsplit(url).path)} does not exist")
+    collected = {"twitter"} | {getattr(s, "platform", "twitter") for s in cfg.sources}
+    for i, a in enumerate(cfg.official_accounts):
+        near = difflib.get_close_matches(a.platform, sorted(collected - {a.platform}), n=1, cutoff=0.75)
+        if a.platform not in collected and near:
+            problems.append(f"official_accounts[{i}].platform: unknown platform {a.platform!r}; did you mean "
+                            f"{near[0]!r}? (platforms collected: {', '.join(sorted(collected))})")
     return problems
+
+
+def check_file(path: str) -> tuple[Config | None, list[str]]:
+    """Every problem of a config file in one round: schema problems and, even then, invalid regexes."""
+    from monitor.config import load_config
+    from monitor.errors import ConfigError
+
+    try:
+        cfg = load_config(path)
+    except ConfigError as exc:
+        return None, [*exc.problems, *_rule_problems(path, exc.problems)]
+    return cfg, config_problems(cfg)
+
+
+def _rule_problems(path: str, known: list[str]) -> list[str]:
+    """Regex problems of the detection section alone, when the rest of the file did not validate."""
+    from types import SimpleNamespace
+
+    from ruamel.yaml import YAML
+
+    from monitor.config import DetectionConfig
+    from monitor.detect import validate_rules
+
+    try:
+        raw = YAML(typ="safe", pure=True).load(Path(path).read_text(encoding="utf-8")) or {}
+        det = DetectionConfig.model_validate(raw.get("detection") or {})
+    except Exception:  # a broken detection section is already among the schema problems
+        return []
+    return [p for p in validate_rules(SimpleNamespace(detection=det)) if p not in known]  # type: ignore[arg-type]
 
 
 def _safe_url(url: str) -> str:

@@ -91,11 +91,10 @@ def _cfg(ctx: click.Context) -> Config:
 @handle_errors
 def check_config(ctx: click.Context) -> None:
     """Validate config.yaml: one line per problem with its key path; exit 1 if any."""
-    from monitor.checks import config_problems, config_summary
+    from monitor.checks import check_file, config_summary
 
-    cfg = _cfg(ctx)
-    problems = config_problems(cfg)
-    if problems:
+    cfg, problems = check_file(ctx.obj["config_path"])
+    if problems or cfg is None:
         raise ConfigError(problems)
     for line in config_summary(cfg):
         click.echo(line)
