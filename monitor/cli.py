@@ -151,10 +151,18 @@ def import_(ctx: click.Context, files: tuple[str, ...], platform: str) -> None:
 
     cfg = _cfg(ctx)
     with _opened(cfg, lock=True) as engine:
-        res = import_twarc(engine, cfg, [Path(f) for f in files], platform)
-    click.echo(f"imported: read={res.fetched} new={res.new}")
-    if res.failed:
-        _fail(res.error or "import failed")
+        results = import_twarc(engine, cfg, [Path(f) for f in files], platform, progress=sys.stderr.isatty())
+    for path, res in results:  # one line per file
+        if res.failed:
+            click.echo(f"{path}: failed: {res.error}")
+        elif res.new == 0:
+            seen = f"read {res.fetched}, all already in the store" if res.fetched else "already imported"
+            click.echo(f"{path}: {seen}: nothing new")
+        else:
+            click.echo(f"{path}: read={res.fetched} new={res.new}")
+    failed = [str(p) for p, r in results if r.failed]
+    if failed:
+        _fail(f"{len(failed)} of {len(results)} files failed: {', '.join(failed)}")
 
 
 @cli.command()
@@ -162,21 +170,43 @@ def import_(ctx: click.Context, files: tuple[str, ...], platform: str) -> None:
 @click.pass_context
 @handle_errors
 def detect(ctx: click.Context, file: Any) -> None:
-    """Label JSON lines ({"id","text",...}) from FILE or stdin; one JSON line out per line in."""
+    """Label JSON lines from FILE or stdin; one JSON line out per line in.
+
+    \b
+    Each line: {"id": ..., "text": "..."} plus optional fields that change results:
+      created_at / published  ISO time; waits claimed in the text ("since yesterday") count from it
+      in_reply_to             id of an earlier line: a reply to a complaint is checked for impersonation
+      author_handle           an official handle marks the line official (never a complaint), a
+                              look-alike handle counts toward impersonation
+      author_name, lang, is_official, quoted
+    A bad line is reported on stderr and skipped; the others are still labelled (exit 1 at the end).
+    """
     from monitor.detect import detect_jsonl
 
-    for line in detect_jsonl(_cfg(ctx), file):
+    skipped: list[str] = []
+
+    def bad(message: str) -> None:
+        skipped.append(message)
+        click.echo(f"error: {message}", err=True)
+
+    for line in detect_jsonl(_cfg(ctx), file, on_error=bad):
         click.echo(line)
+    if skipped:
+        _fail(f"{len(skipped)} input line(s) skipped")
 
 
 @cli.command()
+@click.option("--detector", type=click.Choice(["complaint", "maintenance", "urgency", "impersonation", "topic"]),
+              help="Only this detector's rules.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), help="Only rules for this language (and language-free ones).")
+@click.option("--short", is_flag=True, help="Counts per detector and language instead of every pattern.")
 @click.pass_context
 @handle_errors
-def rules(ctx: click.Context) -> None:
+def rules(ctx: click.Context, detector: str | None, lang: str | None, short: bool) -> None:
     """List the effective detection rules (built-in and from config)."""
     from monitor.detect import list_rules
 
-    for line in list_rules(_cfg(ctx)):
+    for line in list_rules(_cfg(ctx), detector=detector, lang=lang, short=short):
         click.echo(line)
 
 

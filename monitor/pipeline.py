@@ -168,13 +168,20 @@ def post_process(engine: Engine, cfg: Config) -> dict[str, int]:
     return {"detected": detected, "linked": linked}
 
 
-def import_twarc(engine: Engine, cfg: Config, paths: Sequence[Path], platform: str = "twitter") -> RunResult:
-    """``mention-monitor import``: run the twarc source over ad-hoc files, then detect and link."""
+def import_twarc(engine: Engine, cfg: Config, paths: Sequence[Path], platform: str = "twitter", *,
+                 progress: bool = False) -> list[tuple[Path, RunResult]]:
+    """``mention-monitor import``: the twarc source over each file in turn (one result per file, a
+    progress bar over the files when ``progress``), then detection and linking once."""
+    from tqdm import tqdm
+
     from sources.twarc import TwarcSource
 
-    res = run_source(engine, cfg, TwarcSource.for_paths(paths, cfg, platform=platform))
+    out = []
+    for path in tqdm(paths, desc="import", unit="file", disable=not progress or len(paths) < 2):
+        out.append((path, run_source(engine, cfg, TwarcSource.for_paths([path], cfg, platform=platform),
+                                     progress=progress)))
     post_process(engine, cfg)
-    return res
+    return out
 
 
 def collect(engine: Engine, cfg: Config, names: Sequence[str] | None = None, *,
