@@ -51,11 +51,30 @@ def backlog_rows(open_w: pd.DataFrame, details: dict[tuple[str, str], dict[str, 
     return out, len(sub)
 
 
+def local_iso(col: pd.Series, tz: Any) -> np.ndarray:
+    """ISO 8601 local times with offset (as rows.local writes them), vectorised for long columns."""
+    if not len(col):
+        return np.empty(0, dtype=object)
+    utc = col.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy().astype("datetime64[s]")
+    naive = col.dt.tz_convert(tz).dt.tz_localize(None).to_numpy().astype("datetime64[s]")
+    off = (naive - utc).astype(np.int64)  # seconds east of UTC, per row (DST moves it)
+    a = np.abs(off)
+    sign = np.where(off < 0, "-", "+")
+    hhmm = np.char.add(np.char.add(np.char.zfill((a // 3600).astype(str), 2), ":"),
+                       np.char.zfill((a % 3600 // 60).astype(str), 2))
+    return np.char.add(np.char.add(np.datetime_as_string(naive, unit="s"), sign), hhmm).astype(object)
+
+
+BACKLOG_KEYS = ("platform", "post_id", "created_local", "reason", "urgency", "waiting_seconds")
+
+
 def all_open_rows(open_w: pd.DataFrame, tz: Any) -> list[dict[str, Any]]:
     """backlog.csv: every open post, oldest first (the page lists only the oldest few)."""
-    return [{"platform": r.platform, "post_id": r.post_id, "created_local": rows.local(r.created_at, tz),
-             "reason": "complaint" if r.complaint else "question", "urgency": r.urgency,
-             "waiting_seconds": round(float(r.wait))} for r in open_w.itertuples(index=False)]
+    cols = (open_w["platform"].tolist(), open_w["post_id"].tolist(), local_iso(open_w["created_at"], tz).tolist(),
+            np.where(open_w["complaint"].to_numpy(dtype=bool), "complaint", "question").tolist(),
+            [u if isinstance(u, str) else None for u in open_w["urgency"]],
+            np.round(open_w["wait"].to_numpy(dtype=float)).astype(np.int64).tolist())
+    return [dict(zip(BACKLOG_KEYS, vals, strict=True)) for vals in zip(*cols, strict=True)]
 
 
 @dataclass(frozen=True, slots=True)

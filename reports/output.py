@@ -37,11 +37,14 @@ def _hourly_rows(rep: DayReport, cfg: Config) -> list[dict[str, Any]]:
     return out
 
 
-def _backlog_csv(rep: DayReport, tz: Any) -> list[dict[str, Any]]:
-    """Every open post (not only those listed on the page), oldest first."""
-    return [{"platform": r["platform"], "post_id": r["post_id"], "created_local": r["created_local"],
-             "reason": r["reason"], "urgency": r["urgency"], "waiting_seconds": r["waiting_seconds"]}
-            for r in rep.backlog.get("all", [])]
+def _write_backlog(rep: DayReport, out: Path) -> None:
+    """backlog.csv: every open post (not only those listed on the page), oldest first. Can run to tens of
+    thousands of rows, so cells are rendered here in bulk (text neutralised as csvout.cell does)."""
+    n = csvout.neutralise
+    rendered = [{"platform": n(r["platform"]), "post_id": n(str(r["post_id"])), "created_local": r["created_local"],
+                 "reason": r["reason"], "urgency": n(r["urgency"]) if r["urgency"] else "",
+                 "waiting_seconds": str(r["waiting_seconds"])} for r in rep.backlog.get("all", [])]
+    csvout.write_raw(out / "backlog.csv", BACKLOG_COLUMNS, rendered)
 
 
 def write_csvs(rep: DayReport, cfg: Config, out: Path) -> dict[str, list[dict[str, Any]]]:
@@ -57,10 +60,10 @@ def write_csvs(rep: DayReport, cfg: Config, out: Path) -> dict[str, list[dict[st
         "announcements.csv": (rows.ANNOUNCEMENT_COLUMNS, rows.announcement_rows(rep.announcements, tz)),
         "business_hours.csv": (TEAM_COLUMNS, rep.teams),
         "impersonators.csv": (rows.IMPERSONATOR_COLUMNS, rows.impersonator_rows(rep.impersonators, tz)),
-        "backlog.csv": (BACKLOG_COLUMNS, _backlog_csv(rep, tz)),
     }
     for name, (cols, items) in tables.items():
         csvout.write_csv(out / name, cols, items)
+    _write_backlog(rep, out)
     return {name: items for name, (_cols, items) in tables.items()}
 
 

@@ -167,3 +167,31 @@ def test_check_config_says_which_sources_are_volume_only(tmp_path: Path) -> None
     assert any("official_accounts: none configured" in line for line in lines)
     assert any(line.startswith("source x-archive") and "volume only (no official account on twitter)" in line
                for line in lines)
+
+
+def test_backlog_csv_cells_cannot_start_a_formula(tmp_path: Path) -> None:
+    day = dt.datetime(2026, 5, 15, 10, 0, tzinfo=TZ)
+    records = [complaint("twitter", pid, day + dt.timedelta(minutes=i), "twarc:a.jsonl")
+               for i, pid in enumerate(["=1+1", "@SUM(A1)", "-2", "ok"])]
+    engine = make_store(f"sqlite:///{tmp_path / 's.db'}", records)
+    path = build_report(engine, config(tmp_path / "out"), day.date(), now=dt.datetime(2026, 5, 16, 8, tzinfo=TZ))
+    got = read_csv(path.parent / "backlog.csv")
+    assert [r["post_id"] for r in got] == ["'=1+1", "'@SUM(A1)", "'-2", "ok"]
+    assert got[0]["created_local"] == "2026-05-15T10:00:00+08:00" and got[0]["waiting_seconds"] == "79200"
+    assert (got[0]["reason"], got[0]["urgency"]) == ("complaint", "")
+
+
+def test_tables_escape_every_header_cell_and_link() -> None:
+    import pandas as pd
+
+    from reports.html import table
+
+    frame = pd.DataFrame({"<b>head</b>": ['"><script>alert(1)</script>', None], "post": ["a & b", float("nan")],
+                          "link": ['https://x.example/?q="><img src=x>', ""]}, dtype=object)
+    out = str(table(frame, "t", {"link": "open"}))
+    assert "<script" not in out and "<img" not in out and "<b>" not in out
+    assert "&lt;b&gt;head&lt;/b&gt;" in out and "&#34;&gt;&lt;script&gt;" in out and "a &amp; b" in out
+    assert 'href="https://x.example/?q=&#34;&gt;&lt;img src=x&gt;"' in out
+    assert out.count('class="link"') == 1  # an empty URL draws no link
+    assert '<td class="w">a &amp; b</td>' in out  # free text wraps, the rest never breaks a word
+    assert str(table(frame.iloc[0:0], "t", empty="none open")) == '<p class="empty">none open</p>'
