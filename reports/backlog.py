@@ -121,7 +121,8 @@ def median_tile(s: dict[str, Any], min_n: int) -> Tile:
     if cur is not None and prev is not None:
         diff = cur - prev
         word = "no change" if diff == 0 else ("slower" if diff > 0 else "faster")
-        return Tile(label, value, prev_txt, f"{s['wow_km_median_change'] * 100:+.0f}%, {word}" if prev else word,
+        wow = s.get("wow_km_median_change")
+        return Tile(label, value, prev_txt, f"{wow * 100:+.0f}%, {word}" if wow is not None else word,
                     _tone(diff, True))
     # A median not reached on either side: compare the share answered within 24 h instead.
     a, pa = s.get("7d_answered_24h"), s.get("prev7d_answered_24h")

@@ -202,7 +202,7 @@ def _num(row: dict[str, str], key: str) -> float | None:
     return float(v) if v not in ("", None) else None
 
 
-def _index_tiles(rows_: list[dict[str, str]]) -> list[Any]:
+def _index_tiles(rows_: list[dict[str, str]], min_n: int) -> list[Any]:
     """The newest finished day's tiles from trend.csv, each against the day before it."""
     from reports import backlog
 
@@ -221,11 +221,9 @@ def _index_tiles(rows_: list[dict[str, str]]) -> list[Any]:
                                       "prev7d_max_wait_seconds", "7d_answered_24h", "prev7d_answered_24h",
                                       "wow_km_median_change")}
     med.update({k: int(_num(cur, k) or 0) for k in ("7d_needing", "prev7d_needing")})
-    min_n = 1 if cur.get("wow_km_median_change") else 10**9  # the day's own floor decided already
     return [count(f"complaints ({cur['date']})", "complaints", "the day before"),
             count("open backlog", "backlog_complaints", "a day earlier", "backlog_questions"),
-            backlog.median_tile(med, min_n if cur.get("prev7d_needing") else 1),
-            backlog.share_tile(med, 1),
+            backlog.median_tile(med, min_n), backlog.share_tile(med, min_n),
             count("high-urgency complaints open", "backlog_high_urgency", "a day earlier"),
             count("suspected impersonators", "impersonators", "the day before")]
 
@@ -261,7 +259,7 @@ def write_index(out_root: Path, cfg: Config) -> Path:
         "answered in 24 h (7 d)": rows.pct(trend.get(d, {}).get("7d_answered_24h")),
     } for d in days]).astype(object)
     page = html.render("index.html", brand=cfg.brand.names[0], timezone=cfg.timezone,
-                       tiles=_index_tiles(trend_rows), trend_svg=_index_chart(trend_rows),
+                       tiles=_index_tiles(trend_rows, cfg.report.min_sample), trend_svg=_index_chart(trend_rows),
                        days_table=html.table(frame, "days", {"report": "open"}))
     path = out_root / "index.html"
     path.write_text(page, encoding="utf-8")

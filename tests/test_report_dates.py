@@ -58,3 +58,15 @@ def test_from_alone_runs_to_yesterday(tmp_path: Path) -> None:
     assert built == [str(start + dt.timedelta(days=i)) for i in range(3)]  # up to yesterday, not today
     res = CliRunner().invoke(cli, ["--config", str(tmp_path / "config.yaml"), "report", "--to", str(start)])
     assert res.exit_code == 1 and "--to needs --from" in res.output
+
+
+def test_index_tiles_compare_the_newest_finished_day_with_the_one_before(tmp_path: Path) -> None:
+    engine = G.build_store(f"sqlite:///{tmp_path / 's.db'}")
+    cfg = G.make_config(tmp_path / "out")
+    for day in (dt.date(2026, 3, 9), G.DAY):
+        build_report(engine, cfg, day, now=G.AS_OF)
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    got = G.tiles(index)
+    assert got[0] == ("complaints (2026-03-10)", "8", "+8, more", "was 0 the day before")
+    assert got[5] == ("suspected impersonators", "1", "+1, more", "was 0 the day before")
+    assert got[2][2].startswith("too few to compare")  # 10 and 2 posts: below report.min_sample

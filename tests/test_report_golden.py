@@ -163,6 +163,9 @@ def test_top_level_index_links_the_day_and_its_files(built: tuple[Path, Config, 
     assert all((root / link).is_file() for link in links)
     # the day's row repeats trend.csv's figures: 12 mentions, 8 complaints, 6 still waiting, 2 peaks,
     # 2 maintenance notices
+    # the newest day's tiles on top (no earlier day in trend.csv: nothing to compare) and the trend chart
+    assert tiles(index)[:2] == [("complaints (2026-03-10)", "8", "", ""), ("open backlog", "6", "", "")]
+    assert 'id="chart-index-trend"><svg' in index
     row = index[index.index('href="2026-03-10/index.html"'):].split("</tr>")[0]
     assert re.findall(r">(\d+)</td>", row) == ["12", "8", "6", "2", "2"]
     day_page = built[0].read_text(encoding="utf-8")
