@@ -158,7 +158,6 @@ def _backlog_line(conn: Any, cfg: Config, now: Any) -> str:
     from datetime import timedelta
 
     from reports.backlog import backlog_counts, open_posts
-    from reports.business_hours import open_intervals
     from reports.coverage import reply_platforms
     from reports.data import needing_answer
 
@@ -166,8 +165,6 @@ def _backlog_line(conn: Any, cfg: Config, now: Any) -> str:
     if not linkable:
         return "open backlog: not measured (no official account on a platform whose replies can be linked)"
     frame = needing_answer(conn, cfg, now - timedelta(days=28), now, now, platforms=linkable)
-    today = now.astimezone(cfg.tz).date()
-    intervals = open_intervals(cfg.report.teams[0], cfg.timezone, today - timedelta(days=29), today + timedelta(days=1))
-    c = backlog_counts(open_posts(frame, now, intervals))
+    c = backlog_counts(open_posts(frame, now))
     return (f"open backlog (last 28 days, {', '.join(sorted(linkable))}): {c['backlog_complaints']} complaints "
             f"({c['backlog_high_urgency']} high urgency), {c['backlog_questions']} questions")

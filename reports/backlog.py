@@ -20,15 +20,18 @@ import numpy as np
 import pandas as pd
 
 from reports import rows
-from reports.business_hours import OpenIntervals
-from reports.metrics import waits
+from reports.metrics import epoch_seconds
 
 
-def open_posts(needing: pd.DataFrame, as_of: dt.datetime, intervals: OpenIntervals) -> pd.DataFrame:
-    """Rows of ``needing`` created by ``as_of`` and unanswered then, oldest first, with ``wait``."""
-    sub = needing[needing["created_at"] <= pd.Timestamp(as_of)]
-    w = waits(sub, as_of, intervals)
-    return w[~w["answered"]].sort_values(["created_at", "platform", "post_id"]).reset_index(drop=True)
+def open_posts(needing: pd.DataFrame, as_of: dt.datetime) -> pd.DataFrame:
+    """Rows of ``needing`` created by ``as_of`` and unanswered then, oldest first, with ``wait`` (seconds
+    so far). Calendar waits only: the backlog lists how long people have waited, not desk hours."""
+    created = epoch_seconds(needing["created_at"])
+    lat = needing["latency"].to_numpy(dtype=np.float64)
+    open_for = as_of.timestamp() - created
+    mask = (open_for >= 0) & ~(~np.isnan(lat) & (np.maximum(lat, 0.0) <= open_for))
+    out = needing[mask].assign(wait=open_for[mask])
+    return out.sort_values("created_at", kind="stable").reset_index(drop=True)
 
 
 def backlog_counts(open_w: pd.DataFrame) -> dict[str, int]:

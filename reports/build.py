@@ -170,7 +170,7 @@ def gather(engine: Engine, cfg: Config, day: dt.date, as_of: dt.datetime) -> Day
         anns = data.announcements_between(conn, first(27) - dt.timedelta(days=1), end)
         reply_times = data.official_replies(conn, start, end)
         imps = data.impersonators_between(conn, first(1), end)
-        open_now = backlog.open_posts(needing, as_of, _intervals(cfg, day, as_of))
+        open_now = backlog.open_posts(needing, as_of)
         limit = cfg.report.unanswered_limit
         shown = pd.concat([open_now[open_now["complaint"]].head(limit), open_now[~open_now["complaint"]].head(limit)])
         details = data.post_details(conn, list(zip(shown["platform"], shown["post_id"], strict=True)))
@@ -196,7 +196,7 @@ def gather(engine: Engine, cfg: Config, day: dt.date, as_of: dt.datetime) -> Day
     medians, not_reached = daily_km_medians(needing, series.days[-28:], tz, as_of, intervals)
     by_hour = pd.Series(1, index=pd.DatetimeIndex(reply_times, tz="UTC").floor("h") if reply_times else
                         pd.DatetimeIndex([], tz="UTC")).groupby(level=0).sum()
-    prev_open = backlog.open_posts(needing, as_of - dt.timedelta(days=1), intervals)
+    prev_open = backlog.open_posts(needing, as_of - dt.timedelta(days=1))
     comp_rows, n_comp = backlog.backlog_rows(open_now, details, tz, True, limit)
     q_rows, n_q = backlog.backlog_rows(open_now, details, tz, False, limit)
     rep = DayReport(day, as_of, summary, series, peaks, day_w, complaints, day_anns, medians, by_hour,
@@ -206,11 +206,6 @@ def gather(engine: Engine, cfg: Config, day: dt.date, as_of: dt.datetime) -> Day
                     day_imps, [], sorted(linkable), cov, as_of < end)
     rep.tiles = _tiles(cfg, rep, backlog.backlog_counts(prev_open), len(imps) - len(day_imps))
     return rep
-
-
-def _intervals(cfg: Config, day: dt.date, as_of: dt.datetime) -> Any:
-    team = cfg.report.teams[0]
-    return open_intervals(team, cfg.timezone, day - dt.timedelta(days=29), _last(cfg, day, as_of))
 
 
 def _last(cfg: Config, day: dt.date, as_of: dt.datetime) -> dt.date:
