@@ -90,6 +90,11 @@ def config_summary(cfg: Config) -> list[str]:
     if not cfg.official_accounts:
         lines.append("  warning: official_accounts: none configured; no reply can be linked, so the report has "
                      "no response times (complaints count as volume only)")
+    if cfg.alerts.enabled:
+        urls = [u for u in os.environ.get(cfg.alerts.urls_env, "").replace(",", " ").split() if u]
+        lines.append(f"alerts: on ({cfg.alerts.language}), {len(urls)} URL(s) in ${cfg.alerts.urls_env}"
+                     if urls else f"  warning: alerts.urls_env: environment variable {cfg.alerts.urls_env} is "
+                     "empty or not set; no alert will be sent (try `mention-monitor alert --test`)")
     for sc in cfg.sources:
         state = "enabled" if sc.enabled else "disabled"
         lines.append(f"source {sc.name} ({sc.type}, every {sc.interval_minutes} min, {state}){_replies(sc, linkable)}")

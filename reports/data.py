@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import Engine, and_, case, exists, false, func, inspect, literal, or_, select, true
+from sqlalchemy import Engine, Text, and_, case, exists, false, func, inspect, literal, or_, select, true, type_coerce
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
@@ -148,7 +148,10 @@ def needing_answer(conn: Connection, cfg: Config, start: dt.datetime, end: dt.da
     complaint = func.coalesce(detections.c.complaint, false())
     to_official = _to_official()
     check_text = case((or_(complaint.is_(true()), to_official), None), else_=posts.c.text)
-    q = (select(posts.c.platform, posts.c.post_id, posts.c.created_at, posts.c.lang, complaint.label("complaint"),
+    # created_at without the per-row UTCDateTime conversion (tens of thousands of rows): the raw value
+    # (an ISO string on SQLite, a naive UTC datetime from psycopg) is converted once by pandas below.
+    raw_created = type_coerce(posts.c.created_at, Text).label("created_at")
+    q = (select(posts.c.platform, posts.c.post_id, raw_created, posts.c.lang, complaint.label("complaint"),
                 _first_reply(as_of).label("latency"), check_text.label("check_text"), detections.c.urgency)
          .select_from(_det_join())
          .where(posts.c.created_at >= start, posts.c.created_at < end, posts.c.created_at <= as_of,
@@ -165,7 +168,7 @@ def needing_answer(conn: Connection, cfg: Config, start: dt.datetime, end: dt.da
         keep[np.flatnonzero(needs_check)[ok]] = True
         df = df[keep].reset_index(drop=True)
     df = df.drop(columns="check_text")
-    df["created_at"] = pd.to_datetime(df["created_at"], utc=True)
+    df["created_at"] = pd.to_datetime(df["created_at"], utc=True, format="ISO8601")
     df["complaint"] = df["complaint"].astype(bool)
     df["latency"] = df["latency"].astype("float64")
     return df

@@ -155,3 +155,15 @@ def test_cli_alert_test_sends_one_message(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv(ENV, "")
     res = CliRunner().invoke(cli, ["--config", str(tmp_path / "c.yaml"), "alert", "--test"])
     assert res.exit_code == 1 and f"alerts.urls_env: environment variable {ENV} is empty" in res.output
+
+
+def test_check_config_says_whether_alerts_can_be_sent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor.checks import config_summary
+
+    monkeypatch.delenv(ENV, raising=False)
+    lines = config_summary(config(tmp_path))
+    assert any(f"alerts.urls_env: environment variable {ENV} is empty or not set" in line for line in lines)
+    monkeypatch.setenv(ENV, "json://hooks.example.com/alert tgram://123:abc/456")
+    lines = config_summary(config(tmp_path, language="zh"))
+    assert f"alerts: on (zh), 2 URL(s) in ${ENV}" in lines
+    assert not any("123:abc" in line for line in lines)  # URLs hold tokens: never printed
