@@ -15,7 +15,6 @@ of the config file, so the tool behaves the same from cron (cwd ``/``) as from a
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -344,47 +343,6 @@ def format_loc(loc: tuple[Any, ...]) -> str:
     return out or "<root>"
 
 
-def _known_keys() -> set[str]:
-    """Every setting name of every model (for "did you mean")."""
-    models = [Config, Brand, OfficialAccount, BusinessHours, ReportConfig, AlertsConfig, DetectionConfig,
-              DetectorRules, KeywordSet, FeedSource, TwarcSource, TwitterSource, StatuspageSource]
-    return {name for m in models for name in m.model_fields} - {"base_dir"}
-
-
-def _friendly(err: Any) -> str:
-    """pydantic's message in our words: what is wrong and what would be right (issue 12)."""
-    kind, loc, value = err["type"], err["loc"], err.get("input")
-    if kind == "extra_forbidden":
-        near = difflib.get_close_matches(str(loc[-1]), sorted(_known_keys()), n=1, cutoff=0.75)
-        hint = f"; did you mean {near[0]!r}?" if near else " (check the spelling against config.yaml's comments)"
-        return f"unknown setting {loc[-1]!r}{hint}"
-    if kind == "union_tag_invalid":
-        tags = ["feed", "twarc", "twitter", "statuspage"]
-        near = difflib.get_close_matches(str(value.get("type") if isinstance(value, dict) else value), tags, n=1)
-        hint = f"did you mean {near[0]!r}? " if near else ""
-        return f"unknown source type {err['ctx'].get('tag')!r}; {hint}use one of {', '.join(tags)}"
-    if kind == "missing":
-        return "required setting is missing"
-    if kind in ("int_parsing", "float_parsing", "int_type", "float_type"):
-        return f"must be a number, not {value!r}"
-    if kind in ("bool_parsing", "bool_type"):
-        return f"must be true or false, not {value!r}"
-    if kind == "string_pattern_mismatch" and str(loc[-1]).endswith("_env"):
-        return "must be the NAME of an environment variable (letters, digits, _), never the token itself"
-    msg = err["msg"].removeprefix("Value error, ")
-    return re.sub(r"^(Input|String|List|Dictionary|Value) should( be)?", lambda m: "must" + (m[2] or ""), msg)
-
-
-def _named(loc: str, data: Any) -> str:
-    """``sources[1].url`` -> ``sources[1] (weibo-search).url``: people know their sources by name."""
-    m = re.match(r"^sources\[(\d+)\]", loc)
-    try:
-        name = data["sources"][int(m.group(1))].get("name") if m else None
-    except (KeyError, IndexError, TypeError, AttributeError):
-        name = None
-    return f"{m.group(0)} ({name}){loc[m.end():]}" if m and name else loc
-
-
 def parse_config(data: Any, base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
     """Validate a parsed YAML tree. Raises ConfigError listing every problem with its key path."""
     problems: list[str] = []
@@ -396,10 +354,12 @@ def parse_config(data: Any, base_dir: Path, env: Mapping[str, str] | None = None
         cfg = Config.model_validate(expanded)
     except ValidationError as exc:
         unset = {p.split(": ", 1)[0] for p in problems}  # a missing ${VAR} is the problem, not its empty value
+        from monitor.configmsg import friendly, named  # local: it reads the models of this module
+
         for err in exc.errors():
             if format_loc(tuple(err["loc"])) in unset:
                 continue
-            problems.append(f"{_named(format_loc(tuple(err['loc'])), expanded)}: {_friendly(err)}")
+            problems.append(f"{named(format_loc(tuple(err['loc'])), expanded)}: {friendly(err)}")
         raise ConfigError(problems) from None
     seen: set[str] = set()
     for i, src in enumerate(cfg.sources):
@@ -409,17 +369,6 @@ def parse_config(data: Any, base_dir: Path, env: Mapping[str, str] | None = None
     if problems:
         raise ConfigError(problems)
     return cfg
-
-
-def _bad_date(text: str) -> str:
-    """`` (line N)``: the first YYYY-MM-DD in ``text`` that is not a real day, as the loader saw it."""
-    for n, line in enumerate(text.splitlines(), 1):
-        for m in re.finditer(r"(?<![\w-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w-])", line):
-            try:
-                dt.date(int(m[1]), int(m[2]), int(m[3]))
-            except ValueError:
-                return f" (line {n}: {m[0]})"
-    return ""
 
 
 def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> Config:
@@ -436,5 +385,7 @@ def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = No
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         raise ConfigError([f"{p}{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
     except ValueError as exc:  # a date YAML cannot build (2026-02-30): one line, not a traceback
-        raise ConfigError([f"{p}{_bad_date(text)}: {exc}; write dates as real YYYY-MM-DD days"]) from None
+        from monitor.configmsg import bad_date
+
+        raise ConfigError([f"{p}{bad_date(text)}: {exc}; write dates as real YYYY-MM-DD days"]) from None
     return parse_config(data, p.resolve().parent, env)

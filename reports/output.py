@@ -228,17 +228,22 @@ def _index_tiles(rows_: list[dict[str, str]], min_n: int) -> list[Any]:
             count("suspected impersonators", "impersonators", "the day before")]
 
 
-def _index_chart(rows_: list[dict[str, str]]) -> Markup | None:
-    recent = rows_[-28:]
-    if not recent:
+_TREND_DIV = '<div class="chart desk" id="chart-trend">'
+
+
+def _index_chart(out_root: Path, rows_: list[dict[str, str]]) -> Markup | None:
+    """The newest finished day's 28-day trend chart, taken from its page (drawn once, when that day
+    was built: the index is rewritten after every day and would otherwise draw it again each time)."""
+    if not rows_:
         return None
-    days = [dt.date.fromisoformat(r["date"]) for r in recent]
-    med = [None if _num(r, "day_km_median_seconds") is None else _num(r, "day_km_median_seconds") / 3600  # type: ignore[operator]
-           for r in recent]
-    peaks = {d for d, r in zip(days, recent, strict=True) if (_num(r, "peaks") or 0) > 0}
-    nr = [bool(_num(r, "day_needing")) and _num(r, "day_km_median_seconds") is None for r in recent]
-    comp = [int(_num(r, "complaints") or 0) for r in recent]
-    return Markup(charts.trend_chart(days, comp, med, peaks, nr, salt="index-trend"))
+    try:
+        page = (out_root / rows_[-1]["date"] / "index.html").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    start = page.find(_TREND_DIV)
+    end = page.find("</svg>", start)
+    # Our own SVG written by reports.charts into our own page, not text from a post.
+    return Markup(page[start + len(_TREND_DIV):end + len("</svg>")]) if start >= 0 and end >= 0 else None
 
 
 def write_index(out_root: Path, cfg: Config) -> Path:
@@ -259,7 +264,8 @@ def write_index(out_root: Path, cfg: Config) -> Path:
         "answered in 24 h (7 d)": rows.pct(trend.get(d, {}).get("7d_answered_24h")),
     } for d in days]).astype(object)
     page = html.render("index.html", brand=cfg.brand.names[0], timezone=cfg.timezone,
-                       tiles=_index_tiles(trend_rows, cfg.report.min_sample), trend_svg=_index_chart(trend_rows),
+                       tiles=_index_tiles(trend_rows, cfg.report.min_sample),
+                       trend_svg=_index_chart(out_root, trend_rows),
                        days_table=html.table(frame, "days", {"report": "open"}))
     path = out_root / "index.html"
     path.write_text(page, encoding="utf-8")
