@@ -39,13 +39,14 @@ eval-scorer: $(STAMP)
 feeds-check: $(STAMP)
 	$(PY) -m sources.feedcheck $(DATA)
 
-# Renders a report in headless Chromium: PNG screenshot, no network request, charts drawn.
+# Renders a report in headless Chromium at 1366 px and 390 px: PNG screenshots, no network request,
+# charts drawn, no sideways page scroll, no date or handle broken inside a word.
 # Installs Debian's chromium (+ a CJK font) when missing and apt is usable; otherwise the test skips.
 browser-check: $(STAMP)
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q chromium chromium-driver fonts-noto-cjk; } \
 		|| echo "browser-check: could not install chromium (needs root and apt); the check will skip"
 	BROWSER_CHECK_OUT=build/browser-check $(PY) -m pytest -q -rs -m browser tests/test_report_browser.py
-	@test -f build/browser-check/report.png && echo "screenshot: build/browser-check/report.png" || true
+	@for f in report.png report-390.png; do test -f build/browser-check/$$f && echo "screenshot: build/browser-check/$$f"; done; true
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache demo-out

@@ -91,11 +91,10 @@ def _cfg(ctx: click.Context) -> Config:
 @handle_errors
 def check_config(ctx: click.Context) -> None:
     """Validate config.yaml: one line per problem with its key path; exit 1 if any."""
-    from monitor.checks import config_problems, config_summary
+    from monitor.checks import check_file, config_summary
 
-    cfg = _cfg(ctx)
-    problems = config_problems(cfg)
-    if problems:
+    cfg, problems = check_file(ctx.obj["config_path"])
+    if problems or cfg is None:
         raise ConfigError(problems)
     for line in config_summary(cfg):
         click.echo(line)
@@ -152,10 +151,18 @@ def import_(ctx: click.Context, files: tuple[str, ...], platform: str) -> None:
 
     cfg = _cfg(ctx)
     with _opened(cfg, lock=True) as engine:
-        res = import_twarc(engine, cfg, [Path(f) for f in files], platform)
-    click.echo(f"imported: read={res.fetched} new={res.new}")
-    if res.failed:
-        _fail(res.error or "import failed")
+        results = import_twarc(engine, cfg, [Path(f) for f in files], platform, progress=sys.stderr.isatty())
+    for path, res in results:  # one line per file
+        if res.failed:
+            click.echo(f"{path}: failed: {res.error}")
+        elif res.new == 0:
+            seen = f"read {res.fetched}, all already in the store" if res.fetched else "already imported"
+            click.echo(f"{path}: {seen}: nothing new")
+        else:
+            click.echo(f"{path}: read={res.fetched} new={res.new}")
+    failed = [str(p) for p, r in results if r.failed]
+    if failed:
+        _fail(f"{len(failed)} of {len(results)} files failed: {', '.join(failed)}")
 
 
 @cli.command()
@@ -163,21 +170,43 @@ def import_(ctx: click.Context, files: tuple[str, ...], platform: str) -> None:
 @click.pass_context
 @handle_errors
 def detect(ctx: click.Context, file: Any) -> None:
-    """Label JSON lines ({"id","text",...}) from FILE or stdin; one JSON line out per line in."""
+    """Label JSON lines from FILE or stdin; one JSON line out per line in.
+
+    \b
+    Each line: {"id": ..., "text": "..."} plus optional fields that change results:
+      created_at / published  ISO time; waits claimed in the text ("since yesterday") count from it
+      in_reply_to             id of an earlier line: a reply to a complaint is checked for impersonation
+      author_handle           an official handle marks the line official (never a complaint), a
+                              look-alike handle counts toward impersonation
+      author_name, lang, is_official, quoted
+    A bad line is reported on stderr and skipped; the others are still labelled (exit 1 at the end).
+    """
     from monitor.detect import detect_jsonl
 
-    for line in detect_jsonl(_cfg(ctx), file):
+    skipped: list[str] = []
+
+    def bad(message: str) -> None:
+        skipped.append(message)
+        click.echo(f"error: {message}", err=True)
+
+    for line in detect_jsonl(_cfg(ctx), file, on_error=bad):
         click.echo(line)
+    if skipped:
+        _fail(f"{len(skipped)} input line(s) skipped")
 
 
 @cli.command()
+@click.option("--detector", type=click.Choice(["complaint", "maintenance", "urgency", "impersonation", "topic"]),
+              help="Only this detector's rules.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), help="Only rules for this language (and language-free ones).")
+@click.option("--short", is_flag=True, help="Counts per detector and language instead of every pattern.")
 @click.pass_context
 @handle_errors
-def rules(ctx: click.Context) -> None:
+def rules(ctx: click.Context, detector: str | None, lang: str | None, short: bool) -> None:
     """List the effective detection rules (built-in and from config)."""
     from monitor.detect import list_rules
 
-    for line in list_rules(_cfg(ctx)):
+    for line in list_rules(_cfg(ctx), detector=detector, lang=lang, short=short):
         click.echo(line)
 
 
@@ -204,7 +233,8 @@ def eval_(directory: str, check: bool, examples: int, verbose: bool) -> None:
 @cli.command()
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Local day (default: yesterday).")
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day of a range.")
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day of a range (inclusive).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]),
+              help="Last day of a range (inclusive; default with --from: yesterday).")
 @click.pass_context
 @handle_errors
 def report(ctx: click.Context, day: datetime | None, start: datetime | None, end: datetime | None) -> None:
@@ -212,13 +242,14 @@ def report(ctx: click.Context, day: datetime | None, start: datetime | None, end
     from reports import build_range, build_report, default_day
 
     cfg = _cfg(ctx)
-    if (start is None) != (end is None):
-        raise MonitorError("--from and --to go together")
+    if end is not None and start is None:
+        raise MonitorError("--to needs --from")
     if day and start:
         raise MonitorError("use either --date or --from/--to, not both")
     with _opened(cfg, lock=False) as engine:
-        if start and end:
-            for path in build_range(engine, cfg, start.date(), end.date()):
+        if start:
+            last = end.date() if end else default_day(cfg, datetime.now(UTC))
+            for path in build_range(engine, cfg, start.date(), last):
                 click.echo(str(path))
             return
         the_day: date = day.date() if day else default_day(cfg, datetime.now(UTC))
@@ -252,6 +283,26 @@ def reset(ctx: click.Context, source: str) -> None:
     with _opened(cfg, lock=True) as engine:
         reset_source(engine, source)
     click.echo(f"{source}: state cleared")
+
+
+@cli.command()
+@click.option("--test", "test_", is_flag=True, help="Send one test message to the configured alert URLs.")
+@click.pass_context
+@handle_errors
+def alert(ctx: click.Context, test_: bool) -> None:
+    """Alerts (apprise): --test sends one message; without it, check the rules once and send what is due."""
+    from monitor.alerts import check_alerts, send_test
+
+    cfg = _cfg(ctx)
+    if test_:
+        send_test(cfg)
+        click.echo(f"test message sent to the URLs in ${cfg.alerts.urls_env}")
+        return
+    if not cfg.alerts.enabled:
+        raise MonitorError("alerts.enabled is false in the config; set it to true (and the URL variable)")
+    with _opened(cfg, lock=False) as engine:
+        sent = check_alerts(engine, cfg)
+    click.echo(f"alerts sent: {len(sent)}" + (f" ({', '.join(sent)})" if sent else ""))
 
 
 @cli.command()

@@ -143,6 +143,7 @@ class ReportConfig(Model):
     time: dt.time = dt.time(7, 30)  # daily report time, in the configured time zone
     business_hours: TeamHours = Field(default_factory=BusinessHours)
     unanswered_limit: int = Field(20, ge=1, le=1000)  # oldest unanswered complaints listed
+    min_sample: int = Field(10, ge=1)  # posts per week needed for a week-over-week comparison
     spike_threshold: float = Field(3.0, gt=0)  # robust z: baseline + k * max(MAD, sqrt(baseline))
     spike_min_count: int = Field(3, ge=1)  # fewer complaints than this in a bin is never a peak
     # Market moves that annotate peaks: window in hours -> absolute change (0.08 = 8 %).
@@ -161,6 +162,24 @@ class ReportConfig(Model):
     def teams(self) -> list[BusinessHours]:
         """The support desks, first one = the business-hours figures of summary.csv."""
         return list(self.business_hours) if isinstance(self.business_hours, list) else [self.business_hours]
+
+
+class AlertsConfig(Model):
+    """Messages that must not wait for the morning report (monitor/alerts.py), sent with apprise.
+
+    ``urls_env`` names the environment variable holding apprise URLs (``slack://…``,
+    ``tgram://…``, ``mailto://…``, ``json://…``; several separated by spaces or commas): URLs carry
+    tokens, so they never live in this file. Each alert has a key; the same key is not sent again
+    within ``cooldown_minutes`` (a post's alert is sent once).
+    """
+
+    enabled: bool = False
+    urls_env: str = Field("MENTION_MONITOR_ALERT_URLS", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+    language: Literal["en", "zh"] = "en"
+    cooldown_minutes: int = Field(360, ge=1, le=7 * 24 * 60)
+    urgent_wait_minutes: int = Field(60, ge=1)  # a high-urgency complaint unanswered this long
+    failing_passes: int = Field(3, ge=1, le=100)  # a source failing this many passes in a row
+    spike: bool = True  # complaints in the last hour / 24 h above report.spike_threshold's rule
 
 
 class SourceBase(Model):
@@ -373,6 +392,7 @@ class Config(Model):
     official_accounts: list[OfficialAccount] = Field(default_factory=list)
     detection: DetectionConfig = Field(default_factory=DetectionConfig)
     report: ReportConfig = Field(default_factory=ReportConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
     sources: list[SourceConfig] = Field(default_factory=list)
     # Directory of the config file; set by load_config, used to resolve relative paths.
     base_dir: Path = Path(".")
@@ -476,13 +496,12 @@ def parse_config(data: Any, base_dir: Path, env: Mapping[str, str] | None = None
         cfg = Config.model_validate(expanded)
     except ValidationError as exc:
         unset = {p.split(": ", 1)[0] for p in problems}  # a missing ${VAR} is the problem, not its empty value
+        from monitor.configmsg import friendly, named  # local: it reads the models of this module
+
         for err in exc.errors():
             if format_loc(tuple(err["loc"])) in unset:
                 continue
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown setting (check the spelling against config.yaml's comments)"
-            problems.append(f"{format_loc(tuple(err['loc']))}: {msg}")
+            problems.append(f"{named(format_loc(tuple(err['loc'])), expanded)}: {friendly(err)}")
         raise ConfigError(problems) from None
     seen: set[str] = set()
     for i, src in enumerate(cfg.sources):
@@ -507,4 +526,8 @@ def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = No
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         raise ConfigError([f"{p}{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
+    except ValueError as exc:  # a date YAML cannot build (2026-02-30): one line, not a traceback
+        from monitor.configmsg import bad_date
+
+        raise ConfigError([f"{p}{bad_date(text)}: {exc}; write dates as real YYYY-MM-DD days"]) from None
     return parse_config(data, p.resolve().parent, env)

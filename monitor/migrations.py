@@ -69,6 +69,12 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("0001_initial", _INITIAL),
     ("det_fingerprint_0001_label_fingerprints", _DET_FINGERPRINT),
     ("sources13_market_hourly", _SOURCES13_MARKET),  # hourly closes per asset (sources/market.py)
+    # report12: where a backfill pass (`collect --since`) says its coverage starts; reports count a
+    # source's posts only from its first successful pass or this, whichever is earlier.
+    ("report12_runs_covers_from", ["ALTER TABLE runs ADD COLUMN covers_from TIMESTAMP"]),
+    # report12: alert deduplication (monitor/alerts.py): one row per alert key, when it was last sent.
+    ("report12_alerts_sent", ["""CREATE TABLE alerts_sent (
+        key TEXT NOT NULL PRIMARY KEY, last_sent TIMESTAMP NOT NULL, times INTEGER NOT NULL DEFAULT 1)"""]),
 ]
 
 

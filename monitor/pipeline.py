@@ -84,7 +84,7 @@ def run_source(engine: Engine, cfg: Config, source: Source, *, since: datetime |
         last_ok = store.last_ok_run(conn, source.name)
     state = dict(saved.get(STATE_KEY, {}))
     reason = _skip_reason(state, now())
-    run_id = store.start_run(engine, source.name)
+    run_id = store.start_run(engine, source.name, covers_from=since)
     if reason:
         store.finish_run(engine, run_id, status="skipped", error=reason)
         # A disabled source stays disabled until someone acts: say so on every pass, even with -q.
@@ -158,22 +158,31 @@ def reset_source(engine: Engine, source: str) -> None:
 
 
 def post_process(engine: Engine, cfg: Config) -> dict[str, int]:
-    """Detect on posts not yet labelled, then link official replies. Idempotent."""
+    """Detect on posts not yet labelled, link official replies, then send due alerts. Idempotent."""
+    from monitor.alerts import run_alerts
     from monitor.detect import detect_pending  # local: detection pulls in opencc
 
     detected = detect_pending(engine, cfg)
     with engine.begin() as conn:
         linked = link_replies(conn)
+    run_alerts(engine, cfg)  # logs its own failures; never stops the pass
     return {"detected": detected, "linked": linked}
 
 
-def import_twarc(engine: Engine, cfg: Config, paths: Sequence[Path], platform: str = "twitter") -> RunResult:
-    """``mention-monitor import``: run the twarc source over ad-hoc files, then detect and link."""
+def import_twarc(engine: Engine, cfg: Config, paths: Sequence[Path], platform: str = "twitter", *,
+                 progress: bool = False) -> list[tuple[Path, RunResult]]:
+    """``mention-monitor import``: the twarc source over each file in turn (one result per file, a
+    progress bar over the files when ``progress``), then detection and linking once."""
+    from tqdm import tqdm
+
     from sources.twarc import TwarcSource
 
-    res = run_source(engine, cfg, TwarcSource.for_paths(paths, cfg, platform=platform))
+    out = []
+    for path in tqdm(paths, desc="import", unit="file", disable=not progress or len(paths) < 2):
+        out.append((path, run_source(engine, cfg, TwarcSource.for_paths([path], cfg, platform=platform),
+                                     progress=progress)))
     post_process(engine, cfg)
-    return res
+    return out
 
 
 def collect(engine: Engine, cfg: Config, names: Sequence[str] | None = None, *,

@@ -157,6 +157,14 @@ runs = Table(
     Column("requests", Integer, nullable=False, default=0),
     Column("status", Text, nullable=False, default="running"),  # running | ok | error | skipped
     Column("error", Text),
+    Column("covers_from", UTCDateTime),  # a backfill's --since (report12_runs_covers_from)
+)
+
+alerts_sent = Table(
+    "alerts_sent", metadata,
+    Column("key", Text, primary_key=True),
+    Column("last_sent", UTCDateTime, nullable=False),
+    Column("times", Integer, nullable=False, default=1),
 )
 
 # Hourly closes per asset (sources/market.py); reports.data.market_moves reads symbol, ts, price.
@@ -339,9 +347,11 @@ def save_cursors(conn: Connection, source: str, updates: dict[str, dict[str, Any
             index_elements=["source", "key"], set_={"state": stmt.excluded.state, "updated_at": now}))
 
 
-def start_run(engine: Engine, source: str) -> int:
+def start_run(engine: Engine, source: str, covers_from: datetime | None = None) -> int:
+    """Open a run row; ``covers_from`` is a backfill's start (``collect --since``), else None."""
     with engine.begin() as conn:
-        res = conn.execute(runs.insert().values(source=source, started_at=now_utc(), status="running"))
+        res = conn.execute(runs.insert().values(source=source, started_at=now_utc(), status="running",
+                                                covers_from=covers_from))
         return int(res.inserted_primary_key[0])
 
 

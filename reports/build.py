@@ -20,10 +20,12 @@ from sqlalchemy import Engine
 from monitor.config import Config
 from monitor.store import label_fingerprints
 from monitor.usage import usage_lines
-from reports import data, rows
+from reports import backlog, data, rows
+from reports.backlog import Tile
 from reports.business_hours import open_intervals
+from reports.coverage import Coverage, coverage, reply_platforms
 from reports.metrics import claimed_waits, daily_km_medians, response_summary, team_rows, waits
-from reports.peaks import Event, Peak, annotate, group_peaks, history_flags, robust_flags
+from reports.peaks import Event, Peak, annotate, group_peaks, history_flags, robust_flags, zero_baseline_onsets
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,7 @@ class Series:
     days: list[dt.date]
     daily: np.ndarray
     day_peaks: list[Peak]
+    day_known: np.ndarray | None = None  # per day: inside some source's coverage (reports.coverage)
 
 
 def sub_hour_offset(tz: ZoneInfo, at: dt.datetime) -> int:
@@ -83,24 +86,26 @@ def local_lags(local: pd.DatetimeIndex, step_days: int, count: int) -> np.ndarra
     return out
 
 
-def _series(conn: Any, cfg: Config, day: dt.date) -> Series:
+def _series(conn: Any, cfg: Config, day: dt.date, cov: Coverage) -> Series:
     tz = cfg.tz
     hist_start, end = day_bounds(tz, day - dt.timedelta(days=HISTORY_DAYS - 1))[0], day_bounds(tz, day)[1]
     # Bins start on local hour boundaries (hist_start is a local midnight), so a :30 zone gets
     # bins starting at :30 UTC, and the SQL buckets are shifted to match.
     hours = pd.date_range(hist_start, end, freq="h", inclusive="left", tz="UTC")
     shift = sub_hour_offset(tz, end)
-    hourly = data.hourly_counts(conn, hist_start, end, shift).set_index("hour").reindex(hours, fill_value=0)
+    hourly = (data.hourly_counts(conn, hist_start, end, shift, cov.clause(hist_start)).set_index("hour")
+              .reindex(hours, fill_value=0))
     k, mc = cfg.report.spike_threshold, cfg.report.spike_min_count
     comp = hourly["complaints"].to_numpy()
-    first = data.first_post_at(conn)
-    # Hours that ended before the store's first post are unknown, not quiet.
+    first = cov.first
+    # Hours that ended before the earliest coverage are unknown, not quiet (reports.coverage).
     known = hours + pd.Timedelta(hours=1) > (pd.Timestamp(first) if first else pd.Timestamp(end))
     comp_known = np.where(known, comp.astype(float), np.nan)
     # Hourly baseline: the same local hour of the same weekday in the previous four weeks, else the
     # same local hour of the previous seven days while the store is younger than two weeks.
     local = hours.tz_convert(tz)
-    hf = history_flags(comp_known, local_lags(local, 7, 4), local_lags(local, 1, 7), k=k, min_count=mc)
+    hf = zero_baseline_onsets(history_flags(comp_known, local_lags(local, 7, 4), local_lags(local, 1, 7), k=k,
+                                            min_count=mc))
     h_starts = [h.to_pydatetime() for h in hours]
     h_ends = [h + dt.timedelta(hours=1) for h in h_starts]
     hour_peaks = group_peaks(h_starts, h_ends, comp, hf, "hour")
@@ -108,11 +113,11 @@ def _series(conn: Any, cfg: Config, day: dt.date) -> Series:
     days = [day - dt.timedelta(days=i) for i in range(HISTORY_DAYS - 1, -1, -1)]
     per_day = pd.Series(comp, index=local_days).groupby(level=0).sum().reindex(days, fill_value=0)
     day_known = pd.Series(known, index=local_days).groupby(level=0).any().reindex(days, fill_value=False)
-    df = robust_flags(np.where(day_known.to_numpy(), per_day.to_numpy(dtype=float), np.nan), period=7,
-                      seasons=4, k=k, min_count=mc, fallback=(1, 7))
+    df = zero_baseline_onsets(robust_flags(np.where(day_known.to_numpy(), per_day.to_numpy(dtype=float), np.nan),
+                                           period=7, seasons=4, k=k, min_count=mc, fallback=(1, 7)))
     bounds = [day_bounds(tz, d) for d in days]
     day_peaks = group_peaks([b[0] for b in bounds], [b[1] for b in bounds], per_day.to_numpy(), df, "day")
-    return Series(hours, hourly, hf.baseline, hour_peaks, days, per_day.to_numpy(), day_peaks)
+    return Series(hours, hourly, hf.baseline, hour_peaks, days, per_day.to_numpy(), day_peaks, day_known.to_numpy())
 
 
 def _events(anns: list[dict[str, Any]], moves: list[data.MarketMove]) -> list[Event]:
@@ -136,12 +141,18 @@ class DayReport:
     peaks: list[Peak]
     needing_day: pd.DataFrame
     complaints: list[dict[str, Any]]
-    unanswered: list[dict[str, Any]]
     announcements: list[dict[str, Any]]
     medians: list[float | None]
     replies_by_hour: pd.Series
     teams: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
+    not_reached: list[bool] = field(default_factory=list)  # trend days whose median was not reached
+    backlog: dict[str, Any] = field(default_factory=dict)  # complaints/questions rows and totals
+    impersonators: list[dict[str, Any]] = field(default_factory=list)
+    tiles: list[Tile] = field(default_factory=list)
+    reply_platforms: list[str] = field(default_factory=list)
+    coverage: Coverage = field(default_factory=Coverage)
+    partial: bool = False  # the report day has not ended at as_of
 
 
 def gather(engine: Engine, cfg: Config, day: dt.date, as_of: dt.datetime) -> DayReport:
@@ -150,18 +161,24 @@ def gather(engine: Engine, cfg: Config, day: dt.date, as_of: dt.datetime) -> Day
     start, end = day_bounds(tz, day)
     first = lambda n: day_bounds(tz, day - dt.timedelta(days=n))[0]  # noqa: E731
     bounds = {"day": (start, end), "7d": (first(6), end), "28d": (first(27), end), "prev7d": (first(13), first(6))}
+    linkable = reply_platforms(cfg)
     with engine.connect() as conn:
-        series = _series(conn, cfg, day)
-        needing = data.needing_answer(conn, cfg, first(27), end, as_of)
-        complaints = data.complaints_between(conn, start, end, as_of)
-        unanswered = data.complaints_between(conn, first(27), end, as_of, unanswered_only=True,
-                                             limit=cfg.report.unanswered_limit)
+        cov = coverage(conn, cfg)
+        covered = cov.clause(first(HISTORY_DAYS - 1))
+        series = _series(conn, cfg, day, cov)
+        needing = data.needing_answer(conn, cfg, first(27), end, as_of, platforms=linkable)
+        complaints = data.complaints_between(conn, start, end, as_of, covered=covered)
         anns = data.announcements_between(conn, first(27) - dt.timedelta(days=1), end)
         reply_times = data.official_replies(conn, start, end)
         volumes = data.platform_volumes(conn, first(27), end)
+        imps = data.impersonators_between(conn, first(1), end)
+        open_now = backlog.open_posts(needing, as_of)
+        limit = cfg.report.unanswered_limit
+        shown = pd.concat([open_now[open_now["complaint"]].head(limit), open_now[~open_now["complaint"]].head(limit)])
+        details = data.post_details(conn, list(zip(shown["platform"], shown["post_id"], strict=True)))
     moves = data.market_moves(engine, first(27), end, dict(cfg.report.market_move_thresholds))
-    last = max(as_of.astimezone(tz).date(), day) + dt.timedelta(days=1)
-    teams = [(t, open_intervals(t, cfg.timezone, day - dt.timedelta(days=29), last)) for t in cfg.report.teams]
+    teams = [(t, open_intervals(t, cfg.timezone, day - dt.timedelta(days=29), _last(cfg, day, as_of)))
+             for t in cfg.report.teams]
     intervals = teams[0][1]  # summary.csv / response_times.csv: the first team's hours, all posts
     peaks = [p for p in series.hour_peaks + series.day_peaks if p.start < end and p.end > start]
     annotate(peaks, _events(anns, moves))
@@ -171,16 +188,49 @@ def gather(engine: Engine, cfg: Config, day: dt.date, as_of: dt.datetime) -> Day
     # API use of the month the report is about (the report for the 31st is written on the 1st).
     usage_at = min(as_of, end - dt.timedelta(microseconds=1))
     summary.update(_usage(engine, cfg, usage_at))
+    summary.update(backlog.backlog_counts(open_now))
+    day_imps = [i for i in imps if start <= i["created_at"] < end]
+    summary["impersonators"] = len(day_imps)
+    summary["reply_platforms"] = ";".join(sorted(linkable)) or None
+    summary["partial"] = as_of < end
     w = waits(needing, as_of, intervals)
     day_w = w[(w["created_at"] >= start) & (w["created_at"] < end)]
-    medians = daily_km_medians(needing, series.days[-28:], tz, as_of, intervals)
+    medians, not_reached = daily_km_medians(needing, series.days[-28:], tz, as_of, intervals)
     by_hour = pd.Series(1, index=pd.DatetimeIndex(reply_times, tz="UTC").floor("h") if reply_times else
                         pd.DatetimeIndex([], tz="UTC")).groupby(level=0).sum()
-    return DayReport(day, as_of, summary, series, peaks, day_w, complaints, unanswered, day_anns, medians, by_hour,
-                     team_rows(needing, bounds, as_of, teams, cfg.timezone),
-                     _usage_notes(engine, cfg, usage_at) + _market_notes(moves, start, end, tz)
-                     + _platform_notes(needing, volumes) + _label_notes(engine, first(HISTORY_DAYS - 1), end))
+    prev_open = backlog.open_posts(needing, as_of - dt.timedelta(days=1))
+    comp_rows, n_comp = backlog.backlog_rows(open_now, details, tz, True, limit)
+    q_rows, n_q = backlog.backlog_rows(open_now, details, tz, False, limit)
+    rep = DayReport(day, as_of, summary, series, peaks, day_w, complaints, day_anns, medians, by_hour,
+                    team_rows(needing, bounds, as_of, teams, cfg.timezone),
+                    _usage_notes(engine, cfg, usage_at) + _market_notes(moves, start, end, tz)
+                    + _platform_notes(needing, volumes) + _label_notes(engine, first(HISTORY_DAYS - 1), end),
+                    not_reached, {"complaints": comp_rows, "complaints_total": n_comp, "questions": q_rows,
+                                  "questions_total": n_q, "all": backlog.all_open_rows(open_now, tz)},
+                    day_imps, [], sorted(linkable), cov, as_of < end)
+    rep.tiles = _tiles(cfg, rep, backlog.backlog_counts(prev_open), len(imps) - len(day_imps))
+    return rep
 
+
+def _last(cfg: Config, day: dt.date, as_of: dt.datetime) -> dt.date:
+    return max(as_of.astimezone(cfg.tz).date(), day) + dt.timedelta(days=1)
+
+
+def _tiles(cfg: Config, rep: DayReport, prev_backlog: dict[str, int], prev_imps: int) -> list[Tile]:
+    s, since = rep.summary, "the day before"
+    daily = rep.series.daily
+    prev_day = int(daily[-2]) if len(daily) > 1 else None
+    cur_open = s["backlog_complaints"] + s["backlog_questions"]
+    prev_open = prev_backlog["backlog_complaints"] + prev_backlog["backlog_questions"]
+    return [
+        backlog.count_tile("complaints", s["complaints"], prev_day, since),
+        backlog.count_tile("open backlog (complaints + questions)", cur_open, prev_open, "24 h earlier"),
+        backlog.median_tile(s, cfg.report.min_sample),
+        backlog.share_tile(s, cfg.report.min_sample),
+        backlog.count_tile("high-urgency complaints open", s["backlog_high_urgency"],
+                           prev_backlog["backlog_high_urgency"], "24 h earlier"),
+        backlog.count_tile("suspected impersonators", s["impersonators"], prev_imps, since),
+    ]
 
 
 def _label_notes(engine: Engine, start: dt.datetime, end: dt.datetime) -> list[str]:
@@ -256,7 +306,7 @@ def _summary(cfg: Config, day: dt.date, as_of: dt.datetime, series: Series, need
         "complaint_rate": round(n_complaints / mentions, 4) if mentions else None,
         "maintenance_notices": maint, "replies": len(reply_times),
     }
-    row.update(response_summary(needing, bounds, as_of, intervals))
+    row.update(response_summary(needing, bounds, as_of, intervals, cfg.report.min_sample))
     row.update(claimed_waits([c.get("claimed_wait_seconds") for c in complaints]))
     return row
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sqlalchemy import Engine, and_, case, exists, false, func, inspect, literal, or_, select, true
+from sqlalchemy import Engine, Text, and_, case, exists, false, func, inspect, literal, or_, select, true, type_coerce
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
@@ -51,7 +52,8 @@ def _is_complaint() -> ColumnElement[bool]:
     return and_(posts.c.is_official.is_(False), detections.c.complaint.is_(True))
 
 
-def hourly_counts(conn: Connection, start: dt.datetime, end: dt.datetime, shift_minutes: int = 0) -> pd.DataFrame:
+def hourly_counts(conn: Connection, start: dt.datetime, end: dt.datetime, shift_minutes: int = 0,
+                  covered: ColumnElement[bool] | None = None) -> pd.DataFrame:
     """Counts per hour bin: mentions, complaints, official posts, official maintenance notices.
 
     Bins start ``shift_minutes`` past each UTC hour, i.e. on local hour boundaries in a zone whose
@@ -67,7 +69,7 @@ def hourly_counts(conn: Connection, start: dt.datetime, end: dt.datetime, shift_
                 func.sum(case((and_(posts.c.is_official.is_(True), posts.c.reply_to_id.is_(None),
                                     detections.c.maintenance.is_(True)), one), else_=0)).label("maintenance"))
          .select_from(_det_join())
-         .where(posts.c.created_at >= start, posts.c.created_at < end)
+         .where(posts.c.created_at >= start, posts.c.created_at < end, true() if covered is None else covered)
          .group_by(bucket))
     # Plain tuples: pandas inspects Row objects one by one, which costs more than the query itself.
     df = pd.DataFrame([tuple(r) for r in conn.execute(q)],
@@ -134,8 +136,11 @@ def _mentions_official(cfg: Config, platforms: pd.Series, texts: pd.Series) -> n
 
 
 def needing_answer(conn: Connection, cfg: Config, start: dt.datetime, end: dt.datetime,
-                   as_of: dt.datetime) -> pd.DataFrame:
+                   as_of: dt.datetime, platforms: Collection[str] | None = None) -> pd.DataFrame:
     """One row per post needing an answer created in [start, end): created_at, lang, complaint, latency.
+
+    ``platforms``: only these (reports.coverage.reply_platforms: where replies can be linked at all;
+    None = every platform). A post elsewhere can never show an answer and would wait forever.
 
     ``latency`` is NaN when no official reply existed at ``as_of`` (censored there). SQL finds
     questions mentioning an official handle with a substring test; the text of those few rows
@@ -144,13 +149,19 @@ def needing_answer(conn: Connection, cfg: Config, start: dt.datetime, end: dt.da
     complaint = func.coalesce(detections.c.complaint, false())
     to_official = _to_official()
     check_text = case((or_(complaint.is_(true()), to_official), None), else_=posts.c.text)
-    q = (select(posts.c.platform, posts.c.post_id, posts.c.created_at, posts.c.lang, complaint.label("complaint"),
-                _first_reply(as_of).label("latency"), check_text.label("check_text"))
+    # created_at without the per-row UTCDateTime conversion (tens of thousands of rows): the raw value
+    # (an ISO string on SQLite, a naive UTC datetime from psycopg) is converted once by pandas below.
+    raw_created = type_coerce(posts.c.created_at, Text).label("created_at")
+    q = (select(posts.c.platform, posts.c.post_id, raw_created, posts.c.lang, complaint.label("complaint"),
+                _first_reply(as_of).label("latency"), check_text.label("check_text"), detections.c.urgency)
          .select_from(_det_join())
          .where(posts.c.created_at >= start, posts.c.created_at < end, posts.c.created_at <= as_of,
                 posts.c.is_official.is_(False), or_(complaint.is_(true()), _is_question(cfg))))
+    if platforms is not None:
+        q = q.where(posts.c.platform.in_(sorted(platforms)))
     df = pd.DataFrame([tuple(r) for r in conn.execute(q)],
-                      columns=["platform", "post_id", "created_at", "lang", "complaint", "latency", "check_text"])
+                      columns=["platform", "post_id", "created_at", "lang", "complaint", "latency", "check_text",
+                               "urgency"])
     needs_check = df["check_text"].notna().to_numpy(dtype=bool)
     if needs_check.any():
         ok = _mentions_official(cfg, df.loc[needs_check, "platform"], df.loc[needs_check, "check_text"])
@@ -158,29 +169,63 @@ def needing_answer(conn: Connection, cfg: Config, start: dt.datetime, end: dt.da
         keep[np.flatnonzero(needs_check)[ok]] = True
         df = df[keep].reset_index(drop=True)
     df = df.drop(columns="check_text")
-    df["created_at"] = pd.to_datetime(df["created_at"], utc=True)
+    df["created_at"] = pd.to_datetime(df["created_at"], utc=True, format="ISO8601")
     df["complaint"] = df["complaint"].astype(bool)
     df["latency"] = df["latency"].astype("float64")
     return df
 
 
 _DETAIL_COLS = (posts.c.platform, posts.c.post_id, posts.c.created_at, posts.c.author_handle, posts.c.text,
-                posts.c.url, detections.c.urgency, detections.c.topics, detections.c.claimed_wait_seconds,
+                posts.c.lang, posts.c.url, detections.c.urgency, detections.c.topics, detections.c.claimed_wait_seconds,
                 detections.c.impersonation_suspect, detections.c.evidence)
 
 
 def complaints_between(conn: Connection, start: dt.datetime, end: dt.datetime, as_of: dt.datetime,
-                       *, unanswered_only: bool = False, limit: int | None = None) -> list[dict[str, Any]]:
+                       *, unanswered_only: bool = False, limit: int | None = None,
+                       covered: ColumnElement[bool] | None = None) -> list[dict[str, Any]]:
     """Complaint rows with their detection fields and first official reply latency, oldest first."""
     latency = _first_reply(as_of)
     q = (select(*_DETAIL_COLS, latency.label("latency")).select_from(_det_join())
          .where(posts.c.created_at >= start, posts.c.created_at < end, posts.c.created_at <= as_of,
-                _is_complaint())
+                _is_complaint(), true() if covered is None else covered)
          .order_by(posts.c.created_at, posts.c.platform, posts.c.post_id))
     if unanswered_only:
         q = q.where(latency.is_(None))
     if limit:
         q = q.limit(limit)
+    return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def post_details(conn: Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Handle, text, url, urgency, topics and claimed wait of the given (platform, post_id) posts."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    by_platform: dict[str, list[str]] = {}
+    for platform, pid in keys:
+        by_platform.setdefault(platform, []).append(pid)
+    for platform, ids in by_platform.items():
+        for i in range(0, len(ids), 500):
+            q = (select(*_DETAIL_COLS).select_from(_det_join())
+                 .where(posts.c.platform == platform, posts.c.post_id.in_(ids[i : i + 500])))
+            out.update({(r.platform, r.post_id): dict(r._mapping) for r in conn.execute(q)})
+    return out
+
+
+def impersonators_between(conn: Connection, start: dt.datetime, end: dt.datetime,
+                          platforms: Collection[str] | None = None) -> list[dict[str, Any]]:
+    """Replies by non-official accounts flagged ``impersonation_suspect``, made in [start, end), with
+    the post each one answered (``parent_*``, None when that post was not collected), oldest first."""
+    parent = posts.alias("parent")
+    q = (select(posts.c.platform, posts.c.post_id, posts.c.created_at, posts.c.author_handle, posts.c.author_name,
+                posts.c.text, posts.c.url, detections.c.evidence, posts.c.reply_to_id,
+                parent.c.author_handle.label("parent_handle"), parent.c.text.label("parent_text"),
+                parent.c.url.label("parent_url"), parent.c.created_at.label("parent_created_at"))
+         .select_from(_det_join().outerjoin(parent, and_(parent.c.platform == posts.c.platform,
+                                                         parent.c.post_id == posts.c.reply_to_id)))
+         .where(posts.c.created_at >= start, posts.c.created_at < end, posts.c.is_official.is_(False),
+                detections.c.impersonation_suspect.is_(True))
+         .order_by(posts.c.created_at, posts.c.platform, posts.c.post_id))
+    if platforms is not None:
+        q = q.where(posts.c.platform.in_(sorted(platforms)))
     return [dict(r._mapping) for r in conn.execute(q)]
 
 

@@ -31,6 +31,9 @@ SUMMARY_COLUMNS: list[str] = [
     "wow_km_median_change", "wow_answered_24h_change", "wow_bh_km_median_change",
     "claimed_waits", "claimed_wait_median_seconds", "claimed_wait_max_seconds", "peaks",
     "api_posts_read_month", "api_requests_month",
+    # issue 12 (appended: older trend.csv rows leave them empty)
+    "prev7d_needing", "7d_max_wait_seconds", "prev7d_max_wait_seconds", "backlog_complaints", "backlog_questions",
+    "backlog_high_urgency", "impersonators", "reply_platforms", "partial",
 ]
 
 
@@ -89,8 +92,12 @@ def _change(cur: Any, prev: Any) -> float | None:
 
 
 def response_summary(needing: pd.DataFrame, bounds: dict[str, tuple[dt.datetime, dt.datetime]],
-                     as_of: dt.datetime, intervals: OpenIntervals) -> dict[str, Any]:
-    """Every response-time column of summary.csv. ``bounds`` maps day/7d/28d/prev7d to [start, end)."""
+                     as_of: dt.datetime, intervals: OpenIntervals, min_n: int = 1) -> dict[str, Any]:
+    """Every response-time column of summary.csv. ``bounds`` maps day/7d/28d/prev7d to [start, end).
+
+    Week-over-week changes are left empty unless both weeks have at least ``min_n`` posts needing an
+    answer (report.min_sample): "+864 %" from two posts is noise, not news.
+    """
     now_w = waits(needing, as_of, intervals)
     row: dict[str, Any] = {}
     for scope in SCOPES:
@@ -99,7 +106,13 @@ def response_summary(needing: pd.DataFrame, bounds: dict[str, tuple[dt.datetime,
     s, e = bounds["prev7d"]
     prev_as_of = as_of - dt.timedelta(days=7)
     prev = needing[(needing["created_at"] >= s) & (needing["created_at"] < e)]
-    prev_stats = window_stats(waits(prev, prev_as_of, intervals), "prev7d")
+    prev_w = waits(prev, prev_as_of, intervals)
+    prev_stats = window_stats(prev_w, "prev7d")
+    s7, e7 = bounds["7d"]
+    w7 = now_w[(now_w["created_at"] >= s7) & (now_w["created_at"] < e7)]
+    row["prev7d_needing"] = prev_stats["prev7d_needing"]
+    row["7d_max_wait_seconds"] = round(float(w7["wait"].max())) if len(w7) else None
+    row["prev7d_max_wait_seconds"] = round(float(prev_w["wait"].max())) if len(prev_w) else None
     row["prev7d_km_median_seconds"] = prev_stats["prev7d_km_median_seconds"]
     row["prev7d_answered_24h"] = prev_stats["prev7d_answered_24h"]
     row["prev7d_bh_km_median_seconds"] = prev_stats["prev7d_bh_km_median_seconds"]
@@ -107,6 +120,9 @@ def response_summary(needing: pd.DataFrame, bounds: dict[str, tuple[dt.datetime,
     row["wow_bh_km_median_change"] = _change(row["7d_bh_km_median_seconds"], row["prev7d_bh_km_median_seconds"])
     cur24, prev24 = row["7d_answered_24h"], row["prev7d_answered_24h"]
     row["wow_answered_24h_change"] = None if cur24 is None or prev24 is None else round(cur24 - prev24, 4)
+    if min(row["7d_needing"], row["prev7d_needing"]) < min_n:
+        for k in ("wow_km_median_change", "wow_bh_km_median_change", "wow_answered_24h_change"):
+            row[k] = None
     day = now_w[(now_w["created_at"] >= bounds["day"][0]) & (now_w["created_at"] < bounds["day"][1])]
     answered = day.loc[day["answered"], "wait"].to_numpy()
     row["reply_median_seconds"] = round(float(np.median(answered))) if answered.size else None
@@ -116,16 +132,19 @@ def response_summary(needing: pd.DataFrame, bounds: dict[str, tuple[dt.datetime,
 
 
 def daily_km_medians(needing: pd.DataFrame, days: list[dt.date], tz: Any, as_of: dt.datetime,
-                     intervals: OpenIntervals) -> list[float | None]:
-    """KM median wait (seconds) of each local day's posts, as seen at ``as_of`` (trend chart)."""
+                     intervals: OpenIntervals) -> tuple[list[float | None], list[bool]]:
+    """KM median wait (seconds) of each local day's posts, as seen at ``as_of`` (trend chart), and
+    whether the day had posts whose median was not reached (more than half still waiting)."""
     w = waits(needing, as_of, intervals)
     local_day = w["created_at"].dt.tz_convert(tz).dt.date if len(w) else pd.Series([], dtype=object)
     out: list[float | None] = []
+    not_reached: list[bool] = []
     for d in days:
         sub = w[local_day == d]
-        out.append(kaplan_meier(sub["wait"].to_numpy(), sub["answered"].to_numpy(dtype=bool)).median()
-                   if len(sub) else None)
-    return out
+        m = kaplan_meier(sub["wait"].to_numpy(), sub["answered"].to_numpy(dtype=bool)).median() if len(sub) else None
+        out.append(m)
+        not_reached.append(bool(len(sub)) and m is None)
+    return out, not_reached
 
 
 def claimed_waits(values: list[Any]) -> dict[str, Any]:

@@ -85,6 +85,19 @@ def history_flags(counts: npt.ArrayLike, history: npt.NDArray[np.int64],
     return Flags(base, thr, flagged)
 
 
+def zero_baseline_onsets(flags: Flags) -> Flags:
+    """Keep a flagged bin whose baseline is 0 only as the onset of a run, never as its continuation.
+
+    A baseline of 0 says "nothing was seen here before", which is weak evidence: on a store whose
+    history starts late every busy day after the first would join one long peak (issue 12 saw 12 of
+    14 days as one "peak" with ratio 112). The first such bin stays a peak; the bins after it need a
+    baseline above 0 to extend it.
+    """
+    f = flags.flagged
+    prev = np.concatenate([[False], f[:-1]]) if f.size else f
+    return Flags(flags.baseline, flags.threshold, f & ~(prev & (flags.baseline == 0)))
+
+
 def mean_sigma_flags(counts: npt.ArrayLike, window: int, k: float = 3.0) -> Flags:
     """Huginn-style rule: flag a bin above mean + k x std of the previous ``window`` bins."""
     c = np.asarray(counts, dtype=np.float64)

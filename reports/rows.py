@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ from reports.peaks import Peak
 
 COMPLAINT_COLUMNS = ["platform", "post_id", "created_local", "author_handle", "text", "url", "urgency",
                      "topics", "claimed_wait_seconds", "impersonation_suspect", "status",
-                     "first_reply_local", "reply_latency_seconds", "evidence"]
+                     "first_reply_local", "reply_latency_seconds", "evidence", "impersonator_reply"]
 RESPONSE_COLUMNS = ["platform", "post_id", "created_local", "reason", "status", "first_reply_local",
                     "wait_seconds", "bh_wait_seconds", "censored"]
 HOURLY_COLUMNS = ["hour_start_local", "mentions", "complaints", "official_posts", "official_replies",
@@ -40,23 +40,48 @@ def _joined(value: Any) -> str | None:
     return str(value)
 
 
-def complaint_rows(items: Sequence[dict[str, Any]], tz: ZoneInfo) -> list[dict[str, Any]]:
+IMPERSONATOR_COLUMNS = ["created_local", "platform", "post_id", "account", "account_name", "lure", "text", "url",
+                        "answered_post_id", "answered_handle", "answered_text", "answered_url"]
+
+
+def complaint_rows(items: Sequence[dict[str, Any]], tz: ZoneInfo, linkable: Collection[str] | None = None,
+                   lookalikes: dict[tuple[str, str], str] | None = None) -> list[dict[str, Any]]:
+    """``status``: answered | waiting | volume only (a platform where replies cannot be linked, see
+    reports.coverage). ``impersonator_reply``: handle of a suspected impersonator that replied to it."""
     rows = []
     for c in items:
         lat = c.get("latency")
         answered = lat is not None
+        tracked = linkable is None or c["platform"] in linkable
         rows.append({
             "platform": c["platform"], "post_id": c["post_id"], "created_local": local(c["created_at"], tz),
             "author_handle": c.get("author_handle"), "text": c.get("text"), "url": safe_url(c.get("url")),
             "urgency": c.get("urgency"), "topics": _joined(c.get("topics")),
             "claimed_wait_seconds": c.get("claimed_wait_seconds"),
             "impersonation_suspect": bool(c.get("impersonation_suspect")),
-            "status": "answered" if answered else "waiting",
+            "status": "answered" if answered else "waiting" if tracked else "volume only",
             "first_reply_local": local(c["created_at"] + dt.timedelta(seconds=max(lat, 0.0)), tz) if answered else None,
             "reply_latency_seconds": round(max(lat, 0.0)) if answered else None,
             "evidence": json.dumps(c["evidence"], ensure_ascii=False) if c.get("evidence") else None,
+            "impersonator_reply": (lookalikes or {}).get((c["platform"], c["post_id"])),
         })
     return rows
+
+
+def lures(evidence: Any) -> str | None:
+    if isinstance(evidence, str):
+        evidence = json.loads(evidence)
+    found = [e.get("match") for e in evidence or [] if str(e.get("rule", "")).startswith("lure.") and e.get("match")]
+    return "; ".join(dict.fromkeys(found)) or None
+
+
+def impersonator_rows(items: Sequence[dict[str, Any]], tz: ZoneInfo) -> list[dict[str, Any]]:
+    """Suspected impersonators' replies (reports.data.impersonators_between) with what they answered."""
+    return [{"created_local": local(i["created_at"], tz), "platform": i["platform"], "post_id": i["post_id"],
+             "account": i.get("author_handle"), "account_name": i.get("author_name"), "lure": lures(i.get("evidence")),
+             "text": i.get("text"), "url": safe_url(i.get("url")), "answered_post_id": i.get("reply_to_id"),
+             "answered_handle": i.get("parent_handle"), "answered_text": i.get("parent_text"),
+             "answered_url": safe_url(i.get("parent_url"))} for i in items]
 
 
 def response_rows(w: pd.DataFrame, tz: ZoneInfo) -> list[dict[str, Any]]:
@@ -89,10 +114,10 @@ def announcement_rows(items: Sequence[dict[str, Any]], tz: ZoneInfo) -> list[dic
             for a in items]
 
 
-def duration(seconds: Any) -> str:
-    """Human-readable wait: 45 s, 12 min, 3.5 h, 2.1 d ('' when unknown)."""
+def duration(seconds: Any, empty: str = "") -> str:
+    """Human-readable wait: 45 s, 12 min, 3.5 h, 2.1 d (``empty`` when unknown)."""
     if seconds is None or seconds == "" or pd.isna(seconds):
-        return ""
+        return empty
     s = float(seconds)
     if s < 60:
         return f"{s:.0f} s"
@@ -153,14 +178,33 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+# Column -> header shown on the page (the CSV keeps the column names; docs/reports.md documents both).
+HEADERS = {
+    "created_local": "posted", "platform": "platform", "author_handle": "account", "text": "post", "url": "link",
+    "urgency": "urgency", "topics": "topics", "claimed_wait_seconds": "wait they claim", "status": "status",
+    "reply_latency_seconds": "first reply after", "waiting_seconds": "waiting for", "granularity": "peak of one",
+    "start_local": "from", "end_local": "until", "complaints": "complaints", "baseline": "usual (baseline)",
+    "ratio": "× usual", "annotations": "what overlapped it", "kind": "kind", "title": "title",
+    "published_local": "published", "window_start_local": "window from", "window_end_local": "window until",
+    "account": "account", "lure": "lure", "answered_handle": "answered", "answered_text": "complaint answered",
+    "answered_url": "complaint link",
+}
+EMPTY = "—"
+
+
 def display(rows: Sequence[dict[str, Any]], columns: Sequence[str], durations: Sequence[str] = ()) -> pd.DataFrame:
-    """Rows as strings for an HTML table; ``durations`` columns (seconds) shown as 45 s / 3.5 h."""
+    """Rows as strings for an HTML table; ``durations`` columns (seconds) shown as 45 s / 3.5 h.
+
+    Headers are human (:data:`HEADERS`), empty cells show "—"; URL columns stay empty so no link is drawn.
+    """
     def show(c: str, v: Any) -> str:
         if c in durations:
-            return duration(v)
+            return duration(v, EMPTY)
+        if c.endswith("url"):
+            return v or ""
         if c.endswith("_local") and isinstance(v, str):
             return v[:16].replace("T", " ")  # the page states the zone once; the CSV keeps the offset
-        return _shown(v)
+        return _shown(v) or EMPTY
 
-    out = [{c: show(c, r.get(c)) for c in columns} for r in rows]
-    return pd.DataFrame(out, columns=list(columns), dtype=object)
+    out = [{HEADERS.get(c, c): show(c, r.get(c)) for c in columns} for r in rows]
+    return pd.DataFrame(out, columns=[HEADERS.get(c, c) for c in columns], dtype=object)

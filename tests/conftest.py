@@ -67,3 +67,10 @@ def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
     eng = open_store(f"sqlite:///{tmp_path / 'store.db'}")
     yield eng
     eng.dispose()
+
+
+def key_paths(problems: list[str]) -> list[str]:
+    """Config problems with the source's name dropped ('sources[0] (forum).base_url' -> 'sources[0].base_url')."""
+    import re
+
+    return [re.sub(r"^(sources\[\d+\]) \([^)]*\)", r"\1", p) for p in problems]

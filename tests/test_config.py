@@ -30,17 +30,26 @@ def test_shipped_config_is_valid() -> None:
     ("data", "expected"),
     [
         ({"brand": {"names": ["B"]}, "sources": [{"name": "a", "type": "feed", "url": "ftp://x"}]},
-         "sources[0].url: must start with http://, https:// or file://"),
+         "sources[0] (a).url: must start with http://, https:// or file://"),
         ({"brand": {"names": ["B"]}, "sources": [
             {"name": "a", "type": "feed", "url": "https://x"},
             {"name": "b", "type": "feed", "url": "https://y", "interval_minutes": 0}]},
-         "sources[1].interval_minutes: Input should be greater than or equal to 1"),
+         "sources[1] (b).interval_minutes: must be greater than or equal to 1"),
         ({"brand": {"names": ["B"]}, "timezone": "Mars/Olympus"}, "timezone: unknown time zone 'Mars/Olympus'"),
         ({"brand": {"names": ["B"]}, "colour": "red"}, "colour: unknown setting"),
-        ({"brand": {"names": []}}, "brand.names: List should have at least 1 item"),
-        ({"brand": {"names": ["B"]}, "sources": [{"name": "a", "type": "carrier-pigeon"}]}, "sources[0]: "),
+        ({"brand": {"names": []}}, "brand.names: must have at least 1 item"),
+        ({"brand": {"names": ["B"]}, "sources": [{"name": "a", "type": "carrier-pigeon"}]},
+         "sources[0] (a): unknown source type 'carrier-pigeon'; use one of feed, twarc, twitter, statuspage"),
+        ({"brand": {"names": ["B"]}, "sources": [{"name": "a", "type": "twiter"}]},
+         "sources[0] (a): unknown source type 'twiter'; did you mean 'twitter'?"),
+        ({"brand": {"names": ["B"]}, "report": {"unanswerd_limit": 3}},
+         "report.unanswerd_limit: unknown setting 'unanswerd_limit'; did you mean 'unanswered_limit'?"),
+        ({"brand": {"names": ["B"]}, "report": {"spike_treshold": 3}},
+         "report.spike_treshold: unknown setting 'spike_treshold'; did you mean 'spike_threshold'?"),
+        ({"brand": {"names": ["B"]}, "report": {"spike_min_count": "many"}},
+         "report.spike_min_count: must be a number, not 'many'"),
         ({"brand": {"names": ["B"]}, "sources": [{"name": "Bad Name", "type": "twarc", "paths": ["x"]}]},
-         "sources[0].name: use lower-case letters"),
+         "sources[0] (Bad Name).name: use lower-case letters"),
     ],
 )
 def test_config_errors_name_their_key_path(data: dict, expected: str) -> None:
@@ -82,7 +91,7 @@ def test_check_config_cli_exit_codes(tmp_path: Path) -> None:
     bad.write_text("brand:\n  names: [B]\nsources:\n  - {name: a, type: feed, url: 'ftp://x'}\n")
     res = CliRunner().invoke(cli, ["--config", str(bad), "check-config"])
     assert res.exit_code == 1
-    assert "config error: sources[0].url: must start with" in res.output
+    assert "config error: sources[0] (a).url: must start with" in res.output
     good = tmp_path / "good.yaml"
     good.write_text("brand:\n  names: [B]\nsources:\n  - {name: a, type: feed, url: 'https://x/feed'}\n")
     res = CliRunner().invoke(cli, ["--config", str(good), "check-config"])
@@ -96,7 +105,7 @@ def test_check_config_cli_exit_codes(tmp_path: Path) -> None:
         ({"brand": {"names": ["B"]}, "store_url": "mysql://u:hunter2@h/db"}, "store_url: use sqlite:///PATH"),
         ({"brand": {"names": ["B"]},
           "sources": [{"name": "x", "type": "twitter", "bearer_token_env": "AAAA%2Fsecret"}]},
-         "sources[0].bearer_token_env: String should match pattern"),
+         "sources[0] (x).bearer_token_env: must be the NAME of an environment variable"),
         ({"brand": {"names": ["B"]}, "sources": [{"name": "a", "type": "feed", "url": "https://x"},
                                                   {"name": "a", "type": "feed", "url": "https://y"}]},
          "sources[1].name: another source is already named 'a'"),
@@ -126,4 +135,4 @@ def test_check_config_reports_missing_twarc_paths(tmp_path: Path) -> None:
     cfg.write_text("brand:\n  names: [B]\nsources:\n  - {name: archive, type: twarc, paths: [nope.jsonl]}\n")
     res = CliRunner().invoke(cli, ["--config", str(cfg), "check-config"])
     assert res.exit_code == 1
-    assert f"config error: sources[0].paths[0]: {tmp_path / 'nope.jsonl'} does not exist" in res.output
+    assert f"config error: sources[0] (archive).paths[0]: {tmp_path / 'nope.jsonl'} does not exist" in res.output

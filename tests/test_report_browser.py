@@ -71,13 +71,34 @@ def test_control_page_with_a_remote_image_is_caught(tmp_path: Path) -> None:
     assert page_requests(tmp_path / "net.json") == ["http://127.0.0.1:9/x.png"]
 
 
-def test_report_renders_without_network_and_shows_charts(page: Path, tmp_path: Path) -> None:
+MIN_WINDOW = 500  # headless Chromium will not make a window narrower: phones are framed
+
+
+def framed(html: str, width: int, height: int, work: Path, script: str = "") -> Path:
+    """``html`` inside an iframe ``width`` px wide (srcdoc: same origin, so ``script`` may read it).
+
+    Chromium's headless window is at least 500 px wide; the iframe is the phone's viewport, and its
+    media queries see 390 px exactly as a phone would.
+    """
+    from html import escape
+
+    wrapper = work / f"framed-{width}.html"
+    wrapper.write_text(f'<!DOCTYPE html><html><body style="margin:0"><iframe id="f" srcdoc="{escape(html)}" '
+                       f'style="border:0;width:{width}px;height:{height}px;display:block"></iframe>{script}'
+                       "</body></html>", encoding="utf-8")
+    return wrapper
+
+
+@pytest.mark.parametrize(("name", "width", "height"), [("report.png", 1366, 4200), ("report-390.png", 390, 3600)])
+def test_report_renders_without_network_and_shows_charts(page: Path, tmp_path: Path, name: str, width: int,
+                                                         height: int) -> None:
     out = Path(os.environ.get("BROWSER_CHECK_OUT") or tmp_path)
     out.mkdir(parents=True, exist_ok=True)
-    shot = out / "report.png"
+    shot = out / name
     shot.unlink(missing_ok=True)
-    run = chromium(page, tmp_path, f"--log-net-log={tmp_path / 'net.json'}", f"--screenshot={shot}",
-                   "--window-size=1280,4200")
+    target = page if width >= MIN_WINDOW else framed(page.read_text(encoding="utf-8"), width, height, tmp_path)
+    run = chromium(target, tmp_path, f"--log-net-log={tmp_path / 'net.json'}", f"--screenshot={shot}",
+                   f"--window-size={max(width, MIN_WINDOW)},{height}")
     assert shot.exists(), run.stderr[-2000:]
     assert page_requests(tmp_path / "net.json") == []
     import matplotlib.image
@@ -85,6 +106,8 @@ def test_report_renders_without_network_and_shows_charts(page: Path, tmp_path: P
     img = matplotlib.image.imread(shot)[:, :, :3]
     red = np.all(np.abs(img - PEAK_RED) < 0.03, axis=2).sum()
     assert red > 200, "the trend chart's peak bar is not on screen: SVG charts did not render"
+    if width < MIN_WINDOW:  # keep the phone's viewport only
+        matplotlib.image.imsave(shot, matplotlib.image.imread(shot)[:, :width])
     print(f"\nscreenshot: {shot}")
 
 
@@ -93,9 +116,50 @@ def test_dom_holds_the_three_charts_and_escaped_text(page: Path, tmp_path: Path)
     for chart in ("chart-trend", "chart-volume", "chart-heatmap"):
         start = dom.index(f'id="{chart}"')
         assert "<svg" in dom[start : start + 400]
-    assert dom.count("<svg") == 3
+    assert dom.count("<svg") == 5  # trend and volume at desk and phone size
     assert "<script" not in dom
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
+
+
+PHONE_PROBE = """<script>
+const nowrap = Array.from(document.querySelectorAll('table.data td')).filter(
+  td => getComputedStyle(td).whiteSpace === 'nowrap' && td.textContent.trim());
+const broken = nowrap.filter(td => { const r = document.createRange(); r.selectNodeContents(td);
+  return new Set(Array.from(r.getClientRects()).map(x => Math.round(x.top))).size > 1; });
+document.body.dataset.probe = JSON.stringify({
+  overflow: document.documentElement.scrollWidth - window.innerWidth, width: window.innerWidth,
+  height: document.documentElement.scrollHeight, cells: nowrap.length,
+  broken: broken.map(td => td.textContent).slice(0, 5),
+  phoneChart: getComputedStyle(document.querySelector('.chart.phone')).display,
+  deskChart: getComputedStyle(document.querySelector('.chart.desk')).display});
+</script></body>"""
+
+
+COPY_OUT = """<script>window.addEventListener('load', () => {
+  document.body.dataset.probe = document.getElementById('f').contentDocument.body.dataset.probe; });</script>"""
+
+
+def probe(page: Path, tmp_path: Path, script: str, width: int) -> dict:
+    html = page.read_text(encoding="utf-8").replace("</body>", script)
+    # The page's CSP (default-src 'none') rightly blocks scripts; the probe copy drops it to measure.
+    html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html)
+    copy = framed(html, width, 900, tmp_path, COPY_OUT)
+    dom = chromium(copy, tmp_path, "--dump-dom", f"--window-size={max(width, MIN_WINDOW)},900").stdout
+    raw = dom.split('data-probe="', 1)[1].split('"', 1)[0]
+    return json.loads(raw.replace("&quot;", '"').replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"))
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_no_sideways_page_and_no_broken_date_or_handle(page: Path, tmp_path: Path, width: int) -> None:
+    # Tables scroll inside their own box; the page itself never scrolls sideways, and dates, handles
+    # and figures never break inside a word (only post text wraps).
+    got = probe(page, tmp_path, PHONE_PROBE, width)
+    assert got["width"] == width
+    assert got["overflow"] <= 0, got
+    assert got["cells"] > 20 and got["broken"] == [], got
+    phone = width < 600
+    assert (got["phoneChart"] != "none", got["deskChart"] != "none") == (phone, not phone)
+    print(f"\n{width} px: page height {got['height']} px")
 
 
 def test_link_labels_never_wrap_in_a_narrow_window(page: Path, tmp_path: Path) -> None:

@@ -86,6 +86,12 @@ RECORDS = [
     (official("2008", at(6, 11), "@max done", "903"), False, False, None, None, None, None),
 ]
 
+# The look-alike's reply as the impersonation detector labels it (monitor/detect/impersonation.py).
+SUSPECTS = {"1008": [{"detector": "impersonation", "rule": "identity.support_word", "field": "author_handle",
+                      "match": "Support"},
+                     {"detector": "impersonation", "rule": "lure.seed_phrase", "match": "recovery phrase"},
+                     {"detector": "impersonation", "rule": "lure.dm", "match": "DM us"}]}
+
 ANNOUNCEMENTS = [
     Announcement("status-feed", "m-1", "钱包维护 Wallet maintenance", "维护 19:00-21:00",
                  url="https://bitpie.com/notice/1?a=1&b=2", published=at(10, 12), kind="maintenance",
@@ -112,8 +118,8 @@ def build_store(url: str) -> Engine:
         store.upsert_announcements(conn, ANNOUNCEMENTS)
         store.upsert_detections(conn, [{
             "platform": p.platform, "post_id": p.post_id, "complaint": c, "maintenance": m,
-            "claimed_wait_seconds": w, "urgency": u, "topics": t, "impersonation_suspect": False,
-            "evidence": e, "detected_at": now} for p, c, m, w, u, t, e in RECORDS])
+            "claimed_wait_seconds": w, "urgency": u, "topics": t, "impersonation_suspect": p.post_id in SUSPECTS,
+            "evidence": SUSPECTS.get(p.post_id, e), "detected_at": now} for p, c, m, w, u, t, e in RECORDS])
         link_replies(conn)
         # A link from the look-alike account, as a buggy linker or hand edit could leave behind: the
         # report must still ignore it because the replying post is not official.
@@ -144,7 +150,7 @@ def test_csv_matches_golden(built: tuple[Path, Config, Engine], name: str) -> No
 def test_every_day_file_is_written(built: tuple[Path, Config, Engine]) -> None:
     names = {p.name for p in built[0].parent.iterdir()}
     assert names == {"summary.csv", "complaints.csv", "response_times.csv", "hourly.csv", "peaks.csv",
-                     "announcements.csv", "business_hours.csv", "index.html"}
+                     "announcements.csv", "business_hours.csv", "impersonators.csv", "backlog.csv", "index.html"}
     assert {p.name for p in GOLDEN.glob("*.csv")} == (names - {"index.html"}) | {"trend.csv"}
 
 
@@ -155,13 +161,56 @@ def test_top_level_index_links_the_day_and_its_files(built: tuple[Path, Config, 
     links = re.findall(r'<a [^>]*href="([^"]*)"', index)
     assert links == ["trend.csv", "2026-03-10/index.html"]
     assert all((root / link).is_file() for link in links)
-    # the day's row repeats trend.csv's figures: 12 mentions, 8 complaints, 6 still waiting
+    # the day's row repeats trend.csv's figures: 12 mentions, 8 complaints, 6 still waiting, 2 peaks,
+    # 2 maintenance notices
+    # the newest day's tiles on top (no earlier day in trend.csv: nothing to compare) and the trend chart
+    assert tiles(index)[:2] == [("complaints (2026-03-10)", "8", "", ""), ("open backlog", "6", "", "")]
+    assert 'id="chart-index-trend"><svg' in index
     row = index[index.index('href="2026-03-10/index.html"'):].split("</tr>")[0]
-    assert re.findall(r">(\d+)</td>", row) == ["12", "8", "6"]
+    assert re.findall(r">(\d+)</td>", row) == ["12", "8", "6", "2", "2"]
     day_page = built[0].read_text(encoding="utf-8")
     for f in ("summary.csv", "complaints.csv", "response_times.csv", "hourly.csv", "peaks.csv",
-              "announcements.csv", "business_hours.csv"):
+              "announcements.csv", "business_hours.csv", "impersonators.csv", "backlog.csv"):
         assert f'href="{f}"' in day_page and (built[0].parent / f).is_file()
+
+
+def tiles(page: str) -> list[tuple[str, str, str, str]]:
+    """(label, value, delta, previous) of every tile on a page, tags stripped."""
+    out = []
+    for block in re.findall(r'<div class="tile [a-z]+">(.*?)</div>', page, re.S):
+        label = re.search(r'class="label">(.*?)</span>', block).group(1)
+        value = re.search(r"<b>(.*?)</b>", block).group(1)
+        delta = (re.search(r'class="delta">(.*?)</span>', block) or [None, ""])[1]
+        prev = (re.search(r'class="prev">(.*?)</span>', block) or [None, ""])[1]
+        out.append((label, value, delta, prev))
+    return out
+
+
+def test_tiles_with_previous_values(built: tuple[Path, Config, Engine]) -> None:
+    page = built[0].read_text(encoding="utf-8")
+    # 8 complaints against 0 on 03-09; 6 open complaints now (1003, 1007, 1009-1012), none at 03-10 08:00;
+    # 7-day median 19.0 h (68400 s) against 2.0 h, but the previous week has only 2 posts (< min_sample 10).
+    assert tiles(page) == [
+        ("complaints", "8", "+8, more", "was 0 the day before"),
+        ("open backlog (complaints + questions)", "6", "+6, more", "was 0 24 h earlier"),
+        ("median time to first reply (7 d)", "19.0 h", "too few to compare (n = 10 and 2, need 10)", "was 2.0 h"),
+        ("answered within 24 h (7 d)", "65%", "too few to compare (n = 10 and 2, need 10)", "was 50%"),
+        ("high-urgency complaints open", "0", "+0, no change", "was 0 24 h earlier"),
+        ("suspected impersonators", "1", "+1, more", "was 0 the day before"),
+    ]
+    assert '<div class="tile bad"><span class="label">complaints</span>' in page
+
+
+def test_backlog_and_impersonators_on_the_page(built: tuple[Path, Config, Engine]) -> None:
+    page = built[0].read_text(encoding="utf-8")
+    assert "<h3>Complaints (6)</h3>" in page and "<h3>Questions (0)</h3>" in page
+    backlog = page[page.index('id="backlog"'):page.index('id="impersonators"')]
+    # oldest first, with the wait in hours: 1003 has waited 21 h, 1012 10 h
+    assert backlog.index("mallory") < backlog.index("frank") < backlog.index("judy")
+    assert "21.0 h" in backlog and "10.0 h" in backlog
+    imps = page[page.index('id="impersonators"'):page.index('id="response"')]
+    assert "Suspected impersonators (1)" in imps
+    assert "BitpieSupport_Help" in imps and "recovery phrase; DM us" in imps and "客服不理人" in imps
 
 
 def test_hostile_text_is_inert_in_html(built: tuple[Path, Config, Engine]) -> None:
@@ -182,7 +231,7 @@ def test_no_external_resource_in_html(built: tuple[Path, Config, Engine]) -> Non
         assert href.startswith(("https://", "http://")) or re.fullmatch(r"[\w./-]+\.(csv|html)", href), href
     for ref in re.findall(r'xlink:href="([^"]*)"', page):  # inside the SVGs: fragments and the heatmap bitmap
         assert ref.startswith(("#", "data:image/png;base64,")), ref[:40]
-    assert page.count("<svg") == 3
+    assert page.count("<svg") == 5  # trend and volume (desk + phone size), heatmap
 
 
 def test_scam_reply_never_counts(built: tuple[Path, Config, Engine]) -> None:

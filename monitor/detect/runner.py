@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -56,8 +56,9 @@ def _input(obj: Any, lineno: int, officials: set[str]) -> DetectInput:
     )
 
 
-def detect_jsonl(cfg: Config, lines: Iterable[str]) -> Iterator[str]:
-    """One output JSON line per input line; a malformed line raises MonitorError naming its number.
+def detect_jsonl(cfg: Config, lines: Iterable[str], on_error: Callable[[str], None] | None = None) -> Iterator[str]:
+    """One output JSON line per input line; a malformed line raises MonitorError naming its number,
+    or, with ``on_error``, is reported there and skipped (the CLI: the other lines still come out).
 
     Replies are judged for impersonation against the complaints seen earlier in the same stream.
     """
@@ -69,11 +70,17 @@ def detect_jsonl(cfg: Config, lines: Iterable[str]) -> Iterator[str]:
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise MonitorError(f"input line {lineno}: not valid JSON ({exc.msg} at column {exc.colno}); "
-                               "each line must be one JSON object") from None
-        item = _input(obj, lineno, officials)
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise MonitorError(f"input line {lineno}: not valid JSON ({exc.msg} at column {exc.colno}); "
+                                   "each line must be one JSON object") from None
+            item = _input(obj, lineno, officials)
+        except MonitorError as exc:
+            if on_error is None:
+                raise
+            on_error(f"{exc} (line skipped)")
+            continue
         parent = item.in_reply_to
         replied = (parent in complaints) if parent and parent in seen else None
         res = det.detect(item, replied_to_complaint=replied)
@@ -256,33 +263,45 @@ def _shown(pattern: str) -> str:
     return pattern if prepared == pattern else f"{pattern}  (matched as {prepared})"
 
 
-def list_rules(cfg: Config) -> list[str]:
+def list_rules(cfg: Config, detector: str | None = None, lang: str | None = None, short: bool = False) -> list[str]:
     """Human lines for ``mention-monitor rules``: the rule table and the config patterns.
 
     One line a rule: detector, language, origin, kind (include rule / exclude trigger), family (or the
     trigger's category), scope, name, examples count, word lists it composes, then its template (built-in)
-    or pattern (config). The table's lists follow, with their phrase counts.
+    or pattern (config, with the form it is matched as when folding changed it). The table's lists follow.
+    ``detector`` / ``lang`` keep only those rules; ``short`` prints how many rules each detector and
+    language has (built-in and from config) instead.
     """
-    lines = [f"{'detector':<13} {'lang':<4} {'origin':<8} {'kind':<7} {'family':<16} {'scope':<8} "
-             f"{'rule':<26} {'ex':>3}  lists | pattern"]
+    rows: list[tuple[str, str, str, str, str, str, str, str, int, str]] = []
     for r in effective_rules(cfg):
         t = r.table
-        fam, scope = (t.family, t.scope) if t else ("-", r.scope or "-")
-        ex = len(t.examples) + len(t.near_misses) if t else 0
         body = (f"{','.join(t.lists) or '-'} | {t.template}" if t
                 else f"- | {_shown(r.pattern) if r.origin == 'config' else r.pattern}")
-        lines.append(f"{r.detector:<13} {r.lang:<4} {r.origin:<8} {r.kind:<7} {fam:<16} {scope:<8} "
-                     f"{r.name:<26} {ex:>3}  {body}")
-    table = load_table()
-    lines.append(f"word lists ({len(table.lists)}): " + ", ".join(f"{n} ({len(v)})" for n, v in table.lists.items()))
+        rows.append((r.detector, r.lang, r.origin, r.kind, t.family if t else "-", (t.scope if t else r.scope) or "-",
+                     r.name, body, len(t.examples) + len(t.near_misses) if t else 0, r.pattern))
     m = cfg.detection.maintenance
-    for lang in ("en", "zh"):
-        ks = getattr(m, lang)
+    for lg in ("en", "zh"):
+        ks = getattr(m, lg)
         for kind in ("include", "exclude"):
-            for i, p in enumerate(getattr(ks, kind)):
-                lines.append(f"{'maintenance':<13} {lang:<4} {'config':<8} {kind:<7} "
-                             f"{f'config:{lang}.{kind}[{i}]':<26} {_shown(p)}")
-    lines.append(f"(maintenance built-ins live in monitor.notices; mode: {m.mode})")
+            rows += [("maintenance", lg, "config", kind, "-", "-", f"config:{lg}.{kind}[{i}]", f"- | {_shown(p)}", 0, p)
+                     for i, p in enumerate(getattr(ks, kind))]
+    rows = [r for r in rows if (detector is None or r[0] == detector) and (lang is None or r[1] in (lang, "any"))]
+    if short:
+        counts: dict[tuple[str, str], list[int]] = {}
+        for r in rows:
+            counts.setdefault((r[0], r[1]), [0, 0])[r[2] != "built-in"] += 1
+        lines = [f"{'detector':<13} {'lang':<4} {'built-in':>8} {'config':>6}"]
+        lines += [f"{d:<13} {lg:<4} {b:>8} {c:>6}" for (d, lg), (b, c) in sorted(counts.items())]
+    else:
+        lines = [f"{'detector':<13} {'lang':<4} {'origin':<8} {'kind':<7} {'family':<16} {'scope':<8} "
+                 f"{'rule':<26} {'ex':>3}  lists | pattern"]
+        lines += [f"{d:<13} {lg:<4} {o:<8} {k:<7} {fam:<16} {sc:<8} {n:<26} {ex:>3}  {body}"
+                  for d, lg, o, k, fam, sc, n, body, ex, _p in rows]
+        table = load_table()
+        lines.append(f"(word lists ({len(table.lists)}): "
+                     + ", ".join(f"{n} ({len(v)})" for n, v in table.lists.items()) + ")")
+    if detector in (None, "maintenance"):
+        lines.append(f"(maintenance built-ins live in monitor.notices; mode: {m.mode})")
     return lines
 
 

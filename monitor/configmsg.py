@@ -1,0 +1,67 @@
+"""check-config's words: pydantic errors rewritten for people, "did you mean", bad dates (issue 12).
+
+Kept apart from monitor/config.py so the models stay readable; config.parse_config and load_config
+call these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from typing import Any
+
+from monitor import config as c
+
+
+def _known_keys() -> set[str]:
+    """Every setting name of every model (for "did you mean")."""
+    models = [c.Config, c.Brand, c.OfficialAccount, c.BusinessHours, c.ReportConfig, c.AlertsConfig,
+              c.DetectionConfig, c.DetectorRules, c.KeywordSet, c.FeedSource, c.TwarcSource, c.TwitterSource,
+              c.StatuspageSource]
+    return {name for m in models for name in m.model_fields} - {"base_dir"}
+
+
+def friendly(err: Any) -> str:
+    """pydantic's message in our words: what is wrong and what would be right (issue 12)."""
+    kind, loc, value = err["type"], err["loc"], err.get("input")
+    if kind == "extra_forbidden":
+        near = difflib.get_close_matches(str(loc[-1]), sorted(_known_keys()), n=1, cutoff=0.75)
+        hint = f"; did you mean {near[0]!r}?" if near else " (check the spelling against config.yaml's comments)"
+        return f"unknown setting {loc[-1]!r}{hint}"
+    if kind == "union_tag_invalid":
+        tags = ["feed", "twarc", "twitter", "statuspage"]
+        near = difflib.get_close_matches(str(value.get("type") if isinstance(value, dict) else value), tags, n=1)
+        hint = f"did you mean {near[0]!r}? " if near else ""
+        return f"unknown source type {err['ctx'].get('tag')!r}; {hint}use one of {', '.join(tags)}"
+    if kind == "missing":
+        return "required setting is missing"
+    if kind in ("int_parsing", "float_parsing", "int_type", "float_type"):
+        return f"must be a number, not {value!r}"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"must be true or false, not {value!r}"
+    if kind == "string_pattern_mismatch" and str(loc[-1]).endswith("_env"):
+        return "must be the NAME of an environment variable (letters, digits, _), never the token itself"
+    msg = err["msg"].removeprefix("Value error, ")
+    return re.sub(r"^(Input|String|List|Dictionary|Value) should( be)?", lambda m: "must" + (m[2] or ""), msg)
+
+
+def named(loc: str, data: Any) -> str:
+    """``sources[1].url`` -> ``sources[1] (weibo-search).url``: people know their sources by name."""
+    m = re.match(r"^sources\[(\d+)\]", loc)
+    try:
+        name = data["sources"][int(m.group(1))].get("name") if m else None
+    except (KeyError, IndexError, TypeError, AttributeError):
+        name = None
+    return f"{m.group(0)} ({name}){loc[m.end():]}" if m and name else loc
+
+
+def bad_date(text: str) -> str:
+    """`` (line N)``: the first YYYY-MM-DD in ``text`` that is not a real day, as the loader saw it."""
+    for n, line in enumerate(text.splitlines(), 1):
+        for m in re.finditer(r"(?<![\w-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w-])", line):
+            try:
+                dt.date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                return f" (line {n}: {m[0]})"
+    return ""
