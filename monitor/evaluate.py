@@ -150,10 +150,9 @@ def _window_fallback_tz(row: dict[str, Any]) -> str | None:
 
 
 def eval_notices(cfg: Config, files: list[Path]) -> tuple[dict[str, Confusion], list[str]]:
-    try:
-        from monitor.notices import extract_window, maintenance_evidence
-    except ImportError:
-        return {}, ["maintenance: monitor.notices is not available yet; skipped"]
+    from monitor.detect.maintenance import maintenance_evidence
+    from monitor.detect.windows import extract_window
+
     conf: dict[str, Confusion] = defaultdict(Confusion)
     win: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # start ok/n, end ok/n, both ok
     for path in files:

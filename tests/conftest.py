@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,8 @@ import pytest
 from monitor.config import Config, parse_config
 from monitor.store import open_store
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# SHARED_DATA_DIR overrides the location (a git worktree is not always beside ../shared).
+SHARED_DATA = Path(os.environ.get("SHARED_DATA_DIR") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 
 
 def base_config(tmp_path: Path, **overrides: Any) -> Config:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import Config
-from monitor.notices import classify_kind, maintenance_evidence
+from monitor.detect.maintenance import classify_kind, maintenance_evidence
 from monitor.textnorm import normalize
 from tests.conftest import base_config
 
@@ -142,7 +142,7 @@ def _published(value: str | None) -> datetime | None:
 
 def test_labelled_real_notices(shared_data: Path) -> None:
     """The development third of the labelled real notices: F1 and window matches (printed)."""
-    from monitor.notices import extract_window
+    from monitor.detect.windows import extract_window
 
     rows = _labelled(shared_data)
     tp = fp = fn = wins = win_ok = 0

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from monitor.notices import extract_window
+from monitor.detect.windows import extract_window
 
 
 def u(*a: int) -> datetime:

@@ -333,27 +333,19 @@ class Detector:
 
 
 def _load_notices(cfg: Config) -> tuple[Any, list[frozenset[str]] | None]:
-    """monitor.notices (owned by the notices work) and the required literals of its include rules.
+    """monitor.detect.maintenance (owned by the notices work) and the required literals of its include rules.
 
     ``maintenance_evidence`` returns nothing unless one of its include patterns matches
     ``normalize(text)``, so a post holding none of their required literals can skip the call; if a
-    pattern has no derivable literal (or the rule table is not reachable) every post is passed on.
+    pattern has no derivable literal every post is passed on.
     """
-    try:
-        from monitor import notices
-    except ImportError:  # until it exists maintenance stays False
-        return None, None
-    rules_fn = getattr(notices, "_rules", None)
-    if rules_fn is None:
-        return notices, None
-    try:
-        include, _exclude = rules_fn(cfg)
-        anchors = [required_literals(rx.pattern, rx.flags) for _name, rx in include]
-    except Exception:  # their internals changed: correctness first, skip the shortcut
-        return notices, None
+    from monitor.detect import maintenance
+
+    include, _exclude = maintenance.rules(cfg)
+    anchors = [required_literals(rx.pattern, rx.flags) for _name, rx in include]
     if not anchors or any(a is None for a in anchors):
-        return notices, None
-    return notices, anchors  # type: ignore[return-value]
+        return maintenance, None
+    return maintenance, anchors  # type: ignore[return-value]
 
 
 def _iso(dt: datetime | None) -> str | None:

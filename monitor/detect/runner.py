@@ -155,7 +155,7 @@ def list_rules(cfg: Config) -> list[str]:
             for i, p in enumerate(getattr(ks, kind)):
                 lines.append(f"{'maintenance':<13} {lang:<4} {'config':<8} {kind:<7} "
                              f"{f'config:{lang}.{kind}[{i}]':<26} {p}")
-    lines.append(f"(maintenance built-ins live in monitor.notices; mode: {m.mode})")
+    lines.append(f"(maintenance built-ins live in monitor.detect.maintenance; mode: {m.mode})")
     return lines
 
 

@@ -4,7 +4,7 @@ Pure functions over text. ``maintenance_evidence`` follows the labelling convent
 ``../shared/data/labelled/README.md``: planned maintenance, upgrades or suspensions for a window
 still to come or under way count; unplanned incidents, after-the-fact reports, stand-alone
 "completed" notices, releases and listings do not. The window parser lives in
-:mod:`monitor.noticewindow` (dateparser was measured to fail on such notices: a small, tested set of
+:mod:`monitor.detect.windows` (dateparser was measured to fail on such notices: a small, tested set of
 patterns is used instead); it is re-exported here as :func:`extract_window`.
 """
 
@@ -13,13 +13,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from monitor.noticewindow import extract_window
+from monitor.detect.windows import extract_window
 from monitor.textnorm import normalize
 
 if TYPE_CHECKING:
     from monitor.config import Config, DetectorRules
 
-__all__ = ["KINDS", "classify_kind", "extract_window", "maintenance_evidence"]
+__all__ = ["KINDS", "classify_kind", "extract_window", "maintenance_evidence", "rules"]
 
 KINDS = ("maintenance", "incident", "release", "other")
 
@@ -105,7 +105,7 @@ RELEASE_RE = re.compile(
     r"|新版|版本|发布|上线|新增|更新日志|上新|上市", _F)
 
 
-def _rules(cfg: Config | None) -> tuple[list[tuple[str, re.Pattern[str]]], list[tuple[str, re.Pattern[str]]]]:
+def rules(cfg: Config | None) -> tuple[list[tuple[str, re.Pattern[str]]], list[tuple[str, re.Pattern[str]]]]:
     """Built-in + user rules (``detection.maintenance``: mode extend/replace, en/zh include/exclude)."""
     user: DetectorRules | None = cfg.detection.maintenance if cfg is not None else None
     inc: list[tuple[str, re.Pattern[str]]] = []
@@ -161,7 +161,7 @@ def maintenance_evidence(text: str, cfg: Config | None = None) -> list[dict[str,
     veto (completed / incident wording) only in the lead, see ``LEAD_CHARS``.
     """
     norm = normalize(text)
-    include, exclude = _rules(cfg)
+    include, exclude = rules(cfg)
     hits = [_ev(name, m) for name, rx in include for m in rx.finditer(norm)]
     # A maintenance notice says so up front; "维护" deep in a server-opening notice ("开服初期我们可能
     # 会频繁进行维护") is an aside, not an announcement.
