@@ -104,7 +104,7 @@ def entry_datetime(raw: str | None, parsed: time.struct_time | None, tz_name: st
     return _from_tuple(wall, zone(tz_name) or UTC)
 
 
-_OFFSET = re.compile(r"(?<![\d:])(?P<sign>[+-])(?P<oh>\d{2}):?(?P<om>\d{2})\s*$")
+_OFFSET = re.compile(r"(?<=[\d\s])(?P<sign>[+-])(?P<oh>\d{2}):?(?P<om>\d{2})\s*$")
 
 
 def stated_offset(raw: str | None, instant: datetime | None) -> datetime | None:

@@ -34,8 +34,9 @@ MAINTENANCE_STATUSES = frozenset({"scheduled", "in progress", "verifying"})
 
 
 def _reference(a: Announcement) -> datetime | None:
-    """The publication stamp the window is read against (a missing year, "tomorrow")."""
-    return a.published or a.updated
+    """The publication stamp the window is read against (a missing year, "tomorrow"), in the offset
+    the feed wrote it with when it stated one (a zone-less time falls back to that offset)."""
+    return a.published_local or a.published or a.updated
 
 
 def _status_page_kind(a: Announcement) -> str:
@@ -44,10 +45,10 @@ def _status_page_kind(a: Announcement) -> str:
     return "maintenance" if {u.status for u in a.updates} & MAINTENANCE_STATUSES else "incident"
 
 
-def _status_page_window(a: Announcement) -> Window:
+def _status_page_window(a: Announcement, report_tz: str | None) -> Window:
     ref, tz = _reference(a), a.timezone
     if a.scheduled_text is not None:
-        start, end = extract_window(a.scheduled_text, ref, tz)
+        start, end = extract_window(a.scheduled_text, ref, tz, report_tz)
         if start is not None:
             return start, end
     started = [u.at for u in a.updates if u.status == "in progress" and u.at]
@@ -56,7 +57,7 @@ def _status_page_window(a: Announcement) -> Window:
         return min(started), (max(done) if done else None)
     for u in reversed(a.updates):  # oldest first: the announcement states the plan
         if u.status == "scheduled":
-            return extract_window(u.text, u.at or ref, tz)
+            return extract_window(u.text, u.at or ref, tz, report_tz)
     return None, None
 
 
@@ -70,10 +71,11 @@ def label_announcement(a: Announcement, cfg: Config | None = None) -> Announceme
             a.kind = classify_kind(a.title, f"{a.title}\n{a.text}", cfg)
     if a.kind != "maintenance" or stated:
         return a
+    report_tz = cfg.timezone if cfg is not None else None
     if a.status_page:
-        a.window_start, a.window_end = _status_page_window(a)
+        a.window_start, a.window_end = _status_page_window(a, report_tz)
     else:
-        a.window_start, a.window_end = extract_window(f"{a.title}\n{a.text}", _reference(a), a.timezone)
+        a.window_start, a.window_end = extract_window(f"{a.title}\n{a.text}", _reference(a), a.timezone, report_tz)
     return a
 
 

@@ -271,7 +271,8 @@ class Detector:
             return
         res.maintenance = True
         res.evidence.extend(ev)
-        start, end = self._notices.extract_window(item.text, item.created_at, self.cfg.timezone)
+        # No feed zone for a post: its own stamp's offset, then the report zone (monitor.detect.windows).
+        start, end = self._notices.extract_window(item.text, item.created_at, None, self.cfg.timezone)
         res.window_start = _iso(start)
         res.window_end = _iso(end)
 

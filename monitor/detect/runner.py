@@ -26,7 +26,9 @@ def _parse_time(value: Any, lineno: int) -> datetime | None:
     if value in (None, ""):
         return None
     try:
-        return utc(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
+        # Keep the offset as written: a zone-less time in a notice falls back to it (detect.windows).
+        dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return dt if dt.tzinfo else utc(dt)
     except ValueError:
         raise MonitorError(f"input line {lineno}: created_at {value!r} is not an ISO 8601 time; "
                            "use e.g. 2026-11-25T08:00:00Z or leave it out") from None

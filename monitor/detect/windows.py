@@ -1,13 +1,22 @@
 """Maintenance windows from notice text, Chinese and English, as aware UTC datetimes.
 
 Why not dateparser: it was measured to fail on exactly these notices (``2024年3月5日14:00-16:00``,
-``凌晨2点至6点``, ``9AM - 12PM EST``). Instead the text is cut into tokens (DATE, TIME, ZONE, SEP,
-REL, NEXT) and tokens separated only by filler (``from``, ``at``, ``(星期一)``, ``的``) form a group;
-the first group holding a time with a date is the window. Conventions follow
-``../shared/data/labelled/README.md``: named zones are taken literally (``EST`` in September is
-UTC-5), a missing year comes from ``published``, an end before the start is the next day, the first
-window wins, a date without a clock time or a vague end gives ``None``, a duration ("about 8 hours",
-"10-15mins") ends at its upper bound.
+``凌晨2点至6点``, ``9AM - 12PM EST``). Instead the text is cut into tokens (grammar in
+:mod:`monitor.detect.wingrammar`: DATE, TIME, ZONE, SEP, REL, NEXT) and tokens separated only by
+filler (``from``, ``at``, ``(星期一)``, ``的``, table bars) form a group; the first group that gives a
+time on a day is the window. The examples the grammar must read live in
+``monitor/detect/tables/windows_{en,zh}.jsonl`` and run as tests.
+
+Conventions follow ``../shared/data/labelled/README.md``: named zones are taken literally (``EST`` in
+September is UTC-5); a missing year comes from ``published``; a zone-less time is read in the feed's
+configured zone, else in the offset of the notice's own publication stamp, else (Chinese text) UTC+8,
+else the report zone; an end before the start is the next day; the first window wins; a date without
+a clock time or a vague end ("at least 4 hours", "end of the workday") gives ``None``; a duration
+("up to 6 hours", "3-8 hours", "约 10 小时") ends the window at its upper bound; a stamp labelled
+as something else ("[UPDATE 15 Apr 11:22]", "Expiration Date:") is not a window; an end stated on
+its own ("will be finished at 18:00", "18:00前恢复") gives ``(None, end)``, or ends a start-only window
+found before it ("预计恢复时间：9月2日06:00"); clock times with no date of their own take the date
+written shortly before them ("Thursday October 2 2025, ... downtime starting at 08:00 AM UTC").
 """
 
 from __future__ import annotations
@@ -16,73 +25,20 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from datetime import timezone as fixed_tz
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from monitor.detect import wingrammar as g
 from monitor.textnorm import normalize
 
 Window = tuple[datetime | None, datetime | None]
 
-_MON = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-        r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
-_MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
-_WD = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?"
-_YEAR = r"(?P<y>(?:19|20)\d{2})(?![\d:])"
-
-_TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("date", re.compile(  # 2024-03-05, 2024/3/5, 2024年3月5日, 2024 年 03 月 05 日
-        r"(?<!\d)(?P<y>(?:19|20)\d{2})\s*(?:[-/.]|年)\s*(?P<mo>\d{1,2})\s*(?:[-/.]|月)\s*(?P<d>\d{1,2})"
-        r"(?!\d)\s*[日号]?")),
-    ("date", re.compile(  # 13-10-2021, 11/03/2019 (day first: notices are rarely US-style)
-        r"(?<![\d.])(?P<d>\d{1,2})[-/.](?P<mo>\d{1,2})[-/.](?P<y>(?:19|20)\d{2})(?!\d)")),
-    ("date", re.compile(r"(?<!\d)(?P<mo>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]")),  # 3月5日
-    ("date", re.compile(  # Monday, March 5th, 2024 / Mar 5 2024 / Sept 27th
-        rf"(?:{_WD},?\s+)?\b(?P<mon>{_MON})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)"
-        rf"(?:,?\s*{_YEAR})?")),
-    ("date", re.compile(  # 6th of July, 13th Oct 2021, 5 March 2024
-        rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MON})\b\.?(?:,?\s*{_YEAR})?")),
-    ("time", re.compile(
-        r"(?:(?P<per>凌晨|早上|早晨|清晨|上午|中午|午间|下午|傍晚|晚上|晚间|夜间|夜里|深夜)\s*)?"
-        r"(?<![\d.:/])(?P<h>[012]?\d)(?:(?::(?P<m>[0-5]\d)(?::[0-5]\d)?)|(?P<zh>[点點时])"
-        r"(?:(?P<half>半)|(?P<zm>[0-5]?\d)分?)?)?(?:\s*(?P<ap>[ap])\.?m\b\.?)?")),
-    ("zone", re.compile(
-        r"\b(?:utc|gmt)\s*(?P<sign>[+-])\s*(?P<oh>\d{1,2})(?::?(?P<om>[0-5]\d))?(?!\d)"
-        r"|(?P<cn>北京时间|东八区(?:时间)?|台北时间|香港时间|新加坡时间|东京时间)"
-        r"|\b(?P<name>utc|gmt|pst|pdt|pt|est|edt|et|cst|cdt|ct|mst|mdt|bst|cet|cest|hkt|sgt|jst|kst)\b"
-        r"|(?<=\d)(?P<zulu>z)\b"
-        r"|(?P<iana>us/pacific|us/eastern|pacific time|eastern time)")),
-    ("rel", re.compile(r"\b(?P<r>today|tonight|tomorrow)\b|(?P<rz>今天|今日|今晚|明天|明日|明晚)")),
-    ("next", re.compile(r"次日|翌日|第二天|\bnext day\b")),
-    ("sep", re.compile(
-        r"[-–—~]+|至|到|\bto\b|\buntil\b|\btill\b|\bthrough\b|\bthru\b|\band\b(?=\s*[012]?\d[:点时\s]?)")),
-)
-
-# What may sit between two tokens of one window: whitespace, brackets, "from", weekdays, ...
-_FILLER = re.compile(
-    rf"\s+|[,，()（）:：、]|的|于|从|自|起|在|预计|约|大约|\bfrom\b|\bat\b|\bon\b|\baround\b|\babout\b"
-    rf"|\bapprox(?:imately|\.)?\b|\bstarting\b|\bbeginning\b|\bbetween\b|\bthe\b|\bof\b|\band\b"
-    rf"|\b{_WD}|(?:星期|周|礼拜)[一二三四五六日天]|[一二三四五六日天](?=\s*[)）])")
 _MAX_GAP = 30
-
-_DURATION = re.compile(
-    r"(?:take|takes|last|lasts|lasting|downtime\s+(?:is|of|will\s+be)|duration\s*(?:is|of|:)?|approximately"
-    r"|approx\.?|about|around|\bfor|up\s+to|between|within|约|大约|大概|预计|时长|持续|历时|耗时|需时|用时)\s*(?:approximately\s+|about\s+|around\s+|up\s+to\s+)?"
-    r"(?P<n>\d+(?:\.\d+)?)(?:\s*(?:-|to|~|至|到)\s*(?P<n2>\d+(?:\.\d+)?))?\s*"
-    r"(?P<u>hours?|hrs?|h\b|minutes?|mins?|个?小时|分钟|天|days?)")
 _DURATION_REACH = 350
-
-_NAMED: dict[str, Any] = {
-    "utc": 0, "gmt": 0, "pst": -8, "pdt": -7, "est": -5, "edt": -4, "cdt": -5, "mst": -7, "mdt": -6,
-    "bst": 1, "cet": 1, "cest": 2, "hkt": 8, "sgt": 8, "jst": 9, "kst": 9,
-    "pt": "America/Los_Angeles", "et": "America/New_York", "ct": "America/Chicago",
-    "us/pacific": "America/Los_Angeles", "pacific time": "America/Los_Angeles",
-    "us/eastern": "America/New_York", "eastern time": "America/New_York",
-}
-_CN_ZONES = {"东京时间": 9}
+_DURATION_BEFORE = 250
+_DATE_BORROW = 400
+_END_REACH = 400
 _CHINA_ZONES = ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "Asia/Urumqi", "Asia/Taipei",
                 "Asia/Hong_Kong", "Asia/Macau", "Asia/Singapore", "PRC", "ROC")
-_PM = {"下午", "傍晚", "晚上", "晚间", "夜间", "夜里", "深夜"}
 
 
 @dataclass(slots=True)
@@ -93,9 +49,21 @@ class Tok:
     m: re.Match[str]
 
 
+@dataclass(slots=True)
+class Ctx:
+    """What one call knows besides the tokens: the text, reference stamp and zone choices."""
+
+    norm: str
+    toks: list[Tok]
+    published: datetime | None
+    default_tz: str | None
+    report_tz: str | None
+    cjk: bool
+
+
 def tokenize(norm: str) -> list[Tok]:
     """All tokens, earliest first; on overlap the earlier (then longer) one wins."""
-    found = [Tok(kind, m.start(), m.end(), m) for kind, rx in _TOKENS for m in rx.finditer(norm)
+    found = [Tok(kind, m.start(), m.end(), m) for kind, rx in g.TOKENS for m in rx.finditer(norm)
              if m.end() > m.start() and (kind != "time" or _is_time(m))]
     found.sort(key=lambda t: (t.start, -(t.end - t.start)))
     out: list[Tok] = []
@@ -107,9 +75,14 @@ def tokenize(norm: str) -> list[Tok]:
 
 
 def _is_time(m: re.Match[str]) -> bool:
-    # A bare number is not a time: it needs ":MM", a 点/时, or am/pm.
-    h = int(m.group("h"))
-    return h <= 24 and bool(m.group("m") or m.group("zh") or m.group("ap"))
+    # A bare number is not a time: it needs ":MM", a 点/时, am/pm, or a period word (下午 1).
+    gd = m.groupdict()
+    if gd.get("word"):
+        return True
+    if gd.get("zhh"):
+        h = g.zh_number(gd["zhh"])
+        return h is not None and h <= 24
+    return int(gd["h"]) <= 24 and bool(gd["m"] or gd["zh"] or gd["ap"] or gd["per"])
 
 
 def _glued(norm: str, a: Tok, b: Tok) -> bool:
@@ -117,7 +90,7 @@ def _glued(norm: str, a: Tok, b: Tok) -> bool:
     if gap == "t":  # ISO 8601: 2024-03-05T14:00
         return True
     # A line break ends a window: datelines and headings sit on their own lines.
-    return "\n" not in gap and len(gap) <= _MAX_GAP and _FILLER.sub("", gap).strip(" .") == ""
+    return "\n" not in gap and len(gap) <= _MAX_GAP and g.FILLER.sub("", gap).strip(" .") == ""
 
 
 def groups(norm: str, toks: list[Tok]) -> list[list[Tok]]:
@@ -132,14 +105,18 @@ def groups(norm: str, toks: list[Tok]) -> list[list[Tok]]:
 
 def _clock(m: re.Match[str], inherit: str | None = None) -> tuple[int, int, str | None]:
     """(hour, minute, period) with 下午/pm applied; ``inherit`` is the start's period for the end."""
-    h = int(m.group("h"))
-    mins = 30 if m.group("half") else int(m.group("m") or m.group("zm") or 0)
-    per = m.group("per") or (m.group("ap") and m.group("ap") + "m") or inherit
-    if per in _PM or per == "pm":
+    gd = m.groupdict()
+    if gd.get("word"):
+        return (12, 0, "pm") if gd["word"] in ("noon", "midday") else (0, 0, "am")
+    h = int(gd["h"]) if gd["h"] else int(g.zh_number(gd["zhh"]) or 0)
+    zm = gd["zm"]
+    mins = 30 if gd["half"] else int(gd["m"] or (zm if zm and zm.isdigit() else g.zh_number(zm) if zm else 0) or 0)
+    per = gd["per"] or (gd["ap"] and gd["ap"] + "m") or inherit
+    if per in g.PM or per == "pm":
         h = h + 12 if h < 12 else h
     elif per in ("中午", "午间"):
         h = h + 12 if h < 11 else h
-    elif per in ("am", "凌晨") and h == 12:
+    elif per in ("am", "凌晨", "午夜", "半夜") and h == 12:
         h = 0
     return h, mins, per
 
@@ -152,40 +129,65 @@ def _zone(tok: Tok, default_tz: str | None, cjk: bool) -> tzinfo:
     if m.group("zulu"):
         return UTC
     if m.group("cn"):
-        return fixed_tz(timedelta(hours=_CN_ZONES.get(m.group("cn"), 8)))
-    name = m.group("name") or m.group("iana")
+        return fixed_tz(timedelta(hours=g.CN_ZONES.get(m.group("cn"), 8)))
+    name = m.group("name") or m.group("iana") or " ".join(m.group("spelled").split())
     if name == "cst":
         # CST is China Standard Time in a feed configured for China (or Chinese text), not US Central.
         china = cjk or (default_tz in _CHINA_ZONES)
         return fixed_tz(timedelta(hours=8 if china else -6))
-    val = _NAMED[name]
+    val = g.NAMED.get(name)
+    if val is None:  # "pacific standard time" -> "pacific"
+        val = g.NAMED.get(name.split()[0], 0)
     return ZoneInfo(val) if isinstance(val, str) else fixed_tz(timedelta(hours=val))
 
 
-def _fallback_zone(default_tz: str | None, published: datetime | None, cjk: bool) -> tzinfo:
-    if default_tz:
-        try:
-            return ZoneInfo(default_tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
+def _named_zone(name: str | None) -> tzinfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def fallback_zone(default_tz: str | None, published: datetime | None, cjk: bool,
+                  report_tz: str | None = None) -> tzinfo:
+    """The zone of a time written without one: feed's ``timezone``, the publication stamp's own
+    offset, UTC+8 for Chinese text (the labelled convention for mainland/Taiwan publishers), the
+    report zone, UTC."""
+    feed = _named_zone(default_tz)
+    if feed is not None:
+        return feed
     if published is not None and published.tzinfo is not None and published.utcoffset():
         return published.tzinfo
-    # Chinese notices without a zone mean Beijing/Taipei time (UTC+8) by convention.
-    return fixed_tz(timedelta(hours=8)) if cjk else UTC
+    if cjk:
+        return fixed_tz(timedelta(hours=8))
+    return _named_zone(report_tz) or UTC
 
 
-def _date_of(tok: Tok, published: datetime | None, tz: tzinfo) -> date | None:
+def _day_month(gd: dict[str, str | None], cjk: bool) -> tuple[int, int]:
+    """(month, day) of a matched date; ``7/9/2024`` is month first in English text (US notices)."""
+    if gd.get("a"):
+        a, b = int(gd["a"] or 0), int(gd["b"] or 0)
+        if a > 12 or (b <= 12 and (gd.get("sl") != "/" or cjk)):
+            return b, a
+        return a, b
+    month = int(gd["mo"]) if gd.get("mo") else g.MONTHS[(gd["mon"] or "")[:3]]
+    return month, int(gd["d"] or 0)
+
+
+def _date_of(tok: Tok, published: datetime | None, tz: tzinfo, cjk: bool) -> date | None:
     m = tok.m
     ref = published.astimezone(tz).date() if published is not None else None
     if tok.kind == "rel":
         if ref is None:
             return None
         word = m.group("r") or m.group("rz")
-        return ref + timedelta(days=1) if word in ("tomorrow", "明天", "明日", "明晚") else ref
+        ahead = 2 if word == "后天" else 1 if word in ("tomorrow", "明天", "明日", "明晚", "明早") else 0
+        return ref + timedelta(days=ahead)
     gd = m.groupdict()
-    month = int(gd["mo"]) if gd.get("mo") else _MONTHS[gd["mon"][:3]]
-    day = int(gd["d"])
-    year = int(gd["y"]) if gd.get("y") else None
+    month, day = _day_month(gd, cjk)
+    year = int(gd["y"]) if gd.get("y") else int(gd["roc"]) + 1911 if gd.get("roc") else None
     if year is None:
         if ref is None:
             return None
@@ -210,12 +212,18 @@ def _at(d: date, h: int, mins: int, tz: tzinfo) -> datetime:
 
 def _is_dateline(norm: str, grp: list[Tok]) -> bool:
     """A publication stamp on a line of its own (``2023-06-09 08:10``, ``Sept 28, 16:30 PT``)."""
-    if any(t.kind in ("sep", "rel") for t in grp) or "\n" not in norm.strip():
+    if any(t.kind in ("sep", "rel") for t in grp) or "\n" not in norm.strip() \
+            or sum(t.kind == "time" for t in grp) > 1:  # a table row "| 7/9/2024 @ 9am | 7/9/2024 @ 9pm |"
         return False
     line_start = norm.rfind("\n", 0, grp[0].start) + 1
     line_end = norm.find("\n", grp[-1].end)
     line = norm[line_start: len(norm) if line_end < 0 else line_end]
     return line.strip(" |*_-") == norm[grp[0].start:grp[-1].end].strip()
+
+
+def _before(norm: str, pos: int, n: int = 40) -> str:
+    """The text before ``pos`` on its line, at most ``n`` characters."""
+    return norm[max(norm.rfind("\n", 0, pos) + 1, pos - n):pos]
 
 
 def _group_zone(norm: str, grp: list[Tok], toks: list[Tok]) -> Tok | None:
@@ -232,73 +240,165 @@ def _group_zone(norm: str, grp: list[Tok], toks: list[Tok]) -> Tok | None:
     return None
 
 
-def _duration_end(norm: str, after: int, start: datetime) -> datetime | None:
-    m = _DURATION.search(norm, after, after + _DURATION_REACH)
-    if m is None:
+def _duration_end(c: Ctx, grp: list[Tok], start: datetime) -> datetime | bool | None:
+    """End from a stated duration near the window; False when none, None when only a lower bound."""
+    lo, hi = grp[0].start, grp[-1].end
+    sent_end = min((i for i in (c.norm.find(x, hi) for x in (".", "。", "\n\n")) if i >= 0), default=len(c.norm))
+    regions = ((hi, min(sent_end, hi + _DURATION_REACH)), (hi, hi + _DURATION_REACH),
+               (max(0, c.norm.rfind("\n\n", 0, lo), lo - _DURATION_BEFORE), lo))
+    for a, b in regions:
+        for m in g.DURATION.finditer(c.norm, a, b):
+            if not _is_duration(c.norm, m):
+                continue
+            head = m.start("n1") if m.group("n1") else m.start("n")
+            if m.group("lower2") or g.LOWER.search(c.norm[max(0, head - 16):head]):
+                return None
+            n = g.number(m.group("n"))
+            if n is None:
+                continue
+            return start + g.unit_delta(n, m.group("u"))
+    return False
+
+
+def _is_duration(norm: str, m: re.Match[str]) -> bool:
+    head = m.start("n1") if m.group("n1") else m.start("n")
+    after = norm[m.end():m.end() + 30]
+    if g.DUR_NOT.match(after) or g.DUR_HEDGE.search(_sentence_before(norm, head)):
+        return False
+    return bool(g.DUR_CUE.search(_before(norm, head, 40)) or g.DUR_NOUN.match(after)
+                or g.LOWER.search(norm[max(0, head - 16):head]))
+
+
+def _sentence_before(norm: str, pos: int) -> str:
+    start = max(norm.rfind(x, 0, pos) for x in (". ", "。", "\n", "! ", "? "))
+    return norm[start + 1:pos]
+
+
+def _split(grp: list[Tok]) -> tuple[list[Tok], list[Tok], bool]:
+    """(left, right, has_sep): at the separator, or in a table row at the second date after a time."""
+    sep_i = next((i for i, t in enumerate(grp) if t.kind == "sep"), None)
+    if sep_i is not None:
+        return grp[:sep_i], grp[sep_i + 1:], True
+    t0 = next((i for i, t in enumerate(grp) if t.kind == "time"), len(grp))
+    if not any(t.kind == "date" for t in grp[:t0]):  # "13:00 on Friday July 23 at 1:00 pm": one time, twice
+        return grp, [], False
+    j = next((i for i in range(t0 + 1, len(grp)) if grp[i].kind == "date"
+              and any(t.kind == "time" for t in grp[i:])), None)
+    return (grp[:j], grp[j:], False) if j is not None else (grp, [], False)
+
+
+def _borrowed_date(c: Ctx, grp: list[Tok]) -> Tok | None:
+    """The last date written shortly before a dateless group (not a dateline, not a labelled stamp)."""
+    for t in reversed(c.toks):
+        if t.start >= grp[0].start:
+            continue
+        if grp[0].start - t.end > _DATE_BORROW:
+            return None
+        if t.kind == "date" and not g.NOT_WINDOW.search(_before(c.norm, t.start)):
+            return t
+    return None
+
+
+def _point(c: Ctx, toks: list[Tok], grp: list[Tok], tz: tzinfo) -> datetime | None:
+    """The first time in ``toks`` on its date (from ``toks``, else from the group, else borrowed)."""
+    t0 = next((i for i, t in enumerate(toks) if t.kind == "time"), None)
+    if t0 is None:
         return None
-    n = float(m.group("n2") or m.group("n"))
-    unit = m.group("u")
-    if unit.startswith(("min", "分")):
-        delta = timedelta(minutes=n)
-    elif unit.startswith(("day", "天")):
-        delta = timedelta(days=n)
-    else:
-        delta = timedelta(hours=n)
-    return start + delta
+    dates = [t for t in toks[:t0] if t.kind in ("date", "rel")][-1:] or \
+        [t for t in grp if t.kind == "date"][:1] or [t for t in grp if t.kind == "rel"][:1]
+    if not dates:
+        # Only a time with its zone stated borrows the date before it ("Thursday October 2 ... starting
+        # at 08:00 AM UTC"); a zone-less "between 22:00 and 23:00 that evening" is an aside.
+        borrowed = _borrowed_date(c, grp) if any(t.kind == "zone" for t in grp) else None
+        if borrowed is None:
+            return None
+        dates = [borrowed]
+    day = _date_of(dates[0], c.published, tz, c.cjk)
+    if day is None:
+        return None
+    h, mins, _ = _clock(toks[t0].m)
+    return _at(day, h, mins, tz)
 
 
-def _window_of(norm: str, grp: list[Tok], toks: list[Tok], published: datetime | None,
-               default_tz: str | None, cjk: bool) -> Window | None:
+def _end_only(c: Ctx, grp: list[Tok]) -> bool:
+    """An end stated on its own: "finished at 18:00", "delay ... to 18:00", "until 18:00", "18:00前恢复"."""
+    if any(t.kind == "sep" for t in grp[1:]):  # "rescheduled to Sunday (9:00 AM - 1:00 PM)": a range
+        return False
+    if grp[0].kind == "sep" and c.norm[grp[0].start:grp[0].end] in ("to", "until", "till", "至", "到"):
+        return True
+    return bool(g.END_BEFORE.search(_before(c.norm, grp[0].start))
+                or g.END_AFTER.match(c.norm, grp[-1].end))
+
+
+def _stated_end(c: Ctx, after: int, start: datetime, tz: tzinfo) -> datetime | None:
+    """A later group that states the end on its own ("预计恢复时间：9月2日06:00", "end at 16:00")."""
+    for grp in groups(c.norm, [t for t in c.toks if after <= t.start < after + _END_REACH]):
+        if any(t.kind == "time" for t in grp) and _end_only(c, grp):
+            toks = [t for t in grp if t.kind != "sep"]
+            end = _point(c, toks, toks, tz) if any(t.kind in ("date", "rel") for t in toks) else None
+            if end is None:  # a bare clock time: on the start's day
+                h, mins, _ = _clock(next(t for t in toks if t.kind == "time").m)
+                end = _at(start.astimezone(tz).date(), h, mins, tz)
+                end = end + timedelta(days=1) if end <= start else end
+            return end if end > start else None
+    return None
+
+
+def _window_of(c: Ctx, grp: list[Tok]) -> Window | None:
+    ztok = _group_zone(c.norm, grp, c.toks)
+    tz = _zone(ztok, c.default_tz, c.cjk) if ztok else fallback_zone(c.default_tz, c.published, c.cjk, c.report_tz)
+    if _end_only(c, grp):
+        end = _point(c, [t for t in grp if t.kind != "sep"], grp, tz)
+        return (None, end) if end is not None else None
     while grp and grp[0].kind == "sep":  # a list bullet "- on Tuesday ..." is not a range
         grp = grp[1:]
-    sep_i = next((i for i, t in enumerate(grp) if t.kind == "sep"), len(grp))
-    left, right = grp[:sep_i], grp[sep_i + 1:]
+    left, right, has_sep = _split(grp)
     t0 = next((i for i, t in enumerate(left) if t.kind == "time"), None)
     if t0 is None:
         return None
-    ztok = _group_zone(norm, grp, toks)
-    tz = _zone(ztok, default_tz, cjk) if ztok else _fallback_zone(default_tz, published, cjk)
-    dates = [t for t in left[:t0] if t.kind in ("date", "rel")][-1:] or \
-        [t for t in left[t0:] + right if t.kind == "date"][:1] or \
-        [t for t in left[t0:] + right if t.kind == "rel"][:1]
-    if not dates:
-        return None  # a clock time with no day ("UTC+8 18:00") is not a window
-    day = _date_of(dates[0], published, tz)
-    if day is None:
-        return None
-    h, mins, per = _clock(left[t0].m)
-    start = _at(day, h, mins, tz)
     t1 = next((i for i, t in enumerate(right) if t.kind == "time"), None)
+    if not any(t.kind in ("date", "rel") for t in grp) and not (ztok or t1 is not None):
+        return None  # a lone clock time with no day and no zone is not a window
+    start = _point(c, left, grp, tz)
+    if start is None:
+        return None
     if t1 is None:
-        return start, _duration_end(norm, grp[-1].end, start)
+        dur = _duration_end(c, grp, start)
+        if dur is not False:
+            return start, dur  # type: ignore[return-value]
+        return start, _stated_end(c, grp[-1].end, start, tz)
+    day = start.astimezone(tz).date()
     end_dates = [t for t in right[:t1] if t.kind == "date"]
-    end_day = _date_of(end_dates[-1], published, tz) if end_dates else day
-    if end_day is None:
-        end_day = day
+    end_day = (_date_of(end_dates[-1], c.published, tz, c.cjk) if end_dates else None) or day
     if any(t.kind == "next" for t in right[:t1]):
         end_day = day + timedelta(days=1)
-    eh, em, _ = _clock(right[t1].m, inherit=per if not right[t1].m.group("ap") else None)
+    per = _clock(left[t0].m)[2]
+    eh, em, _ = _clock(right[t1].m, inherit=per if not right[t1].m.group("ap") and has_sep else None)
     end = _at(end_day, eh, em, tz)
     if end <= start:
         end += timedelta(days=1)
     return start, end
 
 
-def extract_window(text: str, published: datetime | None = None, default_tz: str | None = None) -> Window:
+def extract_window(text: str, published: datetime | None = None, default_tz: str | None = None,
+                   report_tz: str | None = None) -> Window:
     """First maintenance window stated in ``text`` as aware UTC (start, end); (None, None) if none.
 
-    ``published`` (aware, or naive UTC) supplies a missing year and "today"/"tomorrow";
-    ``default_tz`` (IANA name, e.g. the feed's ``timezone``) is used when the text names no zone.
+    ``published`` (aware, or naive UTC) supplies a missing year and "today"/"tomorrow", and its UTC
+    offset the zone of zone-less times when ``default_tz`` (IANA name, the feed's ``timezone``) is
+    not given; ``report_tz`` is the last resort (see :func:`fallback_zone`).
     """
     if published is not None and published.tzinfo is None:
         published = published.replace(tzinfo=UTC)
     norm = normalize(text)
     cjk = any("\u3400" <= ch <= "\u9fff" for ch in norm)
-    toks = tokenize(norm)
-    for grp in groups(norm, toks):
+    c = Ctx(norm, tokenize(norm), published, default_tz, report_tz, cjk)
+    for grp in groups(norm, c.toks):
         if not any(t.kind == "time" for t in grp) or _is_dateline(norm, grp):
             continue
-        win = _window_of(norm, grp, toks, published, default_tz, cjk)
+        if g.NOT_WINDOW.search(_before(norm, grp[0].start)):
+            continue
+        win = _window_of(c, grp)
         if win is not None:
             return win
     return None, None
