@@ -334,17 +334,16 @@ class Detector:
 
 
 def _load_notices(cfg: Config) -> tuple[Any, list[frozenset[str]] | None]:
-    """monitor.detect.maintenance (owned by the notices work) and the required literals of its include rules.
+    """monitor.detect.maintenance and the literals of its include rules (from its word lists).
 
-    ``maintenance_evidence`` returns nothing unless one of its include patterns matches
-    ``normalize(text)``, so a post holding none of their required literals can skip the call; if a
-    pattern has no derivable literal every post is passed on.
+    ``maintenance_evidence`` returns nothing unless one of its include rules matches
+    ``normalize(text)``, so a post holding none of their anchors can skip the call; if a rule has
+    no known anchor every post is passed on.
     """
     from monitor.detect import maintenance
 
-    include, _exclude = maintenance.rules(cfg)
-    anchors = [required_literals(rx.pattern, rx.flags) for _name, rx in include]
-    if not anchors or any(a is None for a in anchors):
+    anchors = maintenance.include_anchors(cfg)
+    if not anchors or any(not a for a in anchors):
         return maintenance, None
     return maintenance, anchors  # type: ignore[return-value]
 

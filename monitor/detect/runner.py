@@ -157,8 +157,9 @@ def list_rules(cfg: Config) -> list[str]:
             for i, p in enumerate(getattr(ks, kind)):
                 lines.append(f"{'maintenance':<13} {lang:<4} {'config':<8} {kind:<7} "
                              f"{f'config:{lang}.{kind}[{i}]':<26} {p}")
-    lines.append(f"(maintenance built-ins live in monitor.detect.maintenance; mode: {m.mode})")
-    return lines
+    from monitor.detect.maintable import rule_lines
+
+    return lines + rule_lines(m.mode)
 
 
 def _check(path: str, pattern: str) -> str | None:
