@@ -50,7 +50,8 @@ def test_announce_examples_are_found_by_their_own_rule_and_anchors() -> None:
             norm = normalize(text)
             m = r.regex.search(norm)
             assert m, (r.name, text)
-            assert any(a in m.group(0) for a in r.anchors), (r.name, m.group(0))
+            for req in r.requires:  # the anchors and every `requires` list
+                assert any(a in m.group(0) for a in req), (r.name, m.group(0), sorted(req))
 
 
 def test_include_anchors_cover_config_patterns(tmp_path) -> None:  # type: ignore[no-untyped-def]

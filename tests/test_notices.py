@@ -35,6 +35,20 @@ MAINTENANCE = [
     "Solana network upgrade\nBitpie will suspend SOL deposits and withdrawals from 2024-03-05 14:00 (UTC). "
     "They will resume once the upgrade is complete.",
     "Scheduled maintenance\nTo avoid a failure of the storage array, the API will be unavailable on March 5.",
+    # edited announcements: a later status prepended to the original plan
+    "Cluster upgrade\n[Final message]\nThe upgrade has been completed, all services are back.\n\n"
+    "[Initial message]\nOn 4 May 2025 at 09:00 UTC we'll upgrade the cluster; expect 30 minutes of downtime.",
+    "[UPDATE] Maintenance events scheduled, 2 - 4 June\n[UPDATE 3 Jun, 10:00] Tuesday's work was completed early.\n"
+    "We have scheduled maintenance on the billing portal each night from 2 to 4 June.",
+    "【已完成】关于6月3日系统升级的公告\n【更新】升级已于6月3日05:10完成。\n我们将于6月3日02:00-06:00进行系统升级，期间暂停充提。",
+    # kinds written without the word maintenance
+    "Issue tracker outage\nThe tracker will be down for up to two hours on 5 May from 17:00 UTC so it can be restored "
+    "from backup.",
+    "Move of the usage service\nOn Thursday the VM will be migrated to another provider; expect 30mn-2h of downtime.",
+    "Database\nOn 11 June at 07:00 UTC we'll perform an upgrade of the public database.",
+    "服务器公告\n服务器即将在2025/7/15 11:00开始维护，预计时长1小时。",
+    "关于存款系统升级的公告\n本行将于4月19日23:00至4月20日06:00期间升级存款系统，各渠道业务将暂停办理。",
+    "闭馆通知\n因机房改造，本馆将于3月20日至3月23日停电施工，暂停对外开放。",
 ]
 
 NOT_MAINTENANCE = [
@@ -65,6 +79,12 @@ NOT_MAINTENANCE = [
     "关于下架部分交易对的公告\n为维护市场秩序、保护用户权益，平台将于3月5日下架以下交易对。",
     "快递电话打不通\n打了3遍一直是停机中，客服也一句话不回。",
     "Revision of Terms of Use\nWe have simplified the wording of our terms; the substance is unchanged.",
+    "[Resolved] Database upgrade\nThe database upgrade finished at 10:40 UTC; all services are back online.",
+    "Emergency maintenance\nThe storage cluster failed this morning; we are doing emergency maintenance now.",
+    "代码托管紧急维护通知\n文件系统损坏，目前暂停了服务，正在紧急维护中。",
+    "部分网点今日暂停\n受台风影响，部分网点不得已暂停服务，请改用网上银行。",
+    "关于下线 ABC/USDT 交易对的公告\n平台将下线 ABC/USDT 交易对，并于3月17日暂停 ABC 充值业务。",
+    "运营调整公告\n本服即将结束运营，我们将于近期关闭服务器。",
     "Server opening\n开服具体时间安排如下：2023 年 06 月 01 日 00:00 开放白名单申请。" + "欢迎各位冒险家。" * 60
     + "开服初期我们可能会频繁进行维护，想要了解维护时间请您持续关注社区公告通知。",
 ]

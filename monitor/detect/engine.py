@@ -266,7 +266,7 @@ class Detector:
             maint = cand if folded is plain else self.prefilter.candidates(plain)
             if not maint & self._maint_idx:
                 return
-        ev = self._notices.maintenance_evidence(item.text, self.cfg)
+        ev = self._notices.evidence_in(plain, self.cfg)  # plain = normalize(item.text), computed once
         if not ev:
             return
         res.maintenance = True

@@ -34,6 +34,9 @@ class TableRule:
     regex: re.Pattern[str]
     anchors: frozenset[str] | None  # None: no literal known (the rule always runs)
     lists: tuple[str, ...]
+    # Every set here has a member in each match (``anchors`` and the table's ``requires``): checked
+    # with ``in`` before the regex runs, so a common word alone ("will") costs no regex.
+    requires: tuple[frozenset[str], ...] = ()
     examples: list[str] = field(default_factory=list)
     near_misses: list[str] = field(default_factory=list)
 
@@ -68,8 +71,8 @@ def _anchors(spec: Any, lang_words: dict[str, list[str]], regex_lists: set[str])
     out: set[str] = set()
     for name in names:
         if name in lang_words and name not in regex_lists:
-            # A multi-word entry matches across any whitespace: its first word is the literal.
-            out.update(w.casefold().split()[0] for w in lang_words[name])
+            # A multi-word entry matches across any whitespace: its longest word is the literal.
+            out.update(max(w.casefold().split(), key=len) for w in lang_words[name])
         else:
             out.add(str(name).casefold())  # a literal written in place
     return frozenset(out)
@@ -103,6 +106,8 @@ def compile_table(doc: dict[str, Any]) -> Table:
             name=r["name"], lang=lang, family=r["family"], scope=r.get("scope", "text"), pattern=r["pattern"],
             regex=re.compile(pattern, FLAGS), lists=used,
             anchors=_anchors(r.get("anchors"), lang_words, {n for lg, n in regex_lists if lg == lang}),
+            requires=tuple(a for a in (_anchors(x, lang_words, {n for lg, n in regex_lists if lg == lang})
+                                       for x in [r.get("anchors"), *(r.get("requires") or [])]) if a),
             examples=list(r.get("examples") or []), near_misses=list(r.get("near_misses") or [])))
     kinds = {}
     for kind, raw in (doc.get("kinds") or {}).items():

@@ -11,6 +11,7 @@ patterns is used instead); it is re-exported here as :func:`extract_window`.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from monitor.detect import maintable
@@ -20,7 +21,9 @@ from monitor.textnorm import normalize
 if TYPE_CHECKING:
     from monitor.config import Config, DetectorRules
 
-__all__ = ["KINDS", "classify_kind", "extract_window", "include_anchors", "maintenance_evidence", "rules"]
+__all__ = [
+    "KINDS", "classify_kind", "evidence_in", "extract_window", "include_anchors", "maintenance_evidence", "rules",
+]
 
 KINDS = ("maintenance", "incident", "release", "other")
 
@@ -36,8 +39,24 @@ _UPDATE_LINE = re.compile(r"^\W*(?:update|更新)\s*\d*\W*[:：].*$", re.M)
 _F = re.IGNORECASE
 
 
-def _table_rules(families: frozenset[str]) -> list[tuple[str, re.Pattern[str]]]:
-    return [(r.name, r.regex) for r in maintable.table().rules if r.family in families]
+@lru_cache(maxsize=8)
+def _table_rules(families: frozenset[str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((r.name, r.regex) for r in maintable.table().rules if r.family in families)
+
+
+@lru_cache(maxsize=1)
+def _gate() -> tuple[Any, dict[str, frozenset[int]]]:
+    """One prefilter over every (include rule, required word set) pair; a rule runs only when all
+    of its pairs are found in the text (one automaton pass instead of hundreds of ``in`` checks)."""
+    from monitor.detect.anchors import Prefilter
+
+    sets: list[frozenset[str]] = []
+    pairs: dict[str, frozenset[int]] = {}
+    for r in maintable.table().rules:
+        if r.include:
+            pairs[r.name] = frozenset(range(len(sets), len(sets) + len(r.requires)))
+            sets += r.requires
+    return Prefilter(sets), pairs
 
 
 def _kind(name: str) -> re.Pattern[str]:
@@ -102,6 +121,40 @@ def _strip_updates(norm: str) -> str:
     return head + sep + first + sep2 + _UPDATE_LINE.sub("", tail)
 
 
+# Edited announcements: a later status prepended ("[Final message] ... [Initial message] ...",
+# "[UPDATE 15 Apr] ... completed", a title tagged "[Completed]") is not what the notice announced.
+_INITIAL = re.compile(r"^\W*(?:initial|original)(?:\s+(?:message|announcement|notice|post))?\W*$"
+                      r"|^\W*(?:原公告|原通知|原文)\W*$", re.M | re.I)
+_EDIT_LINE = re.compile(
+    r"^\s*(?:\[\s*(?:update|updated|resolved|completed|final|closing|edit|edited)\b[^\]\n]*\]"
+    r"|[【\[]\s*(?:更新|已完成|已恢复|已结束)[^】\]\n]*[】\]]).*$", re.M | re.I)
+_TITLE_TAG = re.compile(r"^\W*(?:[\[【(]\s*(?:update|updated|resolved|completed|已完成|已结束|更新)\s*[\]】)]\s*)+",
+                        re.I)
+
+
+def _announced_part(norm: str) -> str | None:
+    """Title + body with later status sections/lines removed; None when there are none."""
+    head, _, body = norm.partition("\n")
+    marker = _INITIAL.search(body)
+    cleaned = body[marker.end():] if marker else _EDIT_LINE.sub("", body)
+    title = _TITLE_TAG.sub("", head)
+    if cleaned == body and title == head:
+        return None
+    return f"{title}\n{cleaned.lstrip()}"
+
+
+def _announces(include: list[tuple[str, re.Pattern[str]]], exclude: list[tuple[str, re.Pattern[str]]],
+               norm: str) -> bool:
+    """An edited notice whose original part, without the prepended status, still announces a plan."""
+    part = _announced_part(norm)
+    if part is None:
+        return False
+    body = part.partition("\n")[2][:INCLUDE_LEAD_CHARS]
+    if not any(rx.search(body) for _, rx in include):
+        return False
+    return not _vetoed(exclude, part, _strip_updates(part)[:LEAD_CHARS])
+
+
 def _ev(rule: str, m: re.Match[str]) -> dict[str, Any]:
     return {"detector": "maintenance", "rule": rule, "span": [m.start(), m.end()], "match": m.group(0)}
 
@@ -112,14 +165,21 @@ def maintenance_evidence(text: str, cfg: Config | None = None) -> list[dict[str,
     Spans point into ``normalize(text)``. A user ``exclude`` pattern vetoes anywhere; a built-in
     veto (completed / incident wording) only in the lead, see ``LEAD_CHARS``.
     """
-    norm = normalize(text)
+    return evidence_in(normalize(text), cfg)
+
+
+def evidence_in(norm: str, cfg: Config | None = None) -> list[dict[str, Any]]:
+    """:func:`maintenance_evidence` of text already normalised (``monitor.textnorm.normalize``)."""
     include, exclude = rules(cfg)
-    hits = [_ev(name, m) for name, rx in include for m in rx.finditer(norm)]
+    gate, pairs = _gate()
+    found = gate.candidates(norm)
+    hits = [_ev(name, m) for name, rx in include if pairs.get(name, frozenset()) <= found
+            for m in rx.finditer(norm)]
     # A maintenance notice says so up front; "维护" deep in a server-opening notice ("开服初期我们可能
     # 会频繁进行维护") is an aside, not an announcement.
     if not any(h["span"][0] < INCLUDE_LEAD_CHARS for h in hits):
         return []
-    if _vetoed(exclude, norm, _strip_updates(norm)[:LEAD_CHARS]):
+    if _vetoed(exclude, norm, _strip_updates(norm)[:LEAD_CHARS]) and not _announces(include, exclude, norm):
         return []
     hits.sort(key=lambda e: e["span"][0])
     return hits
