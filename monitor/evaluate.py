@@ -33,7 +33,9 @@ TARGETS = {"complaint": (0.90, 0.85), "maintenance_f1": 0.95}
 # carry none need an entry. Second batch: the studied half's publishers, by where they are.
 PUBLISHER_TZ = {"wynton": "America/Los_Angeles", "tuna": "Asia/Shanghai", "guiluoyuan": "Asia/Shanghai",
                 "ossf": "Asia/Taipei", "mcw-rcc": "America/Chicago", "talapas": "America/Los_Angeles",
-                "ugrc": "America/Denver", "metoffice": "Europe/London"}
+                "ugrc": "America/Denver", "metoffice": "Europe/London",
+                # the other half's publishers, added after its held-out figures were recorded
+                "ycrc": "America/New_York", "umflint": "America/Detroit"}
 
 
 @dataclass

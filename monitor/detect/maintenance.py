@@ -96,8 +96,8 @@ def include_anchors(cfg: Config | None) -> list[frozenset[str] | None]:
 # A veto word under a condition or a risk ("待升级完成后", "可能出现访问异常", "once the upgrade is
 # complete", "to avoid a failure") describes the plan, not an outcome: such matches do not veto.
 _HEDGE = re.compile(
-    r"(?:可能|或将|或会|将会|以免|避免|防止|一旦|待|等到|直到|如果|若|may|might|could|avoid|prevent|once|when"
-    r"|after|until|unless|if)\b[^。.!?\n]{0,16}$|(?:可能|或将|以免|避免|防止|一旦|待|等到|直到|如果|若)[^。.!?\n]{0,8}$",
+    r"(?:可能|或将|或会|将会|以免|以防|谨防|避免|防止|一旦|待|等到|直到|如果|若|may|might|could|avoid|prevent|once|when"
+    r"|after|until|unless|if)\b[^。.!?\n]{0,16}$|(?:可能|或将|以免|以防|谨防|避免|防止|一旦|待|等到|直到|如果|若)[^。.!?\n]{0,8}$",
     re.IGNORECASE)
 
 

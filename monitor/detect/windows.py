@@ -37,6 +37,7 @@ _DURATION_REACH = 350
 _DURATION_BEFORE = 250
 _DATE_BORROW = 400
 _END_REACH = 400
+_SAME_START_REACH = 1500
 _CHINA_ZONES = ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "Asia/Urumqi", "Asia/Taipei",
                 "Asia/Hong_Kong", "Asia/Macau", "Asia/Singapore", "PRC", "ROC")
 
@@ -183,7 +184,8 @@ def _date_of(tok: Tok, published: datetime | None, tz: tzinfo, cjk: bool) -> dat
         if ref is None:
             return None
         word = m.group("r") or m.group("rz")
-        ahead = 2 if word == "后天" else 1 if word in ("tomorrow", "明天", "明日", "明晚", "明早") else 0
+        ahead = 2 if word == "后天" else 1 if word in ("tomorrow", "明天", "明日", "明晚", "明早") else \
+            -1 if word in ("yesterday", "昨天", "昨日", "昨晚") else 0
         return ref + timedelta(days=ahead)
     gd = m.groupdict()
     month, day = _day_month(gd, cjk)
@@ -200,6 +202,17 @@ def _date_of(tok: Tok, published: datetime | None, tz: tzinfo, cjk: bool) -> dat
             return None
     try:
         return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _day_of_month(start: date, dd: int) -> date | None:
+    """Day ``dd`` of the start's month, or of the next month when it is before the start."""
+    try:
+        d = start.replace(day=dd)
+        if d < start:
+            d = (start.replace(day=1) + timedelta(days=32)).replace(day=dd)
+        return d
     except ValueError:
         return None
 
@@ -316,7 +329,9 @@ def _point(c: Ctx, toks: list[Tok], grp: list[Tok], tz: tzinfo) -> datetime | No
     day = _date_of(dates[0], c.published, tz, c.cjk)
     if day is None:
         return None
-    h, mins, _ = _clock(toks[t0].m)
+    evening = (dates[0].kind == "rel" and (dates[0].m.group("rz") or "").endswith("晚")) or \
+        dates[0].m.groupdict().get("r") == "tonight"
+    h, mins, _ = _clock(toks[t0].m, inherit="晚" if evening else None)
     return _at(day, h, mins, tz)
 
 
@@ -331,9 +346,16 @@ def _end_only(c: Ctx, grp: list[Tok]) -> bool:
 
 
 def _stated_end(c: Ctx, after: int, start: datetime, tz: tzinfo) -> datetime | None:
-    """A later group that states the end on its own ("预计恢复时间：9月2日06:00", "end at 16:00")."""
-    for grp in groups(c.norm, [t for t in c.toks if after <= t.start < after + _END_REACH]):
-        if any(t.kind == "time" for t in grp) and _end_only(c, grp):
+    """A later group that states the end on its own ("预计恢复时间：9月2日06:00", "end at 16:00"), or
+    the same start written again as a range ("2018年3月12日9时30分 ... 2018/3/12 9:30-12:00")."""
+    for grp in groups(c.norm, [t for t in c.toks if after <= t.start < after + _SAME_START_REACH]):
+        near = grp[0].start < after + _END_REACH
+        if sum(t.kind == "time" for t in grp) >= 2 and any(t.kind == "sep" for t in grp) \
+                and any(t.kind in ("date", "rel") for t in grp):
+            again = _window_of(c, grp)
+            if again is not None and again[0] == start and again[1] is not None:
+                return again[1]
+        if near and any(t.kind == "time" for t in grp) and _end_only(c, grp):
             toks = [t for t in grp if t.kind != "sep"]
             end = _point(c, toks, toks, tz) if any(t.kind in ("date", "rel") for t in toks) else None
             if end is None:  # a bare clock time: on the start's day
@@ -370,6 +392,9 @@ def _window_of(c: Ctx, grp: list[Tok]) -> Window | None:
     day = start.astimezone(tz).date()
     end_dates = [t for t in right[:t1] if t.kind == "date"]
     end_day = (_date_of(end_dates[-1], c.published, tz, c.cjk) if end_dates else None) or day
+    dom = [t for t in right[:t1] if t.kind == "dom"]
+    if dom and not end_dates:
+        end_day = _day_of_month(day, int(dom[-1].m.group("dd"))) or day
     if any(t.kind == "next" for t in right[:t1]):
         end_day = day + timedelta(days=1)
     per = _clock(left[t0].m)[2]
@@ -399,6 +424,18 @@ def extract_window(text: str, published: datetime | None = None, default_tz: str
         if g.NOT_WINDOW.search(_before(norm, grp[0].start)):
             continue
         win = _window_of(c, grp)
-        if win is not None:
+        # A range is a window even when it starts at the publication minute (a status page's entry).
+        if win is not None and (any(t.kind == "sep" for t in grp) or not _is_own_stamp(win, published)):
             return win
     return None, None
+
+
+def _is_own_stamp(win: Window, published: datetime | None) -> bool:
+    """A start equal to the notice's own publication stamp ("发布时间 2018-11-14 18:48") is its
+    dateline, not a window (only when the stamp has a clock time: a bare date reads as midnight)."""
+    if published is None or win[0] is None:
+        return False
+    local = published.astimezone(published.tzinfo)
+    if not (local.hour or local.minute):
+        return False
+    return win[0] == published.astimezone(UTC).replace(second=0, microsecond=0)

@@ -42,15 +42,16 @@ TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("date", re.compile(  # 13-10-2021, 11/03/2019, 7/9/2024 (order decided in day_month)
         r"(?<![\d.])(?P<a>\d{1,2})(?P<sl>[-/.])(?P<b>\d{1,2})[-/.](?P<y>(?:19|20)\d{2})(?!\d)")),
     ("date", re.compile(r"(?<!\d)(?P<mo>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]")),  # 3月5日
+    ("dom", re.compile(r"(?<![\d月年./-])(?P<dd>\d{1,2})\s*[日号](?![\d])")),  # "至17日": a day of the start's month
     ("date", re.compile(  # Monday, March 5th, 2024 / Mar 5 2024 / Sept 27th
         rf"(?:{WD},?\s+)?\b(?P<mon>{MON})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)"
         rf"(?:,?\s*{_YEAR})?")),
     ("date", re.compile(  # 6th of July, 13th Oct 2021, 5 March 2024
         rf"(?<!\d)(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{MON})\b\.?(?:,?\s*{_YEAR})?")),
     ("time", re.compile(
-        r"(?:(?P<per>凌晨|早上|早晨|清晨|上午|中午|午间|下午|傍晚|晚上|晚间|夜间|夜里|深夜|午夜|半夜)\s*)?"
+        r"(?:(?P<per>凌晨|早上|早晨|清晨|上午|中午|午间|下午|傍晚|晚上|晚间|夜间|夜里|深夜|午夜|半夜|早|(?<![昨今明每])晚)\s*)?"
         rf"(?<![\d.:/])(?:(?P<h>[012]?\d)|(?P<zhh>[{ZH_NUM}]{{1,3}})(?=\s*[点时]))"
-        r"(?:(?::(?P<m>[0-5]\d)(?::[0-5]\d)?)|\s*(?P<zh>[点点时])"
+        r"(?:(?::(?P<m>[0-5]\d)(?::[0-5]\d)?(?:\s*[点时](?!\d))?)|\s*(?P<zh>[点点时])"
         rf"(?:(?P<half>半)|(?P<zm>[0-5]?\d|[{ZH_NUM}]{{1,3}})分?)?)?"
         r"(?:\s*(?P<ap>[ap])\.?m\b\.?)?")),
     ("time", re.compile(r"\b(?P<word>midnight|noon|midday)\b")),
@@ -65,7 +66,8 @@ TOKENS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|brt|hkt|sgt|jst|kst|aest|aedt|ict|wib)\b"
         r"|(?<=\d)(?P<zulu>z)\b"
         r"|(?P<iana>us/pacific|us/eastern)")),
-    ("rel", re.compile(r"\b(?P<r>today|tonight|tomorrow)\b|(?P<rz>今天|今日|今晚|明天|明日|明晚|明早|后天)")),
+    ("rel", re.compile(r"\b(?P<r>today|tonight|tomorrow|yesterday)\b"
+                       r"|(?P<rz>今天|今日|今晚|明天|明日|明晚|明早|后天|昨天|昨日|昨晚)")),
     ("next", re.compile(r"次日|翌日|第二天|隔天|\bnext day\b")),
     ("sep", re.compile(
         r"[-–—~～]+|至|到|\bto\b|\buntil\b|\btill\b|\bthrough\b|\bthru\b|\band\b(?=\s*[012]?\d[:点时\s]?)")),
@@ -86,13 +88,14 @@ NAMED: dict[str, Any] = {
     "central": "America/Chicago",
 }
 CN_ZONES = {"东京时间": 9}
-PM = {"下午", "傍晚", "晚上", "晚间", "夜间", "夜里", "深夜"}
+PM = {"下午", "傍晚", "晚上", "晚间", "夜间", "夜里", "深夜", "晚"}
 
 # What may sit between two tokens of one window: whitespace, brackets, "from", weekdays, table bars ...
 FILLER = re.compile(
-    rf"\s+|[,，()（）:：、@|*]|的|于|从|自|起|在|预计|约|大约|\bfrom\b|\bat\b|\bon\b|\baround\b|\babout\b"
+    rf"[、,，]\s*\d{{1,2}}\s*[日号]|\s+|[,，()（）:：、@|*]|的|于|从|自|起|在|预计|约|大约|\bfrom\b|\bat\b|\bon\b|\baround\b|\babout\b"
     rf"|\bapprox(?:imately|\.)?\b|\bstarting\b|\bbeginning\b|\bbetween\b|\bthe\b|\bof\b|\band\b"
-    rf"|\b{WD}|(?:星期|周|礼拜)[一二三四五六日天]|[一二三四五六日天](?=\s*[)）])")
+    rf"|\b{WD}|(?:星期|周|礼拜)[一二三四五六日天]|[一二三四五六日天](?=\s*[)）])"
+    rf"|每天|每日|每晚")
 
 # A stamp labelled as something else than the window: "[UPDATE 15 Apr, 11:22]", "Expiration Date: ...".
 NOT_WINDOW = re.compile(
