@@ -83,3 +83,26 @@ def test_detect_input_published_offset_is_used(tmp_path) -> None:  # type: ignor
     line["published"] = "2025-06-01T16:00:00Z"
     [out] = [json.loads(x) for x in detect_jsonl(cfg, [json.dumps(line)])]
     assert out["window_start"] == "2025-06-05T15:00:00Z"  # UTC stamp: the report zone (UTC here)
+
+
+def test_feed_entry_keeps_its_stated_offset_for_detection(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import feedparser
+
+    from monitor.config import parse_config
+    from sources.feed import FeedSource
+
+    atom = ("<?xml version='1.0' encoding='utf-8'?><feed xmlns='http://www.w3.org/2005/Atom'><title>s</title>"
+            "<id>tag:s</id><updated>2025-06-01T09:00:00-07:00</updated><entry><id>tag:s:1</id>"
+            "<title>Scheduled maintenance</title><published>2025-06-01T09:00:00-07:00</published>"
+            "<content type='html'>Login nodes will be rebooted on June 5, 2025 from 15:00 to 16:00.</content>"
+            "</entry></feed>")
+    cfg = parse_config({"brand": {"names": ["x"]}, "timezone": "UTC", "sources": [
+        {"type": "feed", "name": "s", "url": "https://status.example/feed.atom", "official": True}]}, tmp_path, env={})
+    [entry] = feedparser.parse(atom.encode()).entries
+    a = FeedSource(cfg.sources[0], cfg).to_announcement(entry)
+    assert a.kind is None and a.window_start is None  # the source does not label
+    assert a.published == datetime(2025, 6, 1, 16, tzinfo=UTC)
+    assert a.published_local is not None and a.published_local.utcoffset() == timedelta(hours=-7)
+    label_announcement(a, cfg)
+    assert (a.kind, a.window_start, a.window_end) == ("maintenance", datetime(2025, 6, 5, 22, tzinfo=UTC),
+                                                      datetime(2025, 6, 5, 23, tzinfo=UTC))

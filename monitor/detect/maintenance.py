@@ -63,8 +63,25 @@ def _kind(name: str) -> re.Pattern[str]:
     return maintable.table().kinds[name]
 
 
+_RULES_CACHE: dict[int, tuple[Any, Any]] = {}
+
+
 def rules(cfg: Config | None) -> tuple[list[tuple[str, re.Pattern[str]]], list[tuple[str, re.Pattern[str]]]]:
-    """Built-in + user rules (``detection.maintenance``: mode extend/replace, en/zh include/exclude)."""
+    """Built-in + user rules (``detection.maintenance``: mode extend/replace, en/zh include/exclude).
+
+    Cached per config object (it is immutable once validated; the cache keeps it alive so its id
+    cannot be reused)."""
+    got = _RULES_CACHE.get(id(cfg))
+    if got is not None and got[0] is cfg:
+        return got[1]
+    out = _build_rules(cfg)
+    if len(_RULES_CACHE) > 16:
+        _RULES_CACHE.clear()
+    _RULES_CACHE[id(cfg)] = (cfg, out)
+    return out
+
+
+def _build_rules(cfg: Config | None) -> tuple[list[tuple[str, re.Pattern[str]]], list[tuple[str, re.Pattern[str]]]]:
     user: DetectorRules | None = cfg.detection.maintenance if cfg is not None else None
     inc: list[tuple[str, re.Pattern[str]]] = []
     exc: list[tuple[str, re.Pattern[str]]] = []
@@ -173,6 +190,9 @@ def evidence_in(norm: str, cfg: Config | None = None) -> list[dict[str, Any]]:
     include, exclude = rules(cfg)
     gate, pairs = _gate()
     found = gate.candidates(norm)
+    # none of the built-ins' words and no config include (those come last): nothing to run
+    if not found and not (include and include[-1][0].startswith("config.")):
+        return []
     hits = [_ev(name, m) for name, rx in include if pairs.get(name, frozenset()) <= found
             for m in rx.finditer(norm)]
     # A maintenance notice says so up front; "维护" deep in a server-opening notice ("开服初期我们可能
