@@ -22,235 +22,33 @@ written shortly before them ("Thursday October 2 2025, ... downtime starting at 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from datetime import timezone as fixed_tz
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from monitor.detect import wingrammar as g
+from monitor.detect.wintokens import (
+    Ctx,
+    Tok,
+    at_local,
+    before,
+    clock,
+    date_of,
+    day_of_month,
+    fallback_zone,
+    group_zone,
+    groups,
+    is_dateline,
+    tokenize,
+    zone_of,
+)
 from monitor.textnorm import normalize
 
 Window = tuple[datetime | None, datetime | None]
 
-_MAX_GAP = 30
 _DURATION_REACH = 350
 _DURATION_BEFORE = 250
 _DATE_BORROW = 400
 _END_REACH = 400
 _SAME_START_REACH = 1500
-_CHINA_ZONES = ("Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "Asia/Urumqi", "Asia/Taipei",
-                "Asia/Hong_Kong", "Asia/Macau", "Asia/Singapore", "PRC", "ROC")
-
-
-@dataclass(slots=True)
-class Tok:
-    kind: str
-    start: int
-    end: int
-    m: re.Match[str]
-
-
-@dataclass(slots=True)
-class Ctx:
-    """What one call knows besides the tokens: the text, reference stamp and zone choices."""
-
-    norm: str
-    toks: list[Tok]
-    published: datetime | None
-    default_tz: str | None
-    report_tz: str | None
-    cjk: bool
-
-
-def tokenize(norm: str) -> list[Tok]:
-    """All tokens, earliest first; on overlap the earlier (then longer) one wins."""
-    found = [Tok(kind, m.start(), m.end(), m) for kind, rx in g.TOKENS for m in rx.finditer(norm)
-             if m.end() > m.start() and (kind != "time" or _is_time(m))]
-    found.sort(key=lambda t: (t.start, -(t.end - t.start)))
-    out: list[Tok] = []
-    for t in found:
-        if out and t.start < out[-1].end:
-            continue
-        out.append(t)
-    return out
-
-
-def _is_time(m: re.Match[str]) -> bool:
-    # A bare number is not a time: it needs ":MM", a 点/时, am/pm, or a period word (下午 1).
-    gd = m.groupdict()
-    if gd.get("word"):
-        return True
-    if gd.get("zhh"):
-        h = g.zh_number(gd["zhh"])
-        return h is not None and h <= 24
-    return int(gd["h"]) <= 24 and bool(gd["m"] or gd["zh"] or gd["ap"] or gd["per"])
-
-
-def _glued(norm: str, a: Tok, b: Tok) -> bool:
-    gap = norm[a.end:b.start]
-    if gap == "t":  # ISO 8601: 2024-03-05T14:00
-        return True
-    # A line break ends a window: datelines and headings sit on their own lines.
-    return "\n" not in gap and len(gap) <= _MAX_GAP and g.FILLER.sub("", gap).strip(" .") == ""
-
-
-def groups(norm: str, toks: list[Tok]) -> list[list[Tok]]:
-    out: list[list[Tok]] = []
-    for t in toks:
-        if out and _glued(norm, out[-1][-1], t):
-            out[-1].append(t)
-        else:
-            out.append([t])
-    return out
-
-
-def _clock(m: re.Match[str], inherit: str | None = None) -> tuple[int, int, str | None]:
-    """(hour, minute, period) with 下午/pm applied; ``inherit`` is the start's period for the end."""
-    gd = m.groupdict()
-    if gd.get("word"):
-        return (12, 0, "pm") if gd["word"] in ("noon", "midday") else (0, 0, "am")
-    h = int(gd["h"]) if gd["h"] else int(g.zh_number(gd["zhh"]) or 0)
-    zm = gd["zm"]
-    mins = 30 if gd["half"] else int(gd["m"] or (zm if zm and zm.isdigit() else g.zh_number(zm) if zm else 0) or 0)
-    per = gd["per"] or (gd["ap"] and gd["ap"] + "m") or inherit
-    if per in g.PM or per == "pm":
-        h = h + 12 if h < 12 else h
-    elif per in ("中午", "午间"):
-        h = h + 12 if h < 11 else h
-    elif per in ("am", "凌晨", "午夜", "半夜") and h == 12:
-        h = 0
-    return h, mins, per
-
-
-def _zone(tok: Tok, default_tz: str | None, cjk: bool) -> tzinfo:
-    m = tok.m
-    if m.group("sign"):
-        off = timedelta(hours=int(m.group("oh")), minutes=int(m.group("om") or 0))
-        return fixed_tz(off if m.group("sign") == "+" else -off)
-    if m.group("zulu"):
-        return UTC
-    if m.group("cn"):
-        return fixed_tz(timedelta(hours=g.CN_ZONES.get(m.group("cn"), 8)))
-    name = m.group("name") or m.group("iana") or " ".join(m.group("spelled").split())
-    if name == "cst":
-        # CST is China Standard Time in a feed configured for China (or Chinese text), not US Central.
-        china = cjk or (default_tz in _CHINA_ZONES)
-        return fixed_tz(timedelta(hours=8 if china else -6))
-    val = g.NAMED.get(name)
-    if val is None:  # "pacific standard time" -> "pacific"
-        val = g.NAMED.get(name.split()[0], 0)
-    return ZoneInfo(val) if isinstance(val, str) else fixed_tz(timedelta(hours=val))
-
-
-def _named_zone(name: str | None) -> tzinfo | None:
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def fallback_zone(default_tz: str | None, published: datetime | None, cjk: bool,
-                  report_tz: str | None = None) -> tzinfo:
-    """The zone of a time written without one: feed's ``timezone``, the publication stamp's own
-    offset, UTC+8 for Chinese text (the labelled convention for mainland/Taiwan publishers), the
-    report zone, UTC."""
-    feed = _named_zone(default_tz)
-    if feed is not None:
-        return feed
-    if published is not None and published.tzinfo is not None and published.utcoffset():
-        return published.tzinfo
-    if cjk:
-        return fixed_tz(timedelta(hours=8))
-    return _named_zone(report_tz) or UTC
-
-
-def _day_month(gd: dict[str, str | None], cjk: bool) -> tuple[int, int]:
-    """(month, day) of a matched date; ``7/9/2024`` is month first in English text (US notices)."""
-    if gd.get("a"):
-        a, b = int(gd["a"] or 0), int(gd["b"] or 0)
-        if a > 12 or (b <= 12 and (gd.get("sl") != "/" or cjk)):
-            return b, a
-        return a, b
-    month = int(gd["mo"]) if gd.get("mo") else g.MONTHS[(gd["mon"] or "")[:3]]
-    return month, int(gd["d"] or 0)
-
-
-def _date_of(tok: Tok, published: datetime | None, tz: tzinfo, cjk: bool) -> date | None:
-    m = tok.m
-    ref = published.astimezone(tz).date() if published is not None else None
-    if tok.kind == "rel":
-        if ref is None:
-            return None
-        word = m.group("r") or m.group("rz")
-        ahead = 2 if word == "后天" else 1 if word in ("tomorrow", "明天", "明日", "明晚", "明早") else \
-            -1 if word in ("yesterday", "昨天", "昨日", "昨晚") else 0
-        return ref + timedelta(days=ahead)
-    gd = m.groupdict()
-    month, day = _day_month(gd, cjk)
-    year = int(gd["y"]) if gd.get("y") else int(gd["roc"]) + 1911 if gd.get("roc") else None
-    if year is None:
-        if ref is None:
-            return None
-        year = ref.year
-        try:
-            # A notice published in late December about "Jan 3" means next year.
-            if date(year, month, day) < ref - timedelta(days=60):
-                year += 1
-        except ValueError:
-            return None
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
-def _day_of_month(start: date, dd: int) -> date | None:
-    """Day ``dd`` of the start's month, or of the next month when it is before the start."""
-    try:
-        d = start.replace(day=dd)
-        if d < start:
-            d = (start.replace(day=1) + timedelta(days=32)).replace(day=dd)
-        return d
-    except ValueError:
-        return None
-
-
-def _at(d: date, h: int, mins: int, tz: tzinfo) -> datetime:
-    extra = timedelta(days=1) if h == 24 else timedelta(0)
-    local = datetime.combine(d, time(h % 24, mins), tzinfo=tz) + extra
-    return local.astimezone(UTC)
-
-
-def _is_dateline(norm: str, grp: list[Tok]) -> bool:
-    """A publication stamp on a line of its own (``2023-06-09 08:10``, ``Sept 28, 16:30 PT``)."""
-    if any(t.kind in ("sep", "rel") for t in grp) or "\n" not in norm.strip() \
-            or sum(t.kind == "time" for t in grp) > 1:  # a table row "| 7/9/2024 @ 9am | 7/9/2024 @ 9pm |"
-        return False
-    line_start = norm.rfind("\n", 0, grp[0].start) + 1
-    line_end = norm.find("\n", grp[-1].end)
-    line = norm[line_start: len(norm) if line_end < 0 else line_end]
-    return line.strip(" |*_-") == norm[grp[0].start:grp[-1].end].strip()
-
-
-def _before(norm: str, pos: int, n: int = 40) -> str:
-    """The text before ``pos`` on its line, at most ``n`` characters."""
-    return norm[max(norm.rfind("\n", 0, pos) + 1, pos - n):pos]
-
-
-def _group_zone(norm: str, grp: list[Tok], toks: list[Tok]) -> Tok | None:
-    for t in grp:
-        if t.kind == "zone":
-            return t
-    # "换算为北京时间（+8 小时），即是 2023-10-25 的 15:00 - 19:00": the zone is stated earlier in the
-    # same line. Only explicit offsets and Chinese zone names are trusted at that distance.
-    lo, hi = grp[0].start - 60, grp[-1].end + 30
-    for t in toks:
-        if t.kind == "zone" and lo <= t.start <= hi and "\n" not in norm[min(t.end, grp[0].start):max(
-                t.start, grp[-1].end)] and (t.m.group("sign") or t.m.group("cn")):
-            return t
-    return None
 
 
 def _duration_end(c: Ctx, grp: list[Tok], start: datetime) -> datetime | bool | None:
@@ -278,7 +76,7 @@ def _is_duration(norm: str, m: re.Match[str]) -> bool:
     after = norm[m.end():m.end() + 30]
     if g.DUR_NOT.match(after) or g.DUR_HEDGE.search(_sentence_before(norm, head)):
         return False
-    return bool(g.DUR_CUE.search(_before(norm, head, 40)) or g.DUR_NOUN.match(after)
+    return bool(g.DUR_CUE.search(before(norm, head, 40)) or g.DUR_NOUN.match(after)
                 or g.LOWER.search(norm[max(0, head - 16):head]))
 
 
@@ -307,7 +105,7 @@ def _borrowed_date(c: Ctx, grp: list[Tok]) -> Tok | None:
             continue
         if grp[0].start - t.end > _DATE_BORROW:
             return None
-        if t.kind == "date" and not g.NOT_WINDOW.search(_before(c.norm, t.start)):
+        if t.kind == "date" and not g.NOT_WINDOW.search(before(c.norm, t.start)):
             return t
     return None
 
@@ -326,13 +124,13 @@ def _point(c: Ctx, toks: list[Tok], grp: list[Tok], tz: tzinfo) -> datetime | No
         if borrowed is None:
             return None
         dates = [borrowed]
-    day = _date_of(dates[0], c.published, tz, c.cjk)
+    day = date_of(dates[0], c.published, tz, c.cjk)
     if day is None:
         return None
     evening = (dates[0].kind == "rel" and (dates[0].m.group("rz") or "").endswith("晚")) or \
         dates[0].m.groupdict().get("r") == "tonight"
-    h, mins, _ = _clock(toks[t0].m, inherit="晚" if evening else None)
-    return _at(day, h, mins, tz)
+    h, mins, _ = clock(toks[t0].m, inherit="晚" if evening else None)
+    return at_local(day, h, mins, tz)
 
 
 def _end_only(c: Ctx, grp: list[Tok]) -> bool:
@@ -341,7 +139,7 @@ def _end_only(c: Ctx, grp: list[Tok]) -> bool:
         return False
     if grp[0].kind == "sep" and c.norm[grp[0].start:grp[0].end] in ("to", "until", "till", "至", "到"):
         return True
-    return bool(g.END_BEFORE.search(_before(c.norm, grp[0].start))
+    return bool(g.END_BEFORE.search(before(c.norm, grp[0].start))
                 or g.END_AFTER.match(c.norm, grp[-1].end))
 
 
@@ -359,16 +157,16 @@ def _stated_end(c: Ctx, after: int, start: datetime, tz: tzinfo) -> datetime | N
             toks = [t for t in grp if t.kind != "sep"]
             end = _point(c, toks, toks, tz) if any(t.kind in ("date", "rel") for t in toks) else None
             if end is None:  # a bare clock time: on the start's day
-                h, mins, _ = _clock(next(t for t in toks if t.kind == "time").m)
-                end = _at(start.astimezone(tz).date(), h, mins, tz)
+                h, mins, _ = clock(next(t for t in toks if t.kind == "time").m)
+                end = at_local(start.astimezone(tz).date(), h, mins, tz)
                 end = end + timedelta(days=1) if end <= start else end
             return end if end > start else None
     return None
 
 
 def _window_of(c: Ctx, grp: list[Tok]) -> Window | None:
-    ztok = _group_zone(c.norm, grp, c.toks)
-    tz = _zone(ztok, c.default_tz, c.cjk) if ztok else fallback_zone(c.default_tz, c.published, c.cjk, c.report_tz)
+    ztok = group_zone(c.norm, grp, c.toks)
+    tz = zone_of(ztok, c.default_tz, c.cjk) if ztok else fallback_zone(c.default_tz, c.published, c.cjk, c.report_tz)
     if _end_only(c, grp):
         end = _point(c, [t for t in grp if t.kind != "sep"], grp, tz)
         return (None, end) if end is not None else None
@@ -391,15 +189,15 @@ def _window_of(c: Ctx, grp: list[Tok]) -> Window | None:
         return start, _stated_end(c, grp[-1].end, start, tz)
     day = start.astimezone(tz).date()
     end_dates = [t for t in right[:t1] if t.kind == "date"]
-    end_day = (_date_of(end_dates[-1], c.published, tz, c.cjk) if end_dates else None) or day
+    end_day = (date_of(end_dates[-1], c.published, tz, c.cjk) if end_dates else None) or day
     dom = [t for t in right[:t1] if t.kind == "dom"]
     if dom and not end_dates:
-        end_day = _day_of_month(day, int(dom[-1].m.group("dd"))) or day
+        end_day = day_of_month(day, int(dom[-1].m.group("dd"))) or day
     if any(t.kind == "next" for t in right[:t1]):
         end_day = day + timedelta(days=1)
-    per = _clock(left[t0].m)[2]
-    eh, em, _ = _clock(right[t1].m, inherit=per if not right[t1].m.group("ap") and has_sep else None)
-    end = _at(end_day, eh, em, tz)
+    per = clock(left[t0].m)[2]
+    eh, em, _ = clock(right[t1].m, inherit=per if not right[t1].m.group("ap") and has_sep else None)
+    end = at_local(end_day, eh, em, tz)
     if end <= start:
         end += timedelta(days=1)
     return start, end
@@ -419,9 +217,9 @@ def extract_window(text: str, published: datetime | None = None, default_tz: str
     cjk = any("\u3400" <= ch <= "\u9fff" for ch in norm)
     c = Ctx(norm, tokenize(norm), published, default_tz, report_tz, cjk)
     for grp in groups(norm, c.toks):
-        if not any(t.kind == "time" for t in grp) or _is_dateline(norm, grp):
+        if not any(t.kind == "time" for t in grp) or is_dateline(norm, grp):
             continue
-        if g.NOT_WINDOW.search(_before(norm, grp[0].start)):
+        if g.NOT_WINDOW.search(before(norm, grp[0].start)):
             continue
         win = _window_of(c, grp)
         # A range is a window even when it starts at the publication minute (a status page's entry).
