@@ -106,3 +106,30 @@ def test_feed_entry_keeps_its_stated_offset_for_detection(tmp_path) -> None:  # 
     label_announcement(a, cfg)
     assert (a.kind, a.window_start, a.window_end) == ("maintenance", datetime(2025, 6, 5, 22, tzinfo=UTC),
                                                       datetime(2025, 6, 5, 23, tzinfo=UTC))
+
+
+def test_stored_announcements_keep_their_facts_and_relabel(tmp_path, engine) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select, update
+
+    from monitor import store
+    from monitor.detect.announcements import relabel_stored
+
+    cfg = base_config(tmp_path, timezone="UTC")
+    local = PUB_UTC.astimezone(timezone(timedelta(hours=-7)))
+    upd = [StatusUpdate("scheduled", PUB_UTC, "Nodes are upgraded on June 9, 2025 from 14:00 to 16:00 UTC.")]
+    items = label_announcements([
+        ann("Scheduled maintenance on June 5, 2025 from 15:00 to 17:00.", published_local=local),
+        Announcement(source="s", entry_id="sp", title="Node upgrade", text="Scheduled - ...", published=PUB_UTC,
+                     status_page=True, updates=upd, status="scheduled")], cfg)
+    with engine.begin() as conn:
+        store.upsert_announcements(conn, items)
+    t = store.announcements
+    with engine.begin() as conn:  # as if older rules had labelled them differently
+        conn.execute(update(t).values(kind="other", window_start=None, window_end=None))
+    assert relabel_stored(engine, cfg) == 2
+    with engine.connect() as conn:
+        rows = {r.entry_id: r for r in conn.execute(select(t))}
+    assert (rows["e"].kind, rows["e"].window_start) == ("maintenance", datetime(2025, 6, 5, 22, tzinfo=UTC))
+    assert (rows["sp"].kind, rows["sp"].window_end) == ("maintenance", datetime(2025, 6, 9, 16, tzinfo=UTC))
+    assert relabel_stored(engine, cfg) == 0  # idempotent
+    assert relabel_stored(engine, cfg, since=datetime(2030, 1, 1, tzinfo=UTC)) == 0
