@@ -53,6 +53,9 @@ MAINTENANCE = [
     "停电通知\n因高压线路检修，定于11月16日7:00至17日7:00全校停电。停电期间请勿乘坐电梯，以防突然断电被困。",
     "合服公告\n亲爱的玩家：我们将对部分区服进行合服操作，合服期间无法登录游戏。\n【合服时间】：10月23日 8:00~10:00",
     "中银系统更新 柜员机暂停服务\n该行由昨晚十一时至今日下午三时提升系统而暂停服务十六小时。",
+    "Server down on May 3rd, 1:00 AM ~ 6:00 PM\nDue to the power outage of the campus tomorrow, the server "
+    "will be down from 1:00 AM to 6:00 PM.",
+    "Scheduled power outage\nThe data center has a scheduled power outage on 4 May; the cluster will be offline.",
 ]
 
 NOT_MAINTENANCE = [
@@ -89,6 +92,7 @@ NOT_MAINTENANCE = [
     "部分网点今日暂停\n受台风影响，部分网点不得已暂停服务，请改用网上银行。",
     "关于下线 ABC/USDT 交易对的公告\n平台将下线 ABC/USDT 交易对，并于3月17日暂停 ABC 充值业务。",
     "运营调整公告\n本服即将结束运营，我们将于近期关闭服务器。",
+    "Cluster offline\nAn unscheduled power outage took the cluster offline; nodes will be rebooted once power is back.",
     "修复了光纤断裂的问题\n因交换机所接光纤断裂，现已将服务器切换至另一交换机，带来不便敬请谅解。",
     "Server opening\n开服具体时间安排如下：2023 年 06 月 01 日 00:00 开放白名单申请。" + "欢迎各位冒险家。" * 60
     + "开服初期我们可能会频繁进行维护，想要了解维护时间请您持续关注社区公告通知。",

@@ -114,8 +114,15 @@ def include_anchors(cfg: Config | None) -> list[frozenset[str] | None]:
 # complete", "to avoid a failure") describes the plan, not an outcome: such matches do not veto.
 _HEDGE = re.compile(
     r"(?:可能|或将|或会|将会|以免|以防|谨防|避免|防止|一旦|待|等到|直到|如果|若|may|might|could|avoid|prevent|once|when"
+    r"|(?<![a-z])scheduled|(?<![a-z])planned|upcoming"
     r"|after|until|unless|if)\b[^。.!?\n]{0,16}$|(?:可能|或将|以免|以防|谨防|避免|防止|一旦|待|等到|直到|如果|若)[^。.!?\n]{0,8}$",
     re.IGNORECASE)
+
+
+# An outage stated for the future is the planned event itself ("due to the power outage of the
+# school tomorrow", "明天的计划停电"): a trigger followed closely by a future day does not veto.
+_PLANNED_AFTER = re.compile(r"[^.。!?\n]{0,20}?\b(?:tomorrow|tonight|next\s+(?:week|weekend|monday|tuesday|wednesday"
+                            r"|thursday|friday|saturday|sunday))\b", re.IGNORECASE)
 
 
 def _vetoed(exclude: list[tuple[str, re.Pattern[str]]], norm: str, lead: str) -> bool:
@@ -125,7 +132,7 @@ def _vetoed(exclude: list[tuple[str, re.Pattern[str]]], norm: str, lead: str) ->
                 return True
             continue
         for m in rx.finditer(lead):
-            if not _HEDGE.search(lead[max(0, m.start() - 24):m.start()]):
+            if not _HEDGE.search(lead[max(0, m.start() - 24):m.start()]) and not _PLANNED_AFTER.match(lead, m.end()):
                 return True
     return False
 
