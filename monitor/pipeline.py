@@ -114,7 +114,11 @@ def run_source(engine: Engine, cfg: Config, source: Source, *, since: datetime |
 
 
 def _consume(engine: Engine, source: Source, ctx: SourceContext, run_id: int, res: RunResult) -> None:
+    from monitor.detect.announcements import label_announcements  # local: detection pulls in opencc
+
     for batch in source.fetch(ctx):
+        # Sources state facts; detection labels kind and window before anything is stored.
+        label_announcements(batch.announcements, source.settings)
         with engine.begin() as conn:  # records first, cursors in the same transaction
             new = store.upsert_posts(conn, batch.posts) + store.upsert_announcements(conn, batch.announcements)
             new += store.upsert_market(conn, batch.market)

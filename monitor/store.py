@@ -316,7 +316,7 @@ def upsert_announcements(conn: Connection, items: Sequence[Announcement]) -> int
     now = now_utc()
     rows = list({(a.source, a.entry_id): {
         "source": a.source, "entry_id": a.entry_id, "title": a.title, "text": a.text, "url": a.url,
-        "kind": a.kind, "status": a.status, "published": a.published, "updated": a.updated,
+        "kind": a.kind or "other", "status": a.status, "published": a.published, "updated": a.updated,
         "window_start": a.window_start, "window_end": a.window_end, "raw": a.raw, "collected_at": now,
     } for a in items}.values())
     new = 0

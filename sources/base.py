@@ -54,8 +54,27 @@ class Post:
 
 
 @dataclass(slots=True)
+class StatusUpdate:
+    """One update of a status-page entry as the page states it: status word, stamp (aware UTC), text."""
+
+    status: str
+    at: datetime | None
+    text: str
+
+
+@dataclass(slots=True)
 class Announcement:
-    """One entry of an official feed or status source (maintenance, incident, release, other)."""
+    """One entry of an official feed or status source, as the source read it.
+
+    A source states facts and text; detection (``monitor.detect.announcements``, run by the pipeline
+    before the store) labels ``kind`` (maintenance, incident, release, other) and the window. ``kind``
+    stays None unless the source's structure itself says it (an endpoint that lists only
+    maintenances); ``window_start``/``window_end`` are set by a source only when its API states them
+    as times (Statuspage ``scheduled_for``/``scheduled_until``). Status pages also give
+    ``status_page`` (its history holds incidents and maintenances only), the ``updates`` with their
+    status words, and ``scheduled_text`` (the "THIS IS A SCHEDULED EVENT ..." header, as text).
+    ``timezone`` is the feed's configured zone for times written without one.
+    """
 
     source: str
     entry_id: str
@@ -64,11 +83,18 @@ class Announcement:
     url: str | None = None
     published: datetime | None = None
     updated: datetime | None = None
-    kind: str = "other"
+    kind: str | None = None
     window_start: datetime | None = None
     window_end: datetime | None = None
     status: str | None = None
     raw: dict[str, Any] | None = None
+    timezone: str | None = None
+    status_page: bool = False
+    updates: list[StatusUpdate] = field(default_factory=list)  # newest first
+    scheduled_text: str | None = None
+    # The publication stamp as the feed wrote it (its UTC offset says which zone the publisher is in);
+    # ``published`` itself is normalised to UTC.
+    published_local: datetime | None = None
 
     def __post_init__(self) -> None:
         for name in ("published", "updated", "window_start", "window_end"):

@@ -2,9 +2,10 @@
 
 requests fetches (see :mod:`sources.http`), feedparser parses the *bytes* (never the URL: feedparser's
 own fetching has no size cap, no timeout we control and no redirect bookkeeping). An entry of a feed
-with ``official: true`` becomes an :class:`Announcement` (kind and maintenance window from
-:mod:`monitor.notices`, Statuspage entries folded by :mod:`sources.statusfold`); any other entry
-becomes a :class:`Post` carrying the feed's ``platform``.
+with ``official: true`` becomes an :class:`Announcement` (title, text, dates, the feed's ``timezone``;
+Statuspage entries folded by :mod:`sources.statusfold` into their updates and schedule header); any
+other entry becomes a :class:`Post` carrying the feed's ``platform``. Sources never label: kind and
+maintenance window come from :mod:`monitor.detect.announcements`, run by the pipeline before storing.
 
 The cursor (key: hash of the configured URL, so editing the URL starts afresh) holds the URL in use
 (after a permanent redirect), ETag and Last-Modified. It is only yielded with the batch of the entries
@@ -25,11 +26,10 @@ import feedparser
 import requests
 
 from monitor.errors import SourceError
-from monitor.notices import classify_kind, extract_window
 from monitor.redact import redact_text, restore_secrets
 from sources import statusfold
 from sources.base import Announcement, Batch, Post, Source, SourceContext, query_key
-from sources.feeddates import entry_datetime, register_chinese_dates
+from sources.feeddates import entry_datetime, register_chinese_dates, stated_offset
 from sources.http import FetchResult, HostPacer, fetch
 
 log = logging.getLogger(__name__)
@@ -172,21 +172,17 @@ class FeedSource(Source):
         raw: dict[str, Any] = {"feed": redact_text(self.config.url), "link": entry.get("link"),
                                "published": dict.get(entry, "published"), "updated": dict.get(entry, "updated")}
         tz = self.config.timezone
+        pub_raw = dict.get(entry, "published") or dict.get(entry, "updated")  # type: ignore[arg-type]
+        local = stated_offset(pub_raw, published or updated)
         if statusfold.looks_like_statuspage(html):
             f = statusfold.fold(html, published or updated, tz)
             raw["updates"] = f.raw()
-            text = f.text()
-            # Statuspage history holds incidents and maintenances only, and its statuses say which.
-            kind = "maintenance" if f.is_maintenance else "incident"
             return Announcement(
-                source=self.name, entry_id=entry_identity(entry), title=title, text=text,
-                url=entry.get("link"), published=published, updated=updated or f.latest, kind=kind,
-                window_start=f.window_start, window_end=f.window_end, status=f.status, raw=raw)
-        text = statusfold.plain(html)
-        kind = classify_kind(title, f"{title}\n{text}", self.settings)
-        start, end = (extract_window(f"{title}\n{text}", published or updated, tz)
-                      if kind == "maintenance" else (None, None))
+                source=self.name, entry_id=entry_identity(entry), title=title, text=f.text(),
+                url=entry.get("link"), published=published, updated=updated or f.latest,
+                status=f.status, raw=raw, timezone=tz, status_page=True, updates=f.updates,
+                scheduled_text=f.header, published_local=local)
         return Announcement(
-            source=self.name, entry_id=entry_identity(entry), title=title, text=text,
-            url=entry.get("link"), published=published, updated=updated, kind=kind,
-            window_start=start, window_end=end, raw=raw)
+            source=self.name, entry_id=entry_identity(entry), title=title, text=statusfold.plain(html),
+            url=entry.get("link"), published=published, updated=updated, raw=raw, timezone=tz,
+            published_local=local)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import timezone as fixed_offset
 from zoneinfo import ZoneInfo
 
 import feedparser
@@ -101,3 +102,24 @@ def entry_datetime(raw: str | None, parsed: time.struct_time | None, tz_name: st
         return _from_tuple(parsed) if parsed else _from_tuple(feedparser.datetimes._parse_date(s))
     wall = parsed or feedparser.datetimes._parse_date(s)
     return _from_tuple(wall, zone(tz_name) or UTC)
+
+
+_OFFSET = re.compile(r"(?<=[\d\s])(?P<sign>[+-])(?P<oh>\d{2}):?(?P<om>\d{2})\s*$")
+
+
+def stated_offset(raw: str | None, instant: datetime | None) -> datetime | None:
+    """``instant`` in the UTC offset the raw date string states (``... -0700``, ``...T09:00:00+08:00``).
+
+    None without a numeric offset, or for +00:00 (a UTC stamp says nothing about where the
+    publisher is). Detection reads zone-less times in a notice by this offset when the feed has no
+    configured ``timezone`` (a California page stamped -07:00 writes Pacific times).
+    """
+    if not raw or instant is None:
+        return None
+    m = _OFFSET.search(raw.strip())
+    if m is None:
+        return None
+    off = timedelta(hours=int(m.group("oh")), minutes=int(m.group("om")))
+    if not off or off >= timedelta(hours=15):
+        return None
+    return instant.astimezone(fixed_offset(-off if m.group("sign") == "-" else off))

@@ -6,8 +6,10 @@ The stamps carry no year and use the page's local zone abbreviation (PST and PDT
 Atlassian's own page; ``Jan  1, 09:09 PST`` space-padded on Parse's 2014 page, see
 ``../shared/data/statuspage``). Both are resolved against the entry's published date and the feed's
 configured zone. A scheduled maintenance (Scheduled -> In progress -> Verifying -> Completed) becomes
-one announcement whose status is the latest update and whose window is the stated schedule
-("THIS IS A SCHEDULED EVENT Jan 9, 14:00 - 18:00 UTC"), else the in-progress..completed stamps.
+one announcement whose status is the latest update. The fold states facts only: the updates (status
+word, stamp, text) and the schedule header as text ("THIS IS A SCHEDULED EVENT Jan 9, 14:00 - 18:00
+UTC"); whether that is a maintenance and what its window is, detection decides
+(``monitor.detect.announcements``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from datetime import timezone as fixed_tz
 from typing import Any
 
-from monitor.notices import extract_window
+from sources.base import StatusUpdate
 from sources.feeddates import is_china_zone, zone
 
 _UPDATE = re.compile(
@@ -35,22 +37,13 @@ _MONTHS = {m: i for i, m in enumerate(
 _ABBR = {"UTC": 0, "GMT": 0, "PST": -8, "PDT": -7, "MST": -7, "MDT": -6, "CDT": -5, "EST": -5, "EDT": -4,
          "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "IST": 5.5, "SGT": 8, "HKT": 8, "JST": 9,
          "KST": 9, "AEST": 10, "AEDT": 11}
-MAINTENANCE_STATUSES = {"scheduled", "in progress", "verifying", "completed"}
-
-
-@dataclass(slots=True)
-class Update:
-    status: str
-    at: datetime | None
-    text: str
+Update = StatusUpdate  # the record type lives in sources.base (Announcement.updates)
 
 
 @dataclass(slots=True)
 class Fold:
-    updates: list[Update] = field(default_factory=list)  # newest first
-    is_maintenance: bool = False
-    window_start: datetime | None = None
-    window_end: datetime | None = None
+    updates: list[StatusUpdate] = field(default_factory=list)  # newest first
+    header: str | None = None  # the "THIS IS A SCHEDULED EVENT" header's text after those words
 
     @property
     def status(self) -> str | None:
@@ -112,27 +105,13 @@ def resolve_stamp(stamp: str, published: datetime | None, tz_name: str | None) -
 
 
 def fold(fragment: str, published: datetime | None, tz_name: str | None) -> Fold:
-    """Parse one Statuspage entry's HTML into its updates, status and maintenance window."""
+    """Parse one Statuspage entry's HTML into its updates (newest first) and its schedule header."""
     out = Fold()
     for m in _UPDATE.finditer(fragment):
         at = resolve_stamp(plain(m.group("stamp")), published, tz_name)
-        out.updates.append(Update(m.group("status").strip().lower(), at, plain(m.group("body"))))
+        out.updates.append(StatusUpdate(m.group("status").strip().lower(), at, plain(m.group("body"))))
     out.updates.sort(key=lambda u: u.at or datetime.min.replace(tzinfo=UTC), reverse=True)
     header = _HEADER.search(fragment)
-    statuses = {u.status for u in out.updates}
-    out.is_maintenance = bool(header) or bool(statuses & {"scheduled", "in progress", "verifying"})
-    if not out.is_maintenance:
-        return out
     if header:
-        out.window_start, out.window_end = extract_window(plain(header.group("when")), published, tz_name)
-    if out.window_start is None:
-        started = [u.at for u in out.updates if u.status == "in progress" and u.at]
-        done = [u.at for u in out.updates if u.status == "completed" and u.at]
-        if started:
-            out.window_start, out.window_end = min(started), (max(done) if done else None)
-    if out.window_start is None:
-        for u in reversed(out.updates):  # oldest first: the announcement states the plan
-            if u.status == "scheduled":
-                out.window_start, out.window_end = extract_window(u.text, u.at or published, tz_name)
-                break
+        out.header = plain(header.group("when"))
     return out

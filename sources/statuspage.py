@@ -2,8 +2,9 @@
 
 Preferred over parsing ``history.atom`` HTML when a brand runs a Statuspage: the API states
 ``scheduled_for`` / ``scheduled_until`` exactly, plus ``impact`` and ``status``. Endpoints read:
-``/api/v2/scheduled-maintenances.json`` (maintenances, kind ``maintenance``) and
-``/api/v2/incidents.json`` (kind ``incident``; an item with ``scheduled_for`` is a maintenance).
+``/api/v2/scheduled-maintenances.json`` and ``/api/v2/incidents.json``. The source states facts
+(schedule as window times, status words, text); detection labels the kind (an item with
+``scheduled_for`` is a maintenance, any other a Statuspage incident).
 
 :class:`StatusApiSource` does the fetching (conditional GET per endpoint via :mod:`sources.http`,
 one cursor per endpoint, one batch per endpoint). Another exchange's status endpoint is a subclass
@@ -23,7 +24,7 @@ from typing import Any
 import requests
 
 from monitor.errors import SourceError
-from sources.base import Announcement, Batch, Source, SourceContext, query_key
+from sources.base import Announcement, Batch, Source, SourceContext, StatusUpdate, query_key
 from sources.http import HostPacer, fetch
 
 log = logging.getLogger(__name__)
@@ -111,13 +112,16 @@ class StatuspageSource(StatusApiSource):
                          key=lambda u: u.get("display_at") or u.get("created_at") or "", reverse=True)
         text = "\n".join(f"{str(u.get('status', '')).replace('_', ' ').title()} - {u.get('body') or ''}"
                          for u in updates)
-        scheduled = it.get("scheduled_for") is not None
+        # Facts only: the stated schedule and the status words; detection labels the kind.
         return Announcement(
             source=self.name, entry_id=str(it["id"]), title=str(it.get("name") or "(untitled)"),
             text=text, url=it.get("shortlink"), published=parse_time(it.get("created_at")),
-            updated=parse_time(it.get("updated_at")), kind="maintenance" if scheduled else "incident",
+            updated=parse_time(it.get("updated_at")),
             window_start=parse_time(it.get("scheduled_for")), window_end=parse_time(it.get("scheduled_until")),
-            status=str(it.get("status") or "") or None,
+            status=str(it.get("status") or "") or None, status_page=True,
+            updates=[StatusUpdate(str(u.get("status") or "").replace("_", " ").lower(),
+                                  parse_time(u.get("display_at") or u.get("created_at")), str(u.get("body") or ""))
+                     for u in updates],
             raw={"impact": it.get("impact"), "started_at": it.get("started_at"),
                  "resolved_at": it.get("resolved_at"),
                  "components": [c.get("name") for c in it.get("components") or [] if isinstance(c, dict)],

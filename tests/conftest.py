@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,10 @@ from monitor.config import Config, parse_config
 from monitor.store import open_store
 
 _REPO = Path(__file__).resolve().parents[1]
-# Beside the repository; a git worktree under wt/ sits one level deeper, so look one level up too.
-SHARED_DATA = next((p for p in (_REPO.parent / "shared" / "data", _REPO.parent.parent / "shared" / "data")
-                    if p.is_dir()), _REPO.parent / "shared" / "data")
+# SHARED_DATA_DIR overrides the location; else beside the repository, or one level up for a git worktree under wt/.
+SHARED_DATA = Path(os.environ["SHARED_DATA_DIR"]) if os.environ.get("SHARED_DATA_DIR") else next(
+    (p for p in (_REPO.parent / "shared" / "data", _REPO.parent.parent / "shared" / "data") if p.is_dir()),
+    _REPO.parent / "shared" / "data")
 
 
 def base_config(tmp_path: Path, **overrides: Any) -> Config:

@@ -217,8 +217,8 @@ def test_detect_pending_labels_store_and_flags_impersonator(tmp_path: Path, engi
     "gm, nice weather",
 ])
 def test_maintenance_shortcut_agrees_with_notices(det: Detector, text: str) -> None:
-    """Skipping monitor.notices for posts without its required literals changes no result."""
-    notices = pytest.importorskip("monitor.notices")
+    """Skipping monitor.detect.maintenance for posts without its required literals changes no result."""
+    from monitor.detect import maintenance as notices
     res = det.detect(DetectInput(id="n", text=text, created_at=datetime(2026, 11, 20, tzinfo=UTC)))
     assert res.maintenance == bool(notices.maintenance_evidence(text, det.cfg))
     assert [e for e in res.evidence if e["detector"] == "maintenance"] == notices.maintenance_evidence(text, det.cfg)

@@ -57,7 +57,7 @@ def test_maintenance_shortcut_exact_on_labelled_notices(shared_data: Path, tmp_p
     import json
 
     from monitor.detect import DetectInput, build_detector
-    from monitor.notices import maintenance_evidence
+    from monitor.detect.maintenance import maintenance_evidence
 
     cfg = base_config(tmp_path)
     det = build_detector(cfg)

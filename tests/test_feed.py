@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from monitor import store
 from monitor.config import Config, parse_config
+from monitor.detect.announcements import label_announcements
 from monitor.errors import RateLimited, SourceDisabled, SourceError
 from monitor.pipeline import STATE_KEY, build_sources, run_source
 from sources import feed as feedmod
@@ -122,7 +123,10 @@ def test_official_entries_become_announcements_with_kind_and_window(tmp_path: Pa
     cfg = make_cfg(tmp_path, timezone="Asia/Shanghai")
     responses.get(URL, body=atom(), content_type="application/atom+xml")
     [batch] = list(source_of(cfg).fetch(ctx()))
-    by_id = {a.entry_id: a for a in batch.announcements}
+    # The source states text and dates only; detection labels them (the pipeline does this before storing).
+    assert {a.kind for a in batch.announcements} == {None}
+    assert {a.timezone for a in batch.announcements} == {"Asia/Shanghai"}
+    by_id = {a.entry_id: a for a in label_announcements(batch.announcements, cfg)}
     maint = by_id["tag:bitpie.example,2026:notice/881"]
     assert maint.kind == "maintenance"
     assert (maint.window_start, maint.window_end) == (datetime(2026, 11, 21, 6, tzinfo=UTC),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import Config
-from monitor.notices import classify_kind, maintenance_evidence
+from monitor.detect.maintenance import classify_kind, maintenance_evidence
 from monitor.textnorm import normalize
 from tests.conftest import base_config
 
@@ -35,6 +35,27 @@ MAINTENANCE = [
     "Solana network upgrade\nBitpie will suspend SOL deposits and withdrawals from 2024-03-05 14:00 (UTC). "
     "They will resume once the upgrade is complete.",
     "Scheduled maintenance\nTo avoid a failure of the storage array, the API will be unavailable on March 5.",
+    # edited announcements: a later status prepended to the original plan
+    "Cluster upgrade\n[Final message]\nThe upgrade has been completed, all services are back.\n\n"
+    "[Initial message]\nOn 4 May 2025 at 09:00 UTC we'll upgrade the cluster; expect 30 minutes of downtime.",
+    "[UPDATE] Maintenance events scheduled, 2 - 4 June\n[UPDATE 3 Jun, 10:00] Tuesday's work was completed early.\n"
+    "We have scheduled maintenance on the billing portal each night from 2 to 4 June.",
+    "【已完成】关于6月3日系统升级的公告\n【更新】升级已于6月3日05:10完成。\n我们将于6月3日02:00-06:00进行系统升级，期间暂停充提。",
+    # kinds written without the word maintenance
+    "Issue tracker outage\nThe tracker will be down for up to two hours on 5 May from 17:00 UTC so it can be restored "
+    "from backup.",
+    "Move of the usage service\nOn Thursday the VM will be migrated to another provider; expect 30mn-2h of downtime.",
+    "Database\nOn 11 June at 07:00 UTC we'll perform an upgrade of the public database.",
+    "服务器公告\n服务器即将在2025/7/15 11:00开始维护，预计时长1小时。",
+    "关于存款系统升级的公告\n本行将于4月19日23:00至4月20日06:00期间升级存款系统，各渠道业务将暂停办理。",
+    "闭馆通知\n因机房改造，本馆将于3月20日至3月23日停电施工，暂停对外开放。",
+    # a failure word under a precaution is not an incident ("以防突然断电")
+    "停电通知\n因高压线路检修，定于11月16日7:00至17日7:00全校停电。停电期间请勿乘坐电梯，以防突然断电被困。",
+    "合服公告\n亲爱的玩家：我们将对部分区服进行合服操作，合服期间无法登录游戏。\n【合服时间】：10月23日 8:00~10:00",
+    "中银系统更新 柜员机暂停服务\n该行由昨晚十一时至今日下午三时提升系统而暂停服务十六小时。",
+    "Server down on May 3rd, 1:00 AM ~ 6:00 PM\nDue to the power outage of the campus tomorrow, the server "
+    "will be down from 1:00 AM to 6:00 PM.",
+    "Scheduled power outage\nThe data center has a scheduled power outage on 4 May; the cluster will be offline.",
 ]
 
 NOT_MAINTENANCE = [
@@ -65,6 +86,14 @@ NOT_MAINTENANCE = [
     "关于下架部分交易对的公告\n为维护市场秩序、保护用户权益，平台将于3月5日下架以下交易对。",
     "快递电话打不通\n打了3遍一直是停机中，客服也一句话不回。",
     "Revision of Terms of Use\nWe have simplified the wording of our terms; the substance is unchanged.",
+    "[Resolved] Database upgrade\nThe database upgrade finished at 10:40 UTC; all services are back online.",
+    "Emergency maintenance\nThe storage cluster failed this morning; we are doing emergency maintenance now.",
+    "代码托管紧急维护通知\n文件系统损坏，目前暂停了服务，正在紧急维护中。",
+    "部分网点今日暂停\n受台风影响，部分网点不得已暂停服务，请改用网上银行。",
+    "关于下线 ABC/USDT 交易对的公告\n平台将下线 ABC/USDT 交易对，并于3月17日暂停 ABC 充值业务。",
+    "运营调整公告\n本服即将结束运营，我们将于近期关闭服务器。",
+    "Cluster offline\nAn unscheduled power outage took the cluster offline; nodes will be rebooted once power is back.",
+    "修复了光纤断裂的问题\n因交换机所接光纤断裂，现已将服务器切换至另一交换机，带来不便敬请谅解。",
     "Server opening\n开服具体时间安排如下：2023 年 06 月 01 日 00:00 开放白名单申请。" + "欢迎各位冒险家。" * 60
     + "开服初期我们可能会频繁进行维护，想要了解维护时间请您持续关注社区公告通知。",
 ]
@@ -142,7 +171,7 @@ def _published(value: str | None) -> datetime | None:
 
 def test_labelled_real_notices(shared_data: Path) -> None:
     """The development third of the labelled real notices: F1 and window matches (printed)."""
-    from monitor.notices import extract_window
+    from monitor.detect.windows import extract_window
 
     rows = _labelled(shared_data)
     tp = fp = fn = wins = win_ok = 0

@@ -93,9 +93,9 @@ def test_config_patterns_go_through_it_in_every_detector(tmp_path: Path) -> None
     assert det.detect(DetectInput("1", "收到停服的通知了")).complaint
     assert not det.detect(DetectInput("2", "收到停服 通知了")).complaint  # \S kept: a space does not count
     assert det.detect(DetectInput("3", "the fee? too high")).topics == ["fees"]
-    from monitor import notices
+    from monitor.detect import maintenance
 
-    include, _ = notices._rules(cfg)
+    include, _ = maintenance.rules(cfg)
     user = [rx for name, rx in include if name.startswith("config.")]
     assert [rx.pattern for rx in user] == [r"停机\S{0,2}维护"]
     assert user[0].search(normalize("明天停機 維護")) is None and user[0].search(normalize("停機的維護"))
@@ -134,13 +134,13 @@ def _demo_texts() -> list[str]:
 def test_built_in_patterns_are_already_prepared(tmp_path: Path) -> None:
     """The built-in rules are written in folded form: preparing them changes no match on normalised text
     (a broad check that the tokenizer keeps syntax: ~200 patterns, thousands of alternatives)."""
-    from monitor import notices
+    from monitor.detect import maintenance
     from monitor.detect.engine import effective_rules
 
     patterns = [(r.pattern, re.ASCII if r.lang in ("en", "any") else 0)
                 for r in effective_rules(base_config(tmp_path)) if r.origin == "built-in"]
-    patterns += [(rx.pattern, rx.flags) for _n, rx in notices.MAINT_EN + notices.MAINT_ZH
-                 + notices.VETO_EN + notices.VETO_ZH]
+    include, exclude = maintenance.rules(None)
+    patterns += [(rx.pattern, rx.flags) for _n, rx in include + exclude]
     texts = [normalize(t) for t in _demo_texts()]
     assert len(patterns) > 50 and len(texts) > 300
     matched = 0

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from monitor import store
 from monitor.config import Config, parse_config
+from monitor.detect.announcements import label_announcement, label_announcements
 from monitor.errors import SourceError
 from monitor.pipeline import run_source
 from sources.base import Announcement, SourceContext
@@ -103,8 +104,11 @@ def test_fold_without_header_uses_in_progress_and_completed_stamps() -> None:
     html = (history([COMPLETED, IN_PROGRESS, SCHEDULED]).decode().split('<content type="html">')[1]
             .split("</content>")[0].replace("&lt;", "<").replace("&gt;", ">"))
     f = fold(html, datetime(2026, 1, 9, 18, 5, tzinfo=UTC), None)
-    assert f.is_maintenance and f.status == "completed"
-    assert (f.window_start, f.window_end) == (datetime(2026, 1, 9, 14, 1, tzinfo=UTC),
+    assert f.status == "completed" and f.header is None
+    a = label_announcement(Announcement(source="s", entry_id="e", title="t", text=f.text(), status_page=True,
+                                        updates=f.updates, published=datetime(2026, 1, 9, 18, 5, tzinfo=UTC)))
+    assert a.kind == "maintenance"
+    assert (a.window_start, a.window_end) == (datetime(2026, 1, 9, 14, 1, tzinfo=UTC),
                                               datetime(2026, 1, 9, 18, 5, tzinfo=UTC))
 
 
@@ -116,7 +120,7 @@ def test_incident_entry_is_an_incident(tmp_path: Path) -> None:
     responses.get(ATOM_URL, body=body, content_type="application/atom+xml")
     ctx = SourceContext(cursors={}, known_post_ids=lambda _p, _i: set(), now=lambda: T0)
     [batch] = list(FeedSource(cfg.sources[0], cfg).fetch(ctx))
-    [a] = batch.announcements
+    [a] = label_announcements(batch.announcements, cfg)
     assert (a.kind, a.status, a.window_start) == ("incident", "resolved", None)
 
 
@@ -144,7 +148,7 @@ def test_real_statuspage_feeds_fold(shared_data: Path) -> None:
             {"type": "feed", "name": "s", "url": path.as_uri(), "official": True}]}, path.parent, env={})
         ctx = SourceContext(cursors={}, known_post_ids=lambda _p, _i: set(), now=lambda: T0)
         [batch] = list(FeedSource(cfg.sources[0], cfg).fetch(ctx))
-        cfgs[name] = batch.announcements
+        cfgs[name] = label_announcements(batch.announcements, cfg)
     meta = [a for a in cfgs["metastatuspage-history.atom"] if a.kind == "maintenance"]
     assert len(meta) == 4 and {a.status for a in meta} == {"completed"}
     lb = next(a for a in meta if a.title == "Load Balancer Maintenance")
@@ -224,7 +228,7 @@ def test_statuspage_api_on_real_github_incidents(tmp_path: Path, shared_data: Pa
     responses.get(f"{BASE}/api/v2/scheduled-maintenances.json", json={"scheduled_maintenances": []})
     responses.get(f"{BASE}/api/v2/incidents.json", body=body, content_type="application/json")
     ctx = SourceContext(cursors={}, known_post_ids=lambda _p, _i: set(), now=lambda: T0)
-    anns = [a for b in StatuspageSource(cfg.sources[0], cfg).fetch(ctx) for a in b.announcements]
+    anns = label_announcements(a for b in StatuspageSource(cfg.sources[0], cfg).fetch(ctx) for a in b.announcements)
     src = json.loads(body)["incidents"]
     assert len(anns) == len(src) == 50
     assert sum(len(a.raw["updates"]) for a in anns if a.raw) == sum(len(i["incident_updates"]) for i in src)

@@ -13,7 +13,8 @@ How (``rules.py``): each rule is a regex over normalised text; an *include* matc
 但是客服三天不回" stays a complaint while "Sorry for the late reply" (an agent) does not become one.
 Urgency (``high`` = funds at risk) and the claimed wait (``waits.py``) are read from complaints only;
 topics from every post; impersonation (``impersonation.py``) from replies by non-official accounts.
-Maintenance comes from ``monitor.notices`` (its functions, imported lazily).
+Maintenance (``maintenance.py``) and its window (``windows.py``) label posts here and official
+announcements in ``announcements.py`` (the pipeline labels each batch before storing it).
 
 Config (``detection:`` in config.yaml): ``complaint`` / ``urgency`` / ``maintenance`` /
 ``impersonation`` each with ``mode: extend|replace`` and ``en``/``zh`` ``include``/``exclude`` regex

@@ -265,12 +265,13 @@ class Detector:
             maint = cand if folded is plain else self.prefilter.candidates(plain)
             if not maint & self._maint_idx:
                 return
-        ev = self._notices.maintenance_evidence(item.text, self.cfg)
+        ev = self._notices.evidence_in(plain, self.cfg)  # plain = normalize(item.text), computed once
         if not ev:
             return
         res.maintenance = True
         res.evidence.extend(ev)
-        start, end = self._notices.extract_window(item.text, item.created_at, self.cfg.timezone)
+        # No feed zone for a post: its own stamp's offset, then the report zone (monitor.detect.windows).
+        start, end = self._notices.extract_window(item.text, item.created_at, None, self.cfg.timezone)
         res.window_start = _iso(start)
         res.window_end = _iso(end)
 
@@ -332,27 +333,18 @@ class Detector:
 
 
 def _load_notices(cfg: Config) -> tuple[Any, list[frozenset[str]] | None]:
-    """monitor.notices (owned by the notices work) and the required literals of its include rules.
+    """monitor.detect.maintenance and the literals of its include rules (from its word lists).
 
-    ``maintenance_evidence`` returns nothing unless one of its include patterns matches
-    ``normalize(text)``, so a post holding none of their required literals can skip the call; if a
-    pattern has no derivable literal (or the rule table is not reachable) every post is passed on.
+    ``maintenance_evidence`` returns nothing unless one of its include rules matches
+    ``normalize(text)``, so a post holding none of their anchors can skip the call; if a rule has
+    no known anchor every post is passed on.
     """
-    try:
-        from monitor import notices
-    except ImportError:  # until it exists maintenance stays False
-        return None, None
-    rules_fn = getattr(notices, "_rules", None)
-    if rules_fn is None:
-        return notices, None
-    try:
-        include, _exclude = rules_fn(cfg)
-        anchors = [required_literals(rx.pattern, rx.flags) for _name, rx in include]
-    except Exception:  # their internals changed: correctness first, skip the shortcut
-        return notices, None
-    if not anchors or any(a is None for a in anchors):
-        return notices, None
-    return notices, anchors  # type: ignore[return-value]
+    from monitor.detect import maintenance
+
+    anchors = maintenance.include_anchors(cfg)
+    if not anchors or any(not a for a in anchors):
+        return maintenance, None
+    return maintenance, anchors  # type: ignore[return-value]
 
 
 def _covered(text: str, start: int, end: int, r: Rule) -> tuple[int, int]:

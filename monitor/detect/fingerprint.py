@@ -7,7 +7,7 @@ from Python object ids, so two processes with the same code and config agree):
   OpenCC dictionary or a library upgrade that matters);
 - every file under ``monitor/detect/`` (rule tables, word lists, data files, engine code) and the
   text helpers detection runs through (``monitor/textnorm.py`` and, while they live outside
-  ``detect/``, ``monitor/notices.py`` / ``monitor/noticewindow.py``). Python files are hashed by
+  ``detect/`` and ``monitor/textnorm.py``). Python files are hashed by
   their syntax tree without docstrings, so a comment or formatting edit does not force a relabel;
   other files by their bytes (CRLF read as LF);
 - the installed OpenCC version (script folding) and the config that shapes labels: the whole
@@ -34,7 +34,7 @@ DETECTOR_VERSION = "1"
 FINGERPRINT_CHARS = 16  # 64 bits of SHA-256: plenty to tell rule sets apart, short enough to print
 
 _DETECT_DIR = Path(__file__).resolve().parent
-_EXTRA = ("textnorm.py", "notices.py", "noticewindow.py")  # under monitor/, if present
+_EXTRA = ("textnorm.py",)  # under monitor/: normalisation shapes every label too
 _NOT_RULES = frozenset({"fingerprint.py"})  # this file does not change what a label says
 
 

@@ -30,7 +30,9 @@ def _parse_time(value: Any, lineno: int) -> datetime | None:
     if value in (None, ""):
         return None
     try:
-        return utc(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
+        # Keep the offset as written: a zone-less time in a notice falls back to it (detect.windows).
+        dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return dt if dt.tzinfo else utc(dt)
     except ValueError:
         raise MonitorError(f"input line {lineno}: created_at {value!r} is not an ISO 8601 time; "
                            "use e.g. 2026-11-25T08:00:00Z or leave it out") from None
@@ -300,8 +302,10 @@ def list_rules(cfg: Config, detector: str | None = None, lang: str | None = None
         table = load_table()
         lines.append(f"(word lists ({len(table.lists)}): "
                      + ", ".join(f"{n} ({len(v)})" for n, v in table.lists.items()) + ")")
-    if detector in (None, "maintenance"):
-        lines.append(f"(maintenance built-ins live in monitor.notices; mode: {m.mode})")
+    if not short and detector in (None, "maintenance") and lang is None:
+        from monitor.detect.maintable import rule_lines
+
+        lines += rule_lines(m.mode)
     return lines
 
 
