@@ -121,8 +121,21 @@ class FeedSource(Source):
                 batch.announcements.append(self.to_announcement(entry))
             else:
                 batch.posts.append(self.to_post(entry, ctx.now(), lang))
+        batch.notes.extend(self._date_notes(batch, ctx))
         batch.cursors[self.cursor_key] = new_state
         yield batch
+
+    def _date_notes(self, batch: Batch, ctx: SourceContext) -> list[str]:
+        """One warning per new entry whose date could not be read (an entry already stored was warned
+        about when it was new)."""
+        known = ctx.known_post_ids(self.config.platform, [p.post_id for p in batch.posts
+                                                          if (p.raw or {}).get("date_unread")])
+        notes = [f"entry {p.post_id}: date {', '.join(map(repr, p.raw['date_unread']))} could not be read; "
+                 "dated by first sight and flagged" for p in batch.posts
+                 if p.raw and p.raw.get("date_unread") and p.post_id not in known]
+        notes += [f"entry {a.entry_id}: date {', '.join(map(repr, a.raw['date_unread']))} could not be read; "
+                  "stored without a date" for a in batch.announcements if a.raw and a.raw.get("date_unread")]
+        return notes
 
     def parse(self, res: FetchResult) -> feedparser.FeedParserDict:
         # No content-location: with it feedparser rewrites a bare RSS <guid>g1</guid> into
@@ -151,19 +164,33 @@ class FeedSource(Source):
         updated = entry_datetime(upd_raw, upd_parsed, tz) if upd_raw or upd_parsed else None
         return published, updated
 
+    @staticmethod
+    def _unread_dates(entry: Mapping[str, Any], published: datetime | None,
+                      updated: datetime | None) -> list[str]:
+        """The raw date strings of ``entry`` that could not be read (see sources.feeddates.read_date)."""
+        return [str(raw) for raw, value in ((dict.get(entry, "published"), published),  # type: ignore[arg-type]
+                                            (dict.get(entry, "updated"), updated))  # type: ignore[arg-type]
+                if raw and str(raw).strip() and value is None]
+
     def to_post(self, entry: Mapping[str, Any], now: datetime, lang: str | None) -> Post:
         published, updated = self._dates(entry)
         title = statusfold.plain(str(entry.get("title") or ""))
         body = statusfold.plain(_content_html(entry))
         text = body if title and body.startswith(title) else "\n".join(x for x in (title, body) if x)
         author = entry.get("author")
+        raw = {"feed": redact_text(self.config.url), "id": entry.get("id"), "title": entry.get("title"),
+               "published": dict.get(entry, "published"), "updated": dict.get(entry, "updated")}
+        if published is None and updated is None:
+            # No readable date: dated by first sight (the store never updates created_at, so it stays
+            # the first pass that saw it), flagged so reports can tell it from a real timestamp.
+            raw["dated_by"] = "first_seen"
+            raw["date_unread"] = self._unread_dates(entry, published, updated)
         return Post(
             platform=self.config.platform, post_id=entry_identity(entry),
             created_at=published or updated or now, text=text, url=entry.get("link"),
             author_handle=author if isinstance(author, str) else None,
             author_name=author if isinstance(author, str) else None, lang=lang, origin=self.name,
-            raw={"feed": redact_text(self.config.url), "id": entry.get("id"), "title": entry.get("title"),
-                 "published": dict.get(entry, "published"), "updated": dict.get(entry, "updated")})
+            raw=raw)
 
     def to_announcement(self, entry: Mapping[str, Any]) -> Announcement:
         published, updated = self._dates(entry)
@@ -171,6 +198,8 @@ class FeedSource(Source):
         html = _content_html(entry)
         raw: dict[str, Any] = {"feed": redact_text(self.config.url), "link": entry.get("link"),
                                "published": dict.get(entry, "published"), "updated": dict.get(entry, "updated")}
+        if unread := self._unread_dates(entry, published, updated):
+            raw["date_unread"] = unread  # stored with no date rather than a guessed one
         tz = self.config.timezone
         if statusfold.looks_like_statuspage(html):
             f = statusfold.fold(html, published or updated, tz)
