@@ -159,14 +159,21 @@ def import_(ctx: click.Context, files: tuple[str, ...], platform: str) -> None:
 
 
 @cli.command()
-@click.argument("file", default="-", type=click.File("r", encoding="utf-8"))
+@click.argument("file", default="-", type=click.Path(exists=True, allow_dash=True, dir_okay=False))
 @click.pass_context
 @handle_errors
-def detect(ctx: click.Context, file: Any) -> None:
-    """Label JSON lines ({"id","text",...}) from FILE or stdin; one JSON line out per line in."""
-    from monitor.detect import detect_jsonl
+def detect(ctx: click.Context, file: str) -> None:
+    """Label JSON lines ({"id","text",...}) from FILE or stdin; one JSON line out per line in.
 
-    for line in detect_jsonl(_cfg(ctx), file):
+    FILE may be gzip/bzip2/xz-compressed, start with a BOM or be UTF-16/32 (sources.textfile)."""
+    import io
+
+    from monitor.detect import detect_jsonl
+    from sources.textfile import read_text_lines
+
+    lines = (io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig") if file == "-"
+             else read_text_lines(Path(file)))
+    for line in detect_jsonl(_cfg(ctx), lines):
         click.echo(line)
 
 
