@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -53,6 +54,18 @@ def config_summary(cfg: Config) -> list[str]:
     return lines
 
 
+def _state_sentence(name: str, state: dict[str, Any], now: datetime) -> str | None:
+    """A source's skip/disabled state as one sentence; None once a skip has expired."""
+    if state.get("disabled"):
+        return (f"disabled: {state['disabled']}; fix the cause, then run `mention-monitor reset {name}`")
+    until = state.get("skip_until")
+    if until:
+        at = datetime.fromisoformat(until)
+        if at > now:
+            return f"skipped until {at:%Y-%m-%d %H:%M}Z ({state.get('skip_why', 'rate limited')}); no action needed"
+    return None
+
+
 def status_lines(engine: Engine, cfg: Config) -> list[str]:
     now = store.now_utc()
     with engine.connect() as conn:
@@ -72,8 +85,8 @@ def status_lines(engine: Engine, cfg: Config) -> list[str]:
             if budget:
                 month += f" (budget {budget}, {usage['posts_read'] / budget:.0%} used)"
             lines.append(f"{sc.name}: {desc}; {month}")
-            if state.get("skip_until") or state.get("disabled"):
-                lines.append(f"  state: {state}")
+            if sentence := _state_sentence(sc.name, state, now):
+                lines.append(f"  {sentence}")
         last_detect = conn.execute(select(func.max(store.detections.c.detected_at))).scalar()
         lines.append(f"last detection: {last_detect:%Y-%m-%d %H:%M}Z" if last_detect else "last detection: never")
     return lines

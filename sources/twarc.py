@@ -33,6 +33,7 @@ from typing import Any, BinaryIO
 from monitor.errors import SourceError
 from sources.base import Batch, Post, Source, SourceContext, query_key
 from sources.textfile import UnreadableFile, open_jsonl
+from sources.twitter_query import full_text
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ def tweet_to_post(tweet: dict[str, Any], users: dict[str, dict[str, Any]], *, pl
             reply_to = str(ref.get("id") or (ref.get("tweet") or {}).get("id") or "") or None
     url = f"https://x.com/{handle}/status/{tweet_id}" if handle else f"https://x.com/i/web/status/{tweet_id}"
     return Post(
-        platform=platform, post_id=tweet_id, created_at=_created_at(tweet, tweet_id), text=tweet["text"],
+        platform=platform, post_id=tweet_id, created_at=_created_at(tweet, tweet_id), text=full_text(tweet),
         url=url, author_id=author_id, author_handle=handle, author_name=author.get("name"),
         is_official=officials.match(author_id, handle), lang=tweet.get("lang"), reply_to_id=reply_to,
         conversation_id=str(tweet["conversation_id"]) if tweet.get("conversation_id") else None,
