@@ -41,8 +41,17 @@ _INITIAL = [
     "CREATE INDEX ix_runs_source_started ON runs (source, started_at)",
 ]
 
+# Edit chains of X posts (monitor.edits): older version id -> the latest version's row in posts.
+_INPUT11_POST_EDITS = [
+    """CREATE TABLE post_edits (
+        platform TEXT NOT NULL, version_id TEXT NOT NULL, post_id TEXT NOT NULL, text TEXT,
+        created_at TIMESTAMP, PRIMARY KEY (platform, version_id))""",
+    "CREATE INDEX ix_post_edits_post ON post_edits (platform, post_id)",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("0001_initial", _INITIAL),
+    ("input11_post_edits", _INPUT11_POST_EDITS),
 ]
 
 

@@ -263,6 +263,9 @@ def upsert_posts(conn: Connection, items: Sequence[Post]) -> int:
     """Insert or update posts on (platform, post_id); return how many were new."""
     if not items:
         return 0
+    from monitor.edits import fold_edits  # local: monitor.edits builds on this module
+
+    items = fold_edits(conn, items)  # one post per X edit chain (latest text, first time)
     now = now_utc()
     # Deduplicate inside the batch: PostgreSQL refuses ON CONFLICT touching one row twice.
     rows = list({(p.platform, p.post_id): _post_row(p, now) for p in items}.values())
