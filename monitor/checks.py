@@ -66,6 +66,19 @@ def _state_sentence(name: str, state: dict[str, Any], now: datetime) -> str | No
     return None
 
 
+def _report_line(conn: Any) -> str:
+    """The daily report's runs, like a source's: last run, its status and the last day written."""
+    from monitor.reportschedule import RUN_SOURCE
+
+    last = conn.execute(select(store.runs).where(store.runs.c.source == RUN_SOURCE)
+                        .order_by(store.runs.c.id.desc()).limit(1)).first()
+    if last is None:
+        return "report: never run"
+    day = (store.load_cursors(conn, RUN_SOURCE).get("daily") or {}).get("last_day") or "none yet"
+    line = f"report: last run {last.started_at:%Y-%m-%d %H:%M}Z {last.status}; last day written {day}"
+    return line + (f"; error={last.error}" if last.error else "")
+
+
 def status_lines(engine: Engine, cfg: Config) -> list[str]:
     now = store.now_utc()
     with engine.connect() as conn:
@@ -87,6 +100,7 @@ def status_lines(engine: Engine, cfg: Config) -> list[str]:
             lines.append(f"{sc.name}: {desc}; {month}")
             if sentence := _state_sentence(sc.name, state, now):
                 lines.append(f"  {sentence}")
+        lines.append(_report_line(conn))
         last_detect = conn.execute(select(func.max(store.detections.c.detected_at))).scalar()
         lines.append(f"last detection: {last_detect:%Y-%m-%d %H:%M}Z" if last_detect else "last detection: never")
     return lines

@@ -142,6 +142,8 @@ class ReportConfig(Model):
     unanswered_limit: int = Field(20, ge=1, le=1000)  # oldest unanswered complaints listed
     spike_threshold: float = Field(3.0, gt=0)  # robust z: baseline + k * max(MAD, sqrt(baseline))
     spike_min_count: int = Field(3, ge=1)  # fewer complaints than this in a bin is never a peak
+    # The daemon builds every day missed since its last report (asleep, restarted), at most this many.
+    catch_up_days: int = Field(7, ge=0, le=366)
 
     @field_validator("business_hours")
     @classmethod
