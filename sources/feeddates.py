@@ -176,6 +176,10 @@ _ZH_MARK = re.compile(r"[年月日号時时点點分秒午晚凌星周北]")
 # "GMT+0800" means UTC+8 in feeds; dateutil reads "GMT+3" POSIX-style (UTC-3), so drop the prefix.
 _GMT_SIGN = re.compile(r"\b(?:GMT|UTC|UT)\s*(?=[+-]\d)")
 _NUMBER = re.compile(r"\d+")
+# Zone words feedparser's RFC 822 handler knows (feedparser/datetimes/rfc822.py); others it reads as UTC.
+_FEEDPARSER_ZONES = {"UT", "UTC", "GMT", "Z", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT",
+                     "AST", "ADT", "AT", "ET", "CT", "MT", "PT", "MET", "MEST"}
+_TRAILING_ZONE = re.compile(r"\d\s*\(?([A-Z]{2,5})\)?\s*$")  # "... 14:00:00 CEST" / "+0100 (CET)"
 # 05.03.2024 is day-first wherever dots are used; 05/03/2024 is March 5 in the US and 5 May elsewhere.
 _NUMERIC_DMY = re.compile(r"^\s*(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)\d{2,4}\b")
 _WORD = re.compile(r"[^\W\d_]+")
@@ -248,13 +252,33 @@ def _agrees_with_text(wall: datetime, s: str, *, exact: bool) -> bool:
                for d in days)
 
 
+def _plain_for_feedparser(s: str) -> bool:
+    """A form feedparser reads whole: no 年月日, no compact ISO digits, no zone word it lacks
+    (it takes an unknown zone such as HKT as UTC)."""
+    zone_word = _TRAILING_ZONE.search(s)
+    return (not _ZH_MARK.search(s) and not re.search(r"\d{6}", s)
+            and (zone_word is None or zone_word.group(1) in _FEEDPARSER_ZONES))
+
+
+def _same_minute(value: datetime, s: str) -> bool:
+    """The minute of ``hh:mm`` in ``s`` agrees with ``value`` (UTC; zone offsets are multiples of 15)."""
+    m = re.search(r"(?<!\d)\d{1,2}:(\d{2})(?!\d)", s)
+    return m is None or (value.minute - int(m.group(1))) % 15 == 0
+
+
 def read_date(raw: str, parsed: time.struct_time | None, tz_name: str | None) -> datetime | None:
     """Our reading of ``raw`` (aware UTC), or None when nothing reads it reliably.
 
-    Order: our own parse (Chinese forms, then dateutil), checked against the text; else feedparser's
-    tuple when it agrees with the text. ``parsed`` is feedparser's UTC tuple for ``raw`` or None.
+    Order: feedparser's tuple when the text agrees with it (year, month and day present within a day
+    of it) and no unknown zone abbreviation ends the string; else our own parse (Chinese forms, then
+    dateutil), checked against the text; else None. ``parsed`` is feedparser's UTC tuple or None.
     """
     s = raw.strip()
+    if parsed is not None and _plain_for_feedparser(s):
+        # Fast path (most entries): feedparser's reading stands when the text agrees with it.
+        fp = _feedparser_reading(s, parsed, tz_name)
+        if fp is not None and _agrees_with_text(fp, s, exact=False) and _same_minute(fp, s):
+            return fp
     own = _chinese_wall(s, tz_name) if _ZH_MARK.search(s) else None
     try:
         own = own or _dateutil_wall(s, tz_name)

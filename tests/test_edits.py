@@ -88,3 +88,34 @@ def test_posts_without_edits_are_untouched(engine, cfg) -> None:
         assert store.upsert_posts(conn, plain) == 2
     with engine.connect() as conn:
         assert store.table_counts(conn)["posts"] == 2
+
+
+@pytest.fixture
+def pg_engine():  # type: ignore[no-untyped-def]
+    """A store in its own PostgreSQL schema (the server is shared), dropped afterwards."""
+    import uuid
+
+    from sqlalchemy import text
+
+    try:
+        admin = store.open_store("postgresql://postgres@127.0.0.1:5432/test", migrate_schema=False)
+        with admin.connect():
+            pass
+    except Exception as exc:  # no server here: skip, never fail
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    schema = f"mm_input11_{uuid.uuid4().hex[:12]}"
+    with admin.begin() as c:
+        c.execute(text(f"CREATE SCHEMA {schema}"))
+    eng = store.open_store(f"postgresql://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}")
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+        with admin.begin() as c:
+            c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.mark.parametrize("order", ["v1-reply-to-v1-then-v2", "v2-then-stale-v1", "v1-v2-v3-one-by-one-reply-to-v2"])
+def test_edit_chains_on_postgresql(pg_engine, cfg, order: str) -> None:  # type: ignore[no-untyped-def]
+    test_an_edited_post_is_one_mention_one_complaint_answered(pg_engine, cfg, order)
