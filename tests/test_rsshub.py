@@ -187,3 +187,20 @@ def test_an_update_changes_content_never_identity(engine: Any) -> None:
     assert (row.text, row.raw) == ("new text", {"v": 2})
     assert (row.created_at, row.author_id, row.reply_to_id, row.conversation_id, row.origin) == (
         T0, "u1", "r1", "c1", "forum-a")
+
+
+# KIND: the same quote forms reaching detection unmarked (`detect FILE`, posts stored before this).
+@pytest.mark.parametrize(("text", "complaint"), [
+    (f"转发微博//@小红: {COMPLAINT}", False),
+    (f"哈哈哈//@小红：{COMPLAINT}//@小明: 同问", False),
+    ("lol RT @alice: Bitpie support still hasn't replied to my ticket, 3 days now", False),
+    (f"{COMPLAINT}//@小红: 同问", True),
+    ("Bitpie support still hasn't replied to my ticket, 3 days now. see https://x.com//a", True),
+])
+def test_unmarked_inline_quotes_are_skipped_by_the_detector(tmp_path: Path, text: str, complaint: bool) -> None:
+    det = build_detector(cfg_for(tmp_path, {}))
+    res = det.detect(DetectInput(id="1", text=text))
+    assert res.complaint is complaint
+    for ev in res.evidence:  # spans still index the text as given
+        a, b = ev["span"]
+        assert 0 <= a <= b <= len(text)
