@@ -284,7 +284,7 @@ class _Pass:
         if since_id and snowflake_time(since_id) < wstart:
             # X refuses a since_id older than 7 days. A quiet query (nothing matched for a week, every
             # pass done) has no gap: continue from the time the last finished pass covered.
-            covered = st.get("covered_to")
+            covered = st.get("covered_to") or self._covered_by_last_pass(st)
             if covered and datetime.fromisoformat(covered) >= wstart:
                 st.update(since_id=None, since_time=covered, pending=None)
             else:
@@ -317,6 +317,15 @@ class _Pass:
             yield self._batch(posts, {key: dict(st), **self._parents_cursor()},
                               len(body.get("data") or []), notes + page_notes)
             notes = []
+
+    def _covered_by_last_pass(self, st: dict[str, Any]) -> str | None:
+        """For cursors saved before ``covered_to`` existed: a pass that ended ok ran every query to
+        its last page, so this one was covered up to that pass's start (taken as an hour before it
+        ended: a little is read again, nothing is skipped)."""
+        last = self.ctx.last_ok_run
+        if last is None or st.get("pending"):
+            return None
+        return iso(last - timedelta(hours=1))
 
     def _resume(self, label: str, st: dict[str, Any], pending: dict[str, Any], wstart: datetime,
                 notes: list[str]) -> tuple[dict[str, Any], str | None, dict[str, Any] | None]:

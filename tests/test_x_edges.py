@@ -256,3 +256,21 @@ def test_split_queries_partition_the_stream(tmp_path) -> None:
         for b in all_terms:  # every post naming one or two terms, e.g. "@BitpieWallet" + "to:BitpieWallet"
             present = {a, b}
             assert sum(matches(i, present) for i in range(len(qs))) == 1, present
+
+
+@responses.activate
+def test_quiet_query_saved_before_covered_to_uses_the_last_ok_pass(tmp_path, engine, caplog) -> None:
+    cfg = make_cfg(tmp_path)
+    q = planned_queries(cfg, cfg.sources[0])[0]
+    with engine.begin() as conn:
+        store.save_cursors(conn, "x", {query_key(q): {"query": q, "kind": "mentions",
+                                                      "since_id": snowflake(NOW - timedelta(days=9))}})
+        run_id = conn.execute(store.runs.insert().values(
+            source="x", started_at=NOW - timedelta(minutes=20), finished_at=NOW - timedelta(minutes=15),
+            status="ok")).inserted_primary_key[0]
+    assert run_id
+    responses.add(responses.GET, SEARCH, json=page([]))
+    with caplog.at_level(logging.WARNING):
+        run_source(engine, cfg, source(cfg), now=lambda: NOW)
+    assert not [r for r in caplog.records if "gap" in r.getMessage()]
+    assert search_calls(responses.calls)[0]["start_time"] == "2026-11-25T10:45:00Z"
