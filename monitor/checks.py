@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,31 @@ def _local(ts: Any, cfg: Config) -> str:
     return ts.astimezone(cfg.tz).strftime("%Y-%m-%d %H:%M") if ts else "never"
 
 
+def _state_sentence(name: str, state: dict[str, Any], now: datetime) -> str | None:
+    """A source's skip/disabled state as one sentence; None once a skip has expired."""
+    if state.get("disabled"):
+        return (f"disabled: {state['disabled']}; fix the cause, then run `mention-monitor reset {name}`")
+    until = state.get("skip_until")
+    if until:
+        at = datetime.fromisoformat(until)
+        if at > now:
+            return f"skipped until {at:%Y-%m-%d %H:%M}Z ({state.get('skip_why', 'rate limited')}); no action needed"
+    return None
+
+
+def _report_line(conn: Any) -> str:
+    """The daily report's runs, like a source's: last run, its status and the last day written."""
+    from monitor.reportschedule import RUN_SOURCE
+
+    last = conn.execute(select(store.runs).where(store.runs.c.source == RUN_SOURCE)
+                        .order_by(store.runs.c.id.desc()).limit(1)).first()
+    if last is None:
+        return "report: never run"
+    day = (store.load_cursors(conn, RUN_SOURCE).get("daily") or {}).get("last_day") or "none yet"
+    line = f"report: last run {last.started_at:%Y-%m-%d %H:%M}Z {last.status}; last day written {day}"
+    return line + (f"; error={last.error}" if last.error else "")
+
+
 def status_lines(engine: Engine, cfg: Config) -> list[str]:
     """Store counts, each source's last run (local time; disabled ones marked), the open backlog and
     the last report written. Times are in ``timezone``."""
@@ -160,8 +186,9 @@ def status_lines(engine: Engine, cfg: Config) -> list[str]:
                 month += f" (budget {budget}, {usage['posts_read'] / budget:.0%} used)"
             off = "" if sc.enabled else " [disabled in config]"
             lines.append(f"{sc.name}{off}: {desc}; {month}")
-            if state.get("skip_until") or state.get("disabled"):
-                lines.append(f"  state: {state}")
+            if sentence := _state_sentence(sc.name, state, now):
+                lines.append(f"  {sentence}")
+        lines.append(_report_line(conn))
         last_detect = conn.execute(select(func.max(store.detections.c.detected_at))).scalar()
         lines.append(f"last detection: {_local(last_detect, cfg)}")
         lines += label_lines(conn, cfg)

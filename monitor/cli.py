@@ -152,24 +152,23 @@ def import_(ctx: click.Context, files: tuple[str, ...], platform: str) -> None:
     cfg = _cfg(ctx)
     with _opened(cfg, lock=True) as engine:
         results = import_twarc(engine, cfg, [Path(f) for f in files], platform, progress=sys.stderr.isatty())
-    for path, res in results:  # one line per file
+    for path, res in results:  # one line per file; a failed one names the file and why
         if res.failed:
-            click.echo(f"{path}: failed: {res.error}")
+            click.echo(f"error: {res.error}")
         elif res.new == 0:
             seen = f"read {res.fetched}, all already in the store" if res.fetched else "already imported"
             click.echo(f"{path}: {seen}: nothing new")
         else:
             click.echo(f"{path}: read={res.fetched} new={res.new}")
-    failed = [str(p) for p, r in results if r.failed]
-    if failed:
-        _fail(f"{len(failed)} of {len(results)} files failed: {', '.join(failed)}")
+    if any(r.failed for _p, r in results):
+        sys.exit(1)  # each failed file has had its one "error:" line
 
 
 @cli.command()
-@click.argument("file", default="-", type=click.File("r", encoding="utf-8"))
+@click.argument("file", default="-", type=click.Path(exists=True, allow_dash=True, dir_okay=False))
 @click.pass_context
 @handle_errors
-def detect(ctx: click.Context, file: Any) -> None:
+def detect(ctx: click.Context, file: str) -> None:
     """Label JSON lines from FILE or stdin; one JSON line out per line in.
 
     \b
@@ -179,9 +178,13 @@ def detect(ctx: click.Context, file: Any) -> None:
       author_handle           an official handle marks the line official (never a complaint), a
                               look-alike handle counts toward impersonation
       author_name, lang, is_official, quoted
+    FILE may be gzip/bzip2/xz-compressed, start with a BOM or be UTF-16/32 (sources.textfile).
     A bad line is reported on stderr and skipped; the others are still labelled (exit 1 at the end).
     """
+    import io
+
     from monitor.detect import detect_jsonl
+    from sources.textfile import read_text_lines
 
     skipped: list[str] = []
 
@@ -189,7 +192,9 @@ def detect(ctx: click.Context, file: Any) -> None:
         skipped.append(message)
         click.echo(f"error: {message}", err=True)
 
-    for line in detect_jsonl(_cfg(ctx), file, on_error=bad):
+    lines = (io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig") if file == "-"
+             else read_text_lines(Path(file)))
+    for line in detect_jsonl(_cfg(ctx), lines, on_error=bad):
         click.echo(line)
     if skipped:
         _fail(f"{len(skipped)} input line(s) skipped")

@@ -149,6 +149,8 @@ class ReportConfig(Model):
     # Market moves that annotate peaks: window in hours -> absolute change (0.08 = 8 %).
     market_move_thresholds: dict[Annotated[int, Field(ge=1, le=168)], Annotated[float, Field(gt=0, le=10)]] = \
         Field(default_factory=lambda: {1: 0.04, 6: 0.08, 24: 0.10})
+    # The daemon builds every day missed since its last report (asleep, restarted), at most this many.
+    catch_up_days: int = Field(7, ge=0, le=366)
 
     @field_validator("business_hours")
     @classmethod

@@ -1,7 +1,8 @@
 """The daemon: APScheduler 3.11 ``BlockingScheduler`` with in-memory jobs rebuilt from config.
 
 One job per enabled source at its own interval (with jitter so feeds on one host don't fire
-together), plus the daily report at ``report.time`` in the configured zone. ``coalesce`` folds
+together), plus the daily report at ``report.time`` in the configured zone (monitor.reportschedule: one report
+per local day across DST changes, missed days caught up at start and after sleep). ``coalesce`` folds
 missed runs into one, ``max_instances=1`` stops a slow source overlapping itself, and the misfire
 grace lets a job that was late (laptop asleep, long previous job) still run. Jobs never sleep:
 a rate-limited source simply records when it may run again and the next tick picks up.
@@ -16,12 +17,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from monitor.config import Config
 from monitor.pipeline import build_sources, post_process, run_source
+from monitor.reportschedule import DailyReportTrigger, catch_up
 from sources.http import HostPacer, share_pacer
 
 log = logging.getLogger(__name__)
@@ -35,16 +36,14 @@ def _source_job(engine: Engine, cfg: Config, name: str, pacer: HostPacer) -> Cal
         share_pacer([source], pacer)  # one pacer across jobs: feeds on one host never fire together
         run_source(engine, cfg, source)
         post_process(engine, cfg)
+        catch_up(engine, cfg)  # a report missed while asleep is built on the first pass after waking
 
     return job
 
 
 def _report_job(engine: Engine, cfg: Config) -> Callable[[], None]:
     def job() -> None:
-        from reports import build_report, default_day
-
-        path = build_report(engine, cfg, default_day(cfg, datetime.now(UTC)))
-        log.info("report written: %s", path)
+        catch_up(engine, cfg)  # yesterday, plus any day missed (bounded by report.catch_up_days)
 
     return job
 
@@ -62,9 +61,11 @@ def build_scheduler(engine: Engine, cfg: Config, scheduler: Any | None = None) -
             minutes=sc.interval_minutes, jitter=sc.jitter_seconds, timezone=UTC),
             id=f"source:{sc.name}", name=f"collect {sc.name}",
             next_run_time=datetime.now(UTC), **defaults)
-    sched.add_job(_report_job(engine, cfg), CronTrigger(
-        hour=cfg.report.time.hour, minute=cfg.report.time.minute, timezone=cfg.tz),
-        id="report:daily", name="daily report", **defaults)
+    # Unlimited grace: a report whose time passed while the host slept still runs on waking; the first
+    # run is now, so a daemon (re)started after report.time builds the day(s) it missed.
+    sched.add_job(_report_job(engine, cfg), DailyReportTrigger(cfg.report.time, cfg.tz),
+                  id="report:daily", name="daily report", coalesce=True, max_instances=1,
+                  misfire_grace_time=None, next_run_time=datetime.now(UTC))
     return sched
 
 

@@ -65,6 +65,14 @@ _SOURCES13_MARKET = [
         exchange TEXT, pair TEXT, collected_at TIMESTAMP NOT NULL, PRIMARY KEY (symbol, ts))""",
 ]
 
+# Edit chains of X posts (monitor.edits): older version id -> the latest version's row in posts.
+_INPUT11_POST_EDITS = [
+    """CREATE TABLE post_edits (
+        platform TEXT NOT NULL, version_id TEXT NOT NULL, post_id TEXT NOT NULL, text TEXT,
+        created_at TIMESTAMP, PRIMARY KEY (platform, version_id))""",
+    "CREATE INDEX ix_post_edits_post ON post_edits (platform, post_id)",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("0001_initial", _INITIAL),
     ("det_fingerprint_0001_label_fingerprints", _DET_FINGERPRINT),
@@ -75,6 +83,7 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     # report12: alert deduplication (monitor/alerts.py): one row per alert key, when it was last sent.
     ("report12_alerts_sent", ["""CREATE TABLE alerts_sent (
         key TEXT NOT NULL PRIMARY KEY, last_sent TIMESTAMP NOT NULL, times INTEGER NOT NULL DEFAULT 1)"""]),
+    ("input11_post_edits", _INPUT11_POST_EDITS),
 ]
 
 

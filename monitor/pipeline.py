@@ -142,6 +142,10 @@ def _record_failure(engine: Engine, name: str, state: dict, exc: Exception, res:
         _save_state(engine, name, {**state, "skip_until": _next_month(now).isoformat(),
                                    "skip_why": "monthly_read_budget reached"})
     elif isinstance(exc, RateLimited):
+        # Planned, like the budget: the source resumes by itself after the reset, so the run is
+        # "skipped" and collect exits 0 (cron would otherwise mail the operator every pass).
+        res.status = "skipped"
+        log.warning("%s", exc)
         _save_state(engine, name, {**state, "skip_until": exc.reset_at.isoformat(), "skip_why": "rate limited"})
     elif isinstance(exc, SourceDisabled):
         _save_state(engine, name, {**state, "disabled": str(exc)})

@@ -261,13 +261,16 @@ def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
 
 
 def _upsert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: list[str],
-                 updatable: list[str]) -> None:
+                 updatable: list[str], fill_only: Sequence[str] = ()) -> None:
     """One executemany of INSERT .. ON CONFLICT DO UPDATE: a single compiled statement, batched by the
-    driver (SQLAlchemy's insertmanyvalues), ~10x faster than compiling a multi-row VALUES per chunk."""
+    driver (SQLAlchemy's insertmanyvalues), ~10x faster than compiling a multi-row VALUES per chunk.
+    ``fill_only`` columns are set only while the stored value is NULL."""
     if not rows:
         return
     stmt = _insert(conn, table)
-    stmt = stmt.on_conflict_do_update(index_elements=keys, set_={c: stmt.excluded[c] for c in updatable})
+    set_ = {c: stmt.excluded[c] for c in updatable}
+    set_.update({c: func.coalesce(table.c[c], stmt.excluded[c]) for c in fill_only})
+    stmt = stmt.on_conflict_do_update(index_elements=keys, set_=set_)
     conn.execute(stmt, list(rows))
 
 
@@ -296,6 +299,9 @@ def upsert_posts(conn: Connection, items: Sequence[Post]) -> int:
     """Insert or update posts on (platform, post_id); return how many were new."""
     if not items:
         return 0
+    from monitor.edits import fold_edits  # local: monitor.edits builds on this module
+
+    items = fold_edits(conn, items)  # one post per X edit chain (latest text, first time)
     now = now_utc()
     # Deduplicate inside the batch: PostgreSQL refuses ON CONFLICT touching one row twice.
     rows = list({(p.platform, p.post_id): _post_row(p, now) for p in items}.values())
@@ -303,9 +309,11 @@ def upsert_posts(conn: Connection, items: Sequence[Post]) -> int:
     for platform in {r["platform"] for r in rows}:
         ids = [r["post_id"] for r in rows if r["platform"] == platform]
         new += len(ids) - len(existing_post_ids(conn, platform, ids))
-    updatable = ["url", "author_id", "author_handle", "author_name", "is_official", "text", "lang",
-                 "reply_to_id", "conversation_id", "raw", "content_hash"]
-    _upsert_many(conn, posts, rows, ["platform", "post_id"], updatable)
+    # An update changes a post's content, never what it is: who wrote it, what it answers and its
+    # thread are kept once known (created_at and origin are never updated).
+    updatable = ["url", "author_handle", "author_name", "is_official", "text", "lang", "raw", "content_hash"]
+    _upsert_many(conn, posts, rows, ["platform", "post_id"], updatable,
+                 fill_only=["author_id", "reply_to_id", "conversation_id"])
     return new
 
 

@@ -177,7 +177,9 @@ def needing_answer(conn: Connection, cfg: Config, start: dt.datetime, end: dt.da
 
 _DETAIL_COLS = (posts.c.platform, posts.c.post_id, posts.c.created_at, posts.c.author_handle, posts.c.text,
                 posts.c.lang, posts.c.url, detections.c.urgency, detections.c.topics, detections.c.claimed_wait_seconds,
-                detections.c.impersonation_suspect, detections.c.evidence)
+                detections.c.impersonation_suspect, detections.c.evidence,
+                # "first_seen": a feed entry whose date could not be read (sources.feed.FeedSource.to_post)
+                posts.c.raw["dated_by"].as_string().label("dated_by"))
 
 
 def complaints_between(conn: Connection, start: dt.datetime, end: dt.datetime, as_of: dt.datetime,

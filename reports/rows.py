@@ -54,7 +54,9 @@ def complaint_rows(items: Sequence[dict[str, Any]], tz: ZoneInfo, linkable: Coll
         answered = lat is not None
         tracked = linkable is None or c["platform"] in linkable
         rows.append({
-            "platform": c["platform"], "post_id": c["post_id"], "created_local": local(c["created_at"], tz),
+            "platform": c["platform"], "post_id": c["post_id"],
+            "created_local": local(c["created_at"], tz) + (
+                " (first seen; its feed date could not be read)" if c.get("dated_by") == "first_seen" else ""),
             "author_handle": c.get("author_handle"), "text": c.get("text"), "url": safe_url(c.get("url")),
             "urgency": c.get("urgency"), "topics": _joined(c.get("topics")),
             "claimed_wait_seconds": c.get("claimed_wait_seconds"),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -27,7 +28,7 @@ import requests
 
 from monitor.errors import SourceError
 from monitor.redact import redact_text, restore_secrets
-from sources import statusfold
+from sources import quotes, statusfold
 from sources.base import Announcement, Batch, Post, Source, SourceContext, query_key
 from sources.feeddates import entry_datetime, register_chinese_dates, stated_offset
 from sources.http import FetchResult, HostPacer, fetch
@@ -49,6 +50,39 @@ def entry_identity(entry: Mapping[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(seed.encode("utf-8")).hexdigest()[:24]
 
 
+_ID_KEY = "_monitor_entry_id"  # set by fetch(): the entry's id once repeats and scope are settled
+_URI = re.compile(r"^[a-z][a-z0-9+.-]*:(?!\d)", re.I)  # http:, tag:, urn: (not "12:30" or sha256:)
+
+
+def entry_ids(entries: list[Mapping[str, Any]], scope: str | None) -> list[str]:
+    """Ids for one fetch's entries, unique within it and, with ``scope``, across feeds.
+
+    An id repeated inside one fetch (a CMS giving every item the same guid) would make the entries
+    overwrite each other: those entries are told apart by their link, else by title, date and body.
+    A bare guid (``1``, ``post-17``) only means something inside its feed, so with ``scope`` (the
+    source name) it becomes ``scope:guid``: two forums numbering from 1 never share a row. A URI id
+    (http:, tag:, urn:) names the item globally and is kept, so the same post reached through two
+    feeds (two RSSHub routes) is stored once.
+    """
+    ids = [entry_identity(e) for e in entries]
+    seen = Counter(ids)
+    out = []
+    for entry, key in zip(entries, ids, strict=True):
+        if seen[key] > 1:
+            link = entry.get("link")
+            if isinstance(link, str) and link.strip() and link.strip() != key and sum(
+                    1 for e in entries if e.get("link") == link) == 1:
+                key = link.strip()
+            else:
+                seed = "\x1f".join(str(entry.get(k) or "") for k in ("id", "title", "published", "updated"))
+                seed += "\x1f" + _content_html(entry)
+                key = "sha256:" + hashlib.sha256(seed.encode("utf-8")).hexdigest()[:24]
+        if scope and not (_URI.match(key) and not key.startswith("sha256:")):
+            key = f"{scope}:{key}"
+        out.append(key)
+    return out
+
+
 def _content_html(entry: Mapping[str, Any]) -> str:
     content = entry.get("content")
     if content:
@@ -60,6 +94,26 @@ def _explicit(entry: Mapping[str, Any], key: str) -> tuple[str | None, Any]:
     # dict.get, not entry.get: feedparser maps a missing "updated" onto "published", and we keep
     # the two apart (an edited announcement has both and updates its stored row).
     return dict.get(entry, key), dict.get(entry, f"{key}_parsed")  # type: ignore[arg-type]
+
+
+_AUTHOR_PREFIX = re.compile(r"^[^:：\s][^:：]{0,39}[:：]\s*")
+
+
+def _title_repeats_body(title: str, body: str) -> bool:
+    """Is the title the body's own text again (whole, cut with an ellipsis, or with/without an
+    ``作者: `` prefix)? RSSHub's Weibo routes send ``作者: 正文`` as title and ``<a>作者</a>:&ensp;正文``
+    as description: storing both would double every post's text."""
+    own = quotes.own_text(body)
+    head = quotes.own_text(quotes.mark_inline_quotes(" ".join(title.split())))
+    head = head.removesuffix("...").rstrip("…").strip()
+    if not head or not own:
+        return not head
+    heads, owns = {head}, {own}
+    for variants in (heads, owns):
+        for v in list(variants):
+            if m := _AUTHOR_PREFIX.match(v):
+                variants.add(v[m.end():].strip())
+    return any(h and o.startswith(h) for h in heads for o in owns)
 
 
 def _primary_lang(tag: object) -> str | None:
@@ -114,15 +168,30 @@ class FeedSource(Source):
                                f"kept the {len(parsed.entries)} entries feedparser recovered")
         batch.fetched = len(parsed.entries)
         lang = _primary_lang(parsed.feed.get("language") if parsed.get("feed") else None)
-        for entry in parsed.entries:
+        scope = None if self.config.official else self.name  # announcements are keyed by source already
+        for entry, key in zip(parsed.entries, entry_ids(parsed.entries, scope), strict=True):
+            entry[_ID_KEY] = key
             if isinstance(entry.get("link"), str):
                 entry["link"] = urljoin(res.url, entry["link"])  # relative links, resolved by us (see parse)
             if self.config.official:
                 batch.announcements.append(self.to_announcement(entry))
             else:
                 batch.posts.append(self.to_post(entry, ctx.now(), lang))
+        batch.notes.extend(self._date_notes(batch, ctx))
         batch.cursors[self.cursor_key] = new_state
         yield batch
+
+    def _date_notes(self, batch: Batch, ctx: SourceContext) -> list[str]:
+        """One warning per new entry whose date could not be read (an entry already stored was warned
+        about when it was new)."""
+        known = ctx.known_post_ids(self.config.platform, [p.post_id for p in batch.posts
+                                                          if (p.raw or {}).get("date_unread")])
+        notes = [f"entry {p.post_id}: date {', '.join(map(repr, p.raw['date_unread']))} could not be read; "
+                 "dated by first sight and flagged" for p in batch.posts
+                 if p.raw and p.raw.get("date_unread") and p.post_id not in known]
+        notes += [f"entry {a.entry_id}: date {', '.join(map(repr, a.raw['date_unread']))} could not be read; "
+                  "stored without a date" for a in batch.announcements if a.raw and a.raw.get("date_unread")]
+        return notes
 
     def parse(self, res: FetchResult) -> feedparser.FeedParserDict:
         # No content-location: with it feedparser rewrites a bare RSS <guid>g1</guid> into
@@ -151,19 +220,38 @@ class FeedSource(Source):
         updated = entry_datetime(upd_raw, upd_parsed, tz) if upd_raw or upd_parsed else None
         return published, updated
 
+    @staticmethod
+    def _unread_dates(entry: Mapping[str, Any], published: datetime | None,
+                      updated: datetime | None) -> list[str]:
+        """The raw date strings of ``entry`` that could not be read (see sources.feeddates.read_date)."""
+        return [str(raw) for raw, value in ((dict.get(entry, "published"), published),  # type: ignore[arg-type]
+                                            (dict.get(entry, "updated"), updated))  # type: ignore[arg-type]
+                if raw and str(raw).strip() and value is None]
+
+    @staticmethod
+    def _id(entry: Mapping[str, Any]) -> str:
+        return str(entry.get(_ID_KEY) or entry_identity(entry))
+
     def to_post(self, entry: Mapping[str, Any], now: datetime, lang: str | None) -> Post:
         published, updated = self._dates(entry)
         title = statusfold.plain(str(entry.get("title") or ""))
-        body = statusfold.plain(_content_html(entry))
-        text = body if title and body.startswith(title) else "\n".join(x for x in (title, body) if x)
+        body = quotes.html_text(_content_html(entry), statusfold.plain)  # quoted text as "> " lines
+        text = body if _title_repeats_body(title, body) else "\n".join(
+            x for x in (quotes.mark_inline_quotes(title), body) if x)
         author = entry.get("author")
+        raw = {"feed": redact_text(self.config.url), "id": entry.get("id"), "title": entry.get("title"),
+               "published": dict.get(entry, "published"), "updated": dict.get(entry, "updated")}
+        if published is None and updated is None:
+            # No readable date: dated by first sight (the store never updates created_at, so it stays
+            # the first pass that saw it), flagged so reports can tell it from a real timestamp.
+            raw["dated_by"] = "first_seen"
+            raw["date_unread"] = self._unread_dates(entry, published, updated)
         return Post(
-            platform=self.config.platform, post_id=entry_identity(entry),
+            platform=self.config.platform, post_id=self._id(entry),
             created_at=published or updated or now, text=text, url=entry.get("link"),
             author_handle=author if isinstance(author, str) else None,
             author_name=author if isinstance(author, str) else None, lang=lang, origin=self.name,
-            raw={"feed": redact_text(self.config.url), "id": entry.get("id"), "title": entry.get("title"),
-                 "published": dict.get(entry, "published"), "updated": dict.get(entry, "updated")})
+            raw=raw)
 
     def to_announcement(self, entry: Mapping[str, Any]) -> Announcement:
         published, updated = self._dates(entry)
@@ -171,6 +259,8 @@ class FeedSource(Source):
         html = _content_html(entry)
         raw: dict[str, Any] = {"feed": redact_text(self.config.url), "link": entry.get("link"),
                                "published": dict.get(entry, "published"), "updated": dict.get(entry, "updated")}
+        if unread := self._unread_dates(entry, published, updated):
+            raw["date_unread"] = unread  # stored with no date rather than a guessed one
         tz = self.config.timezone
         pub_raw = dict.get(entry, "published") or dict.get(entry, "updated")  # type: ignore[arg-type]
         local = stated_offset(pub_raw, published or updated)
@@ -178,11 +268,11 @@ class FeedSource(Source):
             f = statusfold.fold(html, published or updated, tz)
             raw["updates"] = f.raw()
             return Announcement(
-                source=self.name, entry_id=entry_identity(entry), title=title, text=f.text(),
+                source=self.name, entry_id=self._id(entry), title=title, text=f.text(),
                 url=entry.get("link"), published=published, updated=updated or f.latest,
                 status=f.status, raw=raw, timezone=tz, status_page=True, updates=f.updates,
                 scheduled_text=f.header, published_local=local)
         return Announcement(
-            source=self.name, entry_id=entry_identity(entry), title=title, text=statusfold.plain(html),
+            source=self.name, entry_id=self._id(entry), title=title, text=statusfold.plain(html),
             url=entry.get("link"), published=published, updated=updated, raw=raw, timezone=tz,
             published_local=local)

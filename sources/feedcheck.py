@@ -40,6 +40,8 @@ class CheckResult:
     entries: int = 0  # records stored (posts + announcements)
     source_errors: int = 0
     bugs: list[str] = field(default_factory=list)
+    # "file: entry id: raw date" for each entry whose date nothing could read (stored undated/flagged)
+    unread_dates: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -66,6 +68,9 @@ def _one(engine: Engine, path: Path, official: bool, base: Path, res: CheckResul
                 store.upsert_posts(conn, batch.posts)
                 store.upsert_announcements(conn, batch.announcements)
             res.entries += len(batch.posts) + len(batch.announcements)
+            if not official:  # the same entries are read twice (post feed, official feed): count once
+                res.unread_dates.extend(f"{path}: {p.post_id}: {', '.join(map(repr, p.raw['date_unread']))}"
+                                        for p in batch.posts if p.raw and p.raw.get("date_unread"))
     except SourceError as exc:
         res.source_errors += 1
         log.debug("%s: %s", path, exc)
@@ -98,9 +103,12 @@ def main(argv: list[str] | None = None) -> int:
     res = check(data_dir)
     sys.stdout.write(f"feeds-check: {res.files} files processed, {res.entries} entries stored "
                      f"(each file as post feed and as official feed), {res.source_errors} typed "
-                     f"source errors (not feeds), {len(res.bugs)} uncaught exceptions, {res.seconds:.1f}s\n")
+                     f"source errors (not feeds), {len(res.bugs)} uncaught exceptions, "
+                     f"{len(res.unread_dates)} entries whose date could not be read, {res.seconds:.1f}s\n")
     for bug in res.bugs:
         sys.stdout.write(f"  BUG {bug}\n")
+    for line in res.unread_dates:
+        sys.stdout.write(f"  UNREAD DATE {line}\n")
     return 1 if res.bugs else 0
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import lzma
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,8 @@ from typing import Any, BinaryIO
 
 from monitor.errors import SourceError
 from sources.base import Batch, Post, Source, SourceContext, query_key
+from sources.textfile import UnreadableFile, open_jsonl
+from sources.twitter_query import full_text
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,8 @@ MAX_NOTES_PER_FILE = 20
 # Twitter snowflake ids carry their creation time: milliseconds since this epoch, shifted left 22 bits.
 TWEPOCH_MS = 1288834974657
 _CHUNK = 1 << 20
+ARCHIVE_SUFFIXES = tuple(f"{base}{comp}" for base in (".jsonl", ".ndjson")
+                         for comp in ("", ".gz", ".bz2", ".xz"))
 
 
 def snowflake_time(tweet_id: str) -> datetime | None:
@@ -113,7 +118,7 @@ def tweet_to_post(tweet: dict[str, Any], users: dict[str, dict[str, Any]], *, pl
             reply_to = str(ref.get("id") or (ref.get("tweet") or {}).get("id") or "") or None
     url = f"https://x.com/{handle}/status/{tweet_id}" if handle else f"https://x.com/i/web/status/{tweet_id}"
     return Post(
-        platform=platform, post_id=tweet_id, created_at=_created_at(tweet, tweet_id), text=tweet["text"],
+        platform=platform, post_id=tweet_id, created_at=_created_at(tweet, tweet_id), text=full_text(tweet),
         url=url, author_id=author_id, author_handle=handle, author_name=author.get("name"),
         is_official=officials.match(author_id, handle), lang=tweet.get("lang"), reply_to_id=reply_to,
         conversation_id=str(tweet["conversation_id"]) if tweet.get("conversation_id") else None,
@@ -147,6 +152,8 @@ class FileRead:
     posts: list[Post] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     bad: int = 0
+    records: int = 0  # lines that were tweets or pages (an empty result page counts)
+    pending: bool = False  # a half-written last line was left for the next pass
 
     def note(self, msg: str) -> None:
         self.bad += 1
@@ -194,13 +201,14 @@ class TwarcSource(Source):
                 f"platform {self.config.platform}: {files}"]
 
     def _files(self) -> tuple[list[Path], list[Path]]:
-        """(files to read, configured paths that do not exist); a directory means its *.jsonl."""
+        """(files to read, configured paths that do not exist); a directory means its archives
+        (``ARCHIVE_SUFFIXES``: *.jsonl, also gzip/bzip2/xz-compressed)."""
         found: list[Path] = []
         missing: list[Path] = []
         for p in self.config.paths:
             path = self.settings.path(Path(p)).resolve()
             if path.is_dir():
-                found.extend(sorted(path.glob("*.jsonl")))
+                found.extend(sorted(p for p in path.iterdir() if p.is_file() and p.name.endswith(ARCHIVE_SUFFIXES)))
             elif path.is_file():
                 found.append(path)
             else:
@@ -208,34 +216,53 @@ class TwarcSource(Source):
         return found, missing
 
     def fetch(self, ctx: SourceContext) -> Iterator[Batch]:
+        """Read every file; raise one SourceError at the end naming each file that was refused, had
+        bad lines or held nothing importable (the good files and lines are committed first)."""
         files, missing = self._files()
         officials = Officials.from_config(self.settings, self.config.platform)
+        problems: list[str] = []
         for path in files:
-            yield from self._read(path, ctx.cursors.get(query_key(str(path))), officials)
-        if missing:
-            # After the readable files, so one typo in ``paths`` does not block the rest.
-            where = ", ".join(str(p) for p in missing)
-            raise SourceError(self.name, f"{where}: no such file; fix `paths` in this source's config "
-                                         "(relative paths are taken from the config file's directory)")
+            try:
+                yield from self._read(path, ctx.cursors.get(query_key(str(path))), officials, problems)
+            except UnreadableFile as exc:
+                problems.append(f"{exc} (nothing imported from it)")
+        # After the readable files, so one typo in ``paths`` does not block the rest.
+        problems += [f"{p}: no such file; fix `paths` in this source's config (relative paths are taken "
+                     "from the config file's directory)" for p in missing]
+        if problems:
+            raise SourceError(self.name, "; ".join(problems))
 
-    def _read(self, path: Path, saved: dict[str, Any] | None, officials: Officials) -> Iterator[Batch]:
+    def _read(self, path: Path, saved: dict[str, Any] | None, officials: Officials,
+              problems: list[str]) -> Iterator[Batch]:
         key = query_key(str(path))
         try:
             st = path.stat()
             if saved and saved.get("size") == st.st_size and saved.get("mtime") == st.st_mtime:
                 log.debug("%s: %s unchanged since the last pass", self.name, path)
                 return
-            fh = path.open("rb")
+            opened = open_jsonl(path)  # refuses undetectable encodings and non-JSON files up front
         except OSError as exc:
             raise SourceError(self.name, f"{path}: cannot read ({exc.strerror})") from None
-        with fh:
-            start, hasher = _resume_offset(fh, saved, st.st_size)
+        try:
+            start, hasher = (_resume_offset(opened.stream, saved, st.st_size) if opened.plain
+                             else (0, hashlib.sha256()))
             read = FileRead(path, hasher, size=start, lines=int(saved.get("lines", 0)) if start else 0)
             if start and start == st.st_size:  # same bytes, only the mtime moved (touch, copy)
                 yield Batch(cursors={key: read.state(st.st_mtime)})
                 return
-            origin = f"twarc:{path.name}"
-            yield from self._parse(fh, read, officials, origin)
+            # plain: the same buffered file, positioned after the prefix _resume_offset read
+            yield from self._parse(opened.lines, read, officials, f"twarc:{path.name}")
+        except (OSError, EOFError, lzma.LZMAError) as exc:
+            raise UnreadableFile(f"{path}: damaged {opened.compression or 'file'} data ({exc})") from None
+        finally:
+            opened.close()
+        if not opened.plain:
+            read.size = st.st_size  # compressed/transcoded: "unchanged" is judged on the file itself
+        if read.bad:
+            problems.append(f"{path}: {read.bad} of {read.lines} line(s) could not be imported "
+                            "(see the warnings); the other lines were")
+        elif start == 0 and read.records == 0 and not read.pending:
+            problems.append(f"{path}: holds no twarc2 tweets or pages ({read.lines} line(s) read)")
         yield Batch(posts=read.posts, fetched=len(read.posts), notes=self._notes(read),
                     cursors={key: read.state(st.st_mtime)})
 
@@ -246,12 +273,14 @@ class TwarcSource(Source):
             read.notes.append(f"{read.path}: {extra} more bad line(s) not listed")
         return read.notes
 
-    def _parse(self, fh: BinaryIO, read: FileRead, officials: Officials, origin: str) -> Iterator[Batch]:
+    def _parse(self, lines: Iterator[bytes], read: FileRead, officials: Officials,
+               origin: str) -> Iterator[Batch]:
         """Parse lines into ``read.posts``, yielding full batches (without a cursor) as they fill."""
-        for raw in fh:
+        for raw in lines:
             if not raw.endswith(b"\n") and not _is_json(raw):
                 # A half-written last line (twarc2 still running): leave it for the next pass.
                 read.notes.append(f"{read.path}: incomplete last line left for the next pass")
+                read.pending = True
                 break
             read.size += len(raw)
             read.lines += 1
@@ -271,6 +300,7 @@ class TwarcSource(Source):
         except BadRecord as exc:
             read.note(str(exc))
             return
+        read.records += 1
         for tweet in tweets:
             try:
                 read.posts.append(tweet_to_post(tweet, users, platform=self.config.platform,

@@ -36,12 +36,15 @@ from sources.base import Batch, Post, Source, SourceContext, query_key
 from sources.twitter_api import InvalidRequest, XApi, partial_errors, to_post, users_by_id
 from sources.twitter_query import (
     PlannedQuery,
+    carry_over,
+    describe_position,
     id_max,
     id_min,
     iso,
     plan,
     planned_queries,
     snowflake_time,
+    source_key_path,
     window_start,
     zulu,
 )
@@ -94,6 +97,7 @@ class _Pass:
                         max_retries=self.cfg.max_retries, sleep=src.sleep, rng=src.rng, now=ctx.now,
                         user_agent=getattr(src.settings, "user_agent", None))
         self.spent = 0  # api.requests already accounted in a yielded batch
+        self.cursors: dict[str, Any] = dict(ctx.cursors)  # updated by _plan_cursors
         saved = ctx.cursors.get(PARENTS_KEY) or {}
         self.parents: dict[str, list[str]] = {"pending": list(saved.get("pending", [])),
                                               "gone": list(saved.get("gone", []))}
@@ -127,19 +131,20 @@ class _Pass:
 
     def run(self, queries: list[PlannedQuery]) -> Iterator[Batch]:
         try:
+            yield self._plan_cursors(queries)  # before any request: nothing here may be lost to a 429
             yield self._setup(queries)
             yield from self._lookup_parents()  # leftovers of an interrupted pass come first
+            rejected: list[str] = []
             for q in queries:
-                key = query_key(q.text)
-                state = dict(self.ctx.cursors.get(key) or {}, query=q.text, kind=q.kind)
-                resumed = bool(state.get("pending"))
-                yield from self._forward(q, key, state)
-                if resumed and not state.get("pending"):
-                    # Catch up past the resumed range now, before the official query runs: otherwise an
-                    # official reply to a newer post would fetch it by id and the next pass read it again.
-                    yield from self._forward(q, key, state)
-                yield from self._backfill(q, key, state)
+                try:
+                    yield from self._query(q)
+                except InvalidRequest as exc:
+                    # One query X refuses (too long for the tier, an operator it does not offer) must
+                    # not stop the others: the official queries that fit still run.
+                    rejected.append(self._rejected(q, exc))
             yield from self._lookup_parents()
+            if rejected:
+                raise SourceError(self.name, "; ".join(rejected))
         except SourceError:
             # Attempts that ended in the error (retries, the 429 itself) still count in the run row.
             if self.api.requests > self.spent:
@@ -147,6 +152,59 @@ class _Pass:
             raise
         finally:
             self.bar.close()
+
+    def _since(self, st: dict[str, Any]) -> datetime | None:
+        """The backfill start: this run's --since, else one a failed first run persisted."""
+        if self.ctx.since is not None:
+            return self.ctx.since
+        return datetime.fromisoformat(st["requested_since"]) if st.get("requested_since") else None
+
+    def _plan_cursors(self, queries: list[PlannedQuery]) -> Batch:
+        """Cursor changes that need no request: ``--since`` persisted with each query's cursor (a 429
+        on the first request must not forget it), and cursors of edited keywords handed over."""
+        planned = {query_key(q.text): q for q in queries}
+        old = {k: st for k, st in self.cursors.items()
+               if isinstance(st, dict) and "query" in st and k not in planned}
+        cursors: dict[str, Any] = dict.fromkeys(old)  # obsolete: deleted in this batch
+        notes: list[str] = []
+        carried = carry_over([st for st in old.values() if st.get("kind") == "mentions"])
+        fresh = [q for k, q in planned.items() if q.kind == "mentions" and k not in self.cursors]
+        if carried and fresh:
+            for q in fresh:
+                cursors[query_key(q.text)] = {**carried, "query": q.text, "kind": q.kind}
+            notes.append(f"keywords changed: {', '.join(repr(q.name) for q in fresh)} continue from where the "
+                         f"previous mention queries stopped ({describe_position(carried)}) instead of "
+                         f"{self.cfg.initial_lookback_hours} h back; unfinished pages are read again by the new query")
+        if self.ctx.since is not None:
+            for key, q in planned.items():
+                base = cursors.get(key) or self.cursors.get(key) or {"query": q.text, "kind": q.kind}
+                cursors[key] = {**base, "requested_since": iso(self.ctx.since)}
+        for key, st in cursors.items():
+            if st is None:
+                self.cursors.pop(key, None)
+            else:
+                self.cursors[key] = st
+        return self._batch([], cursors, 0, notes)
+
+    def _query(self, q: PlannedQuery) -> Iterator[Batch]:
+        key = query_key(q.text)
+        state = dict(self.cursors.get(key) or {}, query=q.text, kind=q.kind)
+        resumed = bool(state.get("pending"))
+        yield from self._forward(q, key, state)
+        if resumed and not state.get("pending"):
+            # Catch up past the resumed range now, before the official query runs: otherwise an
+            # official reply to a newer post would fetch it by id and the next pass read it again.
+            yield from self._forward(q, key, state)
+        yield from self._backfill(q, key, state)
+
+    def _rejected(self, q: PlannedQuery, exc: InvalidRequest) -> str:
+        detail = str(exc).removeprefix(f"{self.name}: ")
+        line = f"query '{q.name}' ({len(q.text)} characters): {detail}"
+        if "length" in detail.lower() or "too long" in detail.lower():
+            where = source_key_path(self.src.settings, self.cfg)
+            line += (f"; set {where}.query_max_length to your access tier's limit (now "
+                     f"{self.cfg.query_max_length}; 512 on self-serve tiers) so long keyword lists are split")
+        return line
 
     def _setup(self, queries: list[PlannedQuery]) -> Batch:
         notes: list[str] = []
@@ -169,10 +227,6 @@ class _Pass:
         # Only accounts still configured count: removing one from config must stop flagging its posts.
         configured = {h.lower() for h in handles}
         self.official_ids = {**{h: i for h, i in saved.items() if h in configured}, **pinned}
-        planned = {query_key(q.text) for q in queries}
-        for key, state in self.ctx.cursors.items():
-            if isinstance(state, dict) and "query" in state and key not in planned:
-                cursors[key] = None  # keywords changed: that query's cursor is obsolete
         since, wstart = self.ctx.since, window_start(self.now)
         if since is not None and since < wstart:
             notes.append(f"--since {since:%Y-%m-%d %H:%M} UTC is before recent search's 7-day window; "
@@ -211,7 +265,7 @@ class _Pass:
         users = users_by_id(body)
         ids = set(self.official_ids.values())
         posts = [to_post(t, users, ids, key) for t in body.get("data") or []]
-        notes = partial_errors(body, f"query {key}")
+        notes = partial_errors(body, f"query '{q.name}'")
         if q.kind == "official":
             want = self.official_ids.get((q.handle or "").lower())
             odd = {p.author_handle or p.author_id for p in posts if want and p.author_id != want}
@@ -228,14 +282,20 @@ class _Pass:
         since_id = st.get("since_id")
         notes: list[str] = []
         if since_id and snowflake_time(since_id) < wstart:
-            when = snowflake_time(since_id)
-            notes.append(f"query {key}: newest covered post is from {when:%Y-%m-%d %H:%M} UTC, outside "
-                         f"recent search's 7 days: posts up to {wstart:%Y-%m-%d %H:%M} UTC (about "
-                         f"{(wstart - when).total_seconds() / 3600:.0f} hours) cannot be collected (gap)")
+            # X refuses a since_id older than 7 days. A quiet query (nothing matched for a week, every
+            # pass done) has no gap: continue from the time the last finished pass covered.
+            covered = st.get("covered_to") or self._covered_by_last_pass(st)
+            if covered and datetime.fromisoformat(covered) >= wstart:
+                st.update(since_id=None, since_time=covered, pending=None)
+            else:
+                when = datetime.fromisoformat(covered) if covered else snowflake_time(since_id)
+                notes.append(f"query '{q.name}': last covered up to {when:%Y-%m-%d %H:%M} UTC, outside "
+                             f"recent search's 7 days: posts up to {wstart:%Y-%m-%d %H:%M} UTC (about "
+                             f"{(wstart - when).total_seconds() / 3600:.0f} hours) cannot be collected (gap)")
+                st.update(since_id=None, since_time=iso(wstart), floor=iso(wstart), pending=None)
             since_id, pending = None, None
-            st.update(since_id=None, since_time=iso(wstart), floor=iso(wstart), pending=None)
         if pending:
-            lower, token, fallback = self._resume(key, st, pending, wstart, notes)
+            lower, token, fallback = self._resume(q.name, st, pending, wstart, notes)
         else:
             lower, token, fallback = self._lower_bound(st, wstart), None, None
             pending = {"lower": lower, "newest_id": None, "oldest_id": None}
@@ -251,20 +311,30 @@ class _Pass:
             else:  # last page: the whole range up to the pass's newest post is now covered
                 st["since_id"] = id_max(st.get("since_id"), pending["newest_id"])
                 st["pending"] = None
+                st["covered_to"] = iso(started)  # everything before this moment has been read
                 if not st["since_id"]:  # nothing matched yet: next pass starts where this one did
                     st["since_time"] = iso(started)
             yield self._batch(posts, {key: dict(st), **self._parents_cursor()},
                               len(body.get("data") or []), notes + page_notes)
             notes = []
 
-    def _resume(self, key: str, st: dict[str, Any], pending: dict[str, Any], wstart: datetime,
+    def _covered_by_last_pass(self, st: dict[str, Any]) -> str | None:
+        """For cursors saved before ``covered_to`` existed: a pass that ended ok ran every query to
+        its last page, so this one was covered up to that pass's start (taken as an hour before it
+        ended: a little is read again, nothing is skipped)."""
+        last = self.ctx.last_ok_run
+        if last is None or st.get("pending"):
+            return None
+        return iso(last - timedelta(hours=1))
+
+    def _resume(self, label: str, st: dict[str, Any], pending: dict[str, Any], wstart: datetime,
                 notes: list[str]) -> tuple[dict[str, Any], str | None, dict[str, Any] | None]:
         """Bounds, token and until_id fallback that continue an interrupted pagination."""
         lower, token, oldest = dict(pending["lower"]), pending.get("next_token"), pending.get("oldest_id")
         if "start_time" in lower and datetime.fromisoformat(lower["start_time"]) < wstart:
             # The window moved past the pass's start: the old token and start_time would both be
             # rejected; continue below the oldest committed post from the window's start instead.
-            notes.append(f"query {key}: an interrupted pass began before recent search's 7-day window; "
+            notes.append(f"query '{label}': an interrupted pass began before recent search's 7-day window; "
                          f"posts before {wstart:%Y-%m-%d %H:%M} UTC it had not reached cannot be collected")
             lower["start_time"] = zulu(wstart)
             st["floor"] = iso(wstart)
@@ -276,7 +346,7 @@ class _Pass:
             return {"since_id": st["since_id"]}
         if st.get("since_time"):
             return {"start_time": zulu(max(datetime.fromisoformat(st["since_time"]), wstart))}
-        first = self.ctx.since or self.now - timedelta(hours=self.cfg.initial_lookback_hours)
+        first = self._since(st) or self.now - timedelta(hours=self.cfg.initial_lookback_hours)
         start = max(first.replace(microsecond=0), wstart)
         st["floor"] = iso(start)
         return {"start_time": zulu(start)}
@@ -286,9 +356,10 @@ class _Pass:
         wstart = window_start(self.now)
         bf = st.get("backfill")
         if bf is None:
-            if self.ctx.since is None or not st.get("floor"):
+            since = self._since(st)
+            if since is None or not st.get("floor"):
                 return
-            start = max(self.ctx.since.replace(microsecond=0), wstart)
+            start = max(since.replace(microsecond=0), wstart)
             if start >= datetime.fromisoformat(st["floor"]):
                 return
             bf = {"start": iso(start), "end": st["floor"], "next_token": None}
@@ -309,6 +380,7 @@ class _Pass:
                 st["backfill"] = {**bf, "start": iso(start), "next_token": token, "oldest_id": oldest}
             else:
                 st["backfill"], st["floor"] = None, iso(start)
+                st.pop("requested_since", None)  # done: a later plain pass must not backfill again
             yield self._batch(posts, {key: dict(st), **self._parents_cursor()},
                               len(body.get("data") or []), notes)
 

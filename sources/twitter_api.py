@@ -20,12 +20,14 @@ import tweepy
 
 from monitor.errors import AuthError, RateLimited, SourceError
 from sources.base import Post
-from sources.twitter_query import snowflake_time
+from sources.twitter_query import full_text, snowflake_time
 
 log = logging.getLogger(__name__)
 
+# note_tweet: a post longer than 280 characters comes with ``text`` cut at about 270 and the whole text
+# in ``note_tweet.text`` (docs.x.com, "Long posts"); edit_history_tweet_ids is a default field.
 TWEET_FIELDS = ["created_at", "author_id", "conversation_id", "in_reply_to_user_id", "referenced_tweets",
-                "lang", "entities"]
+                "lang", "entities", "note_tweet", "edit_history_tweet_ids"]
 EXPANSIONS = ["author_id"]
 USER_FIELDS = ["username", "name"]
 _DEFAULT_RESET = timedelta(minutes=15)  # X's rate-limit window, when a 429 lacks x-rate-limit-reset
@@ -90,9 +92,12 @@ class XApi:
                                 "check the app's Project and tier in the developer portal") from None
             except tweepy.BadRequest as exc:
                 raise InvalidRequest(self.source, f"X API rejected {what}: {_api_message(exc)}") from None
-            except (tweepy.TwitterServerError, requests.ConnectionError, requests.Timeout) as exc:
+            except (tweepy.TwitterServerError, requests.ConnectionError, requests.Timeout,
+                    requests.exceptions.JSONDecodeError) as exc:
+                # A 200 whose JSON body is cut off (a proxy or X dropping the connection mid-body) is
+                # as transient as a 5xx: same retries, same one-line failure.
                 why = (f"HTTP {exc.response.status_code}" if isinstance(exc, tweepy.HTTPException)
-                       else type(exc).__name__)
+                       else "truncated JSON body" if isinstance(exc, ValueError) else type(exc).__name__)
                 if attempt > self.max_retries:
                     raise SourceError(self.source, f"X API {what} failed {attempt} times ({why}); "
                                       "giving up for this pass, the next pass resumes") from None
@@ -146,7 +151,7 @@ def to_post(tweet: dict[str, Any], users: Mapping[str, Mapping[str, Any]], offic
     url = f"https://x.com/{handle}/status/{tweet['id']}" if handle else f"https://x.com/i/web/status/{tweet['id']}"
     return Post(
         platform="twitter", post_id=str(tweet["id"]), created_at=_created_at(tweet),
-        text=tweet.get("text") or "", url=url, author_id=author, author_handle=handle,
+        text=full_text(tweet), url=url, author_id=author, author_handle=handle,
         author_name=user.get("name"), is_official=bool(author and author in official_ids),
         lang=tweet.get("lang"), reply_to_id=reply_to, conversation_id=tweet.get("conversation_id"),
         origin=origin, raw=tweet,

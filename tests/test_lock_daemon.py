@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.daemon import MISFIRE_GRACE_SECONDS, build_scheduler
 from monitor.errors import LockError
 from monitor.lock import store_lock
+from monitor.reportschedule import DailyReportTrigger
 from tests.conftest import base_config
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,9 +60,9 @@ def test_daemon_jobs_built_from_config(tmp_path: Path, engine) -> None:  # type:
     assert news.coalesce is True and news.max_instances == 1
     assert news.misfire_grace_time == MISFIRE_GRACE_SECONDS
     report = jobs["report:daily"].trigger
-    assert isinstance(report, CronTrigger) and str(report.timezone) == "Asia/Shanghai"
-    fields = {f.name: str(f) for f in report.fields}
-    assert (fields["hour"], fields["minute"]) == ("6", "45")
+    assert isinstance(report, DailyReportTrigger) and report.tz.key == "Asia/Shanghai"
+    assert (report.at.hour, report.at.minute) == (6, 45)
+    assert jobs["report:daily"].misfire_grace_time is None  # a report missed asleep runs on waking
 
 
 def test_postgres_store_lock_is_an_advisory_lock(tmp_path: Path) -> None:

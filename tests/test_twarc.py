@@ -107,7 +107,9 @@ def test_official_by_id_or_handle(tmp_path, account, official_ids):
 
 def test_malformed_lines_are_noted_and_the_rest_imported(tmp_path):
     cfg = make_cfg(tmp_path, [str(FIXTURES / "bad.jsonl")])
-    batches = read_all(cfg)
+    batches = []
+    with pytest.raises(SourceError, match=r"bad\.jsonl: 5 of 7 line\(s\) could not be imported"):
+        batches.extend(TwarcSource(cfg.sources[0], cfg).fetch(ctx()))  # the good lines come first
     posts = posts_of(batches)
     assert len(posts) == 2
     notes = [n for b in batches for n in b.notes]
@@ -228,12 +230,16 @@ def test_other_recorded_bodies(tmp_path, name):
         pytest.skip(f"{recorded} not present")
     body = json.loads(recorded.read_text(encoding="utf-8"))[0]["body"]
     (tmp_path / "rec.jsonl").write_text(json.dumps(body) + "\n", encoding="utf-8")
+    data = body["data"] if isinstance(body["data"], list) else [body["data"]]
+    if "text" not in data[0]:  # a users page (get_users): every entry noted, nothing imported, an error
+        cfg = make_cfg(tmp_path, ["rec.jsonl"])
+        batches = []
+        with pytest.raises(SourceError, match="could not be imported"):
+            batches.extend(TwarcSource(cfg.sources[0], cfg).fetch(ctx()))
+        assert posts_of(batches) == {} and len([n for b in batches for n in b.notes]) == len(data)
+        return
     batches = read_all(make_cfg(tmp_path, ["rec.jsonl"]))
     posts = posts_of(batches)
-    data = body["data"] if isinstance(body["data"], list) else [body["data"]]
-    if "text" not in data[0]:  # a users page (get_users): every entry noted, nothing imported
-        assert posts == {} and len([n for b in batches for n in b.notes]) == len(data)
-        return
     assert set(posts) == {t["id"] for t in data}
     for post in posts.values():
         assert datetime(2020, 1, 1, tzinfo=UTC) < post.created_at < datetime(2023, 1, 1, tzinfo=UTC)

@@ -54,15 +54,18 @@ ALIASES = ["比特派", "比特派钱包", "Bitpie Wallet", "bitpie.com", "#Bitp
 
 def test_queries_split_at_the_cap_each_term_once(tmp_path) -> None:
     cfg = make_cfg(tmp_path, officials=["BitpieWallet"], aliases=ALIASES, languages=["en", "zh"],
-                   exclude_terms=["airdrop", "giveaway"], query_max_length=140)
+                   exclude_terms=["airdrop", "giveaway"], query_max_length=260)
     qs = planned_queries(cfg, cfg.sources[0])
     mentions, official = qs[:-1], qs[-1]
     assert len(mentions) > 1
-    assert all(len(q) <= 140 for q in qs)
-    for q in mentions:
-        assert q.endswith("-is:retweet (lang:en OR lang:zh) -airdrop -giveaway -from:BitpieWallet")
+    assert all(len(q) <= 260 for q in qs)
     suffix = " -is:retweet (lang:en OR lang:zh) -airdrop -giveaway -from:BitpieWallet"
-    groups = [q.removesuffix(suffix).removeprefix("(").removesuffix(")").split(" OR ") for q in mentions]
+    groups: list[list[str]] = []
+    for q in mentions:
+        core, rest = q.split(suffix)
+        # Each split query excludes every term of the queries before it: they partition the stream.
+        assert rest == "".join(f" -{t}" for g in groups for t in g)
+        groups.append(core.removeprefix("(").removesuffix(")").split(" OR "))
     sent = [t for g in groups for t in g]
     expected = ["Bitpie", "比特派", "比特派钱包", '"Bitpie Wallet"', "bitpie.com", "#Bitpie",
                 '"BitpieWallet app"', "比特派客服", '"bitpie support"', "Bitpie提币", '"bitpie swap"',

@@ -162,7 +162,7 @@ def test_rate_limit_skips_until_reset_while_the_other_source_runs(tmp_path, engi
     # detection is another module's business; the pass here is collect + linking only
     monkeypatch.setattr(pipeline, "post_process", lambda e, c: {"linked": 0})
     first = {r.source: r for r in pipeline.collect(engine, cfg)}
-    assert first["x"].status == "error" and "rate limit" in first["x"].error
+    assert first["x"].status == "skipped" and "rate limit" in first["x"].error and not first["x"].failed
     assert first["x"].requests == 1  # the 429 itself is accounted
     assert first["x-zh"].status == "ok" and first["x-zh"].new == 2
     state = cursor(engine, "_state")

@@ -24,6 +24,11 @@ from monitor.textnorm import normalize
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 _QUOTE_LINE = re.compile(r"^>[^\n]*", re.M)  # "> quoted text" in issue comments and e-mail replies
+# Others' words inside one line (sources.quotes stores these as "> " lines; text from elsewhere, e.g.
+# `detect FILE`, may still carry them): a Weibo repost chain "my words//@b: b's words//@c: ..." and a
+# mid-text retweet "my words rt @b: ...". Casefolded text, so lower-case "rt".
+_CHAIN_QUOTE = re.compile(r"//\s*@\s?[^\s:：/]{1,40}\s*[:：][^\n]*")
+_MID_RT = re.compile(r"(?<=\S)[ \t]+rt @\w{1,15}:[^\n]*")
 # Text is casefolded and built-in patterns are written lower-case, so they compile without IGNORECASE
 # (which costs sre a case-fold per character and its literal-prefix fast path); config patterns keep it.
 FLAGS = re.IGNORECASE
@@ -284,6 +289,11 @@ class Detector:
             out = out.replace("’", "'").replace("‘", "'")  # same length: spans stay valid
         if self.ignore_quoted and ">" in out:
             out = _QUOTE_LINE.sub(lambda m: " " * len(m.group(0)), out)
+        if self.ignore_quoted and "@" in out:  # same length: spans stay valid
+            if "//" in out:
+                out = _CHAIN_QUOTE.sub(lambda m: " " * len(m.group(0)), out)
+            if " rt @" in out:
+                out = _MID_RT.sub(lambda m: " " * len(m.group(0)), out)
         return out
 
     def detect(self, item: DetectInput, *, replied_to_complaint: bool | None = None) -> DetectResult:

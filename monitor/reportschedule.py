@@ -1,0 +1,120 @@
+"""The daily report's schedule: one report per local day, every missed day caught up.
+
+The report for local day D is due at ``report.time`` on D+1 in the configured zone. That wall time
+may not exist (a spring-forward gap: 02:30 on a day clocks jump 02:00 -> 03:00) or exist twice (the
+autumn fold). :func:`due_at` gives exactly one instant per day either way (zoneinfo, ``fold=0``: a
+time in the gap is read with the offset before the change, i.e. as late as the jump; a repeated time
+fires at its first occurrence). :class:`DailyReportTrigger` fires at those instants; it replaces
+APScheduler 3.11's ``CronTrigger``, whose DST handling has known edge cases (agronholm/apscheduler
+#606: a daily midnight job skipped a day after the change; #1021: 3.11 loops at a fold; #1036: 3.11
+jobs stop firing after a change), and is tested over whole years (tests/test_report_schedule.py).
+
+Firing is only half of it: a sleeping host or a restart at 07:31 misses the fire. So the job builds
+every day still missing since the last report written (:func:`missing_days`, bounded by
+``report.catch_up_days``), at daemon start, after each wake-up (the job's misfire grace is unlimited
+and coalesced) and after source passes. The last day written is kept as the ``report`` cursor; each
+build is a row in ``runs`` (source ``report``) so ``status`` shows it like a source's pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.base import BaseTrigger
+from sqlalchemy import Engine
+
+from monitor import store
+
+log = logging.getLogger(__name__)
+
+RUN_SOURCE = "report"  # runs.source and cursors.source of report builds
+_CURSOR_KEY = "daily"
+_lock = threading.Lock()  # the report job and the catch-up after a source pass never build together
+
+
+def due_at(day: dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime:
+    """The UTC instant the report for local ``day`` is due: ``at`` on the next local day."""
+    nxt = day + dt.timedelta(days=1)
+    return dt.datetime.combine(nxt, at, tzinfo=tz).astimezone(dt.UTC)
+
+
+def latest_due_day(now: dt.datetime, at: dt.time, tz: ZoneInfo) -> dt.date:
+    """The newest local day whose report is due at ``now``."""
+    day = now.astimezone(tz).date()  # its report is due tomorrow at the earliest
+    while due_at(day, at, tz) > now:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def missing_days(last_done: dt.date | None, now: dt.datetime, at: dt.time, tz: ZoneInfo,
+                 limit: int) -> list[dt.date]:
+    """Days to build now, oldest first: after ``last_done`` up to the latest due day, at most
+    ``limit`` of them (the newest). A store that never had a report gets only the latest day."""
+    latest = latest_due_day(now, at, tz)
+    if limit <= 0:
+        return []
+    first = latest if last_done is None else max(last_done + dt.timedelta(days=1),
+                                                  latest - dt.timedelta(days=limit - 1))
+    days = []
+    while first <= latest:
+        days.append(first)
+        first += dt.timedelta(days=1)
+    return days
+
+
+class DailyReportTrigger(BaseTrigger):
+    """Fires once per local day at :func:`due_at` (see the module docstring for gaps and folds)."""
+
+    def __init__(self, at: dt.time, tz: ZoneInfo) -> None:
+        self.at, self.tz = at, tz
+
+    def get_next_fire_time(self, previous_fire_time: dt.datetime | None,
+                           now: dt.datetime) -> dt.datetime | None:
+        # As APScheduler's own triggers: the first fire time at or after the later of ``now`` and
+        # just after the previous fire (min, so a run missed while asleep is still offered).
+        start = now if previous_fire_time is None else min(now, previous_fire_time + dt.timedelta(microseconds=1))
+        if previous_fire_time is not None and start <= previous_fire_time:
+            start = previous_fire_time + dt.timedelta(microseconds=1)  # never the same fire twice
+        day = start.astimezone(self.tz).date() - dt.timedelta(days=2)
+        while (nxt := due_at(day, self.at, self.tz)) < start:
+            day += dt.timedelta(days=1)
+        return nxt.astimezone(self.tz)
+
+    def __str__(self) -> str:
+        return f"daily at {self.at:%H:%M} {self.tz.key}"
+
+
+def last_report_day(engine: Engine) -> dt.date | None:
+    with engine.connect() as conn:
+        state = store.load_cursors(conn, RUN_SOURCE).get(_CURSOR_KEY) or {}
+    return dt.date.fromisoformat(state["last_day"]) if state.get("last_day") else None
+
+
+def catch_up(engine: Engine, cfg: Any, *, now: Callable[[], dt.datetime] = store.now_utc,
+             build: Callable[..., Any] | None = None) -> list[dt.date]:
+    """Build every missing day (oldest first); return the days built. A failed day is recorded on
+    its run row and logged, and stops the catch-up (the next call retries from it)."""
+    if build is None:
+        from reports import build_report as build
+    built: list[dt.date] = []
+    with _lock:
+        days = missing_days(last_report_day(engine), now(), cfg.report.time, cfg.tz, cfg.report.catch_up_days)
+        for day in days:
+            run_id = store.start_run(engine, RUN_SOURCE)
+            try:
+                path = build(engine, cfg, day)
+            except Exception as exc:  # the daemon must keep running; the row and the log say why
+                store.finish_run(engine, run_id, status="error", error=f"report {day}: {exc}")
+                log.error("report %s failed: %s", day, exc)
+                break
+            with engine.begin() as conn:
+                store.save_cursors(conn, RUN_SOURCE, {_CURSOR_KEY: {"last_day": day.isoformat()}})
+            store.finish_run(engine, run_id, status="ok", error=None)
+            log.info("report %s written: %s", day, path)
+            built.append(day)
+    return built
