@@ -43,6 +43,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.errors import StoreError
 from monitor.migrations import MIGRATIONS
+from monitor.redact import mask_obj, mask_values
 from sources.base import Announcement, Post
 
 log = logging.getLogger(__name__)
@@ -250,13 +251,13 @@ def existing_post_ids(conn: Connection, platform: str, ids: Iterable[str]) -> se
 
 
 def _post_row(p: Post, collected_at: datetime) -> dict[str, Any]:
-    return {
+    return mask_obj({
         "platform": p.platform, "post_id": p.post_id, "url": p.url, "author_id": p.author_id,
         "author_handle": p.author_handle, "author_name": p.author_name, "is_official": p.is_official,
         "created_at": p.created_at, "text": p.text, "lang": p.lang, "reply_to_id": p.reply_to_id,
         "conversation_id": p.conversation_id, "origin": p.origin, "raw": p.raw,
         "collected_at": collected_at,
-    }
+    })  # a secret echoed by a remote (a link carrying the key) is masked by value (monitor.redact)
 
 
 def upsert_posts(conn: Connection, items: Sequence[Post]) -> int:
@@ -281,11 +282,11 @@ def upsert_announcements(conn: Connection, items: Sequence[Announcement]) -> int
     if not items:
         return 0
     now = now_utc()
-    rows = list({(a.source, a.entry_id): {
+    rows = list({(a.source, a.entry_id): mask_obj({
         "source": a.source, "entry_id": a.entry_id, "title": a.title, "text": a.text, "url": a.url,
         "kind": a.kind, "status": a.status, "published": a.published, "updated": a.updated,
         "window_start": a.window_start, "window_end": a.window_end, "raw": a.raw, "collected_at": now,
-    } for a in items}.values())
+    }) for a in items}.values())
     new = 0
     for source in {r["source"] for r in rows}:
         keys = [r["entry_id"] for r in rows if r["source"] == source]
@@ -309,7 +310,7 @@ def save_cursors(conn: Connection, source: str, updates: dict[str, dict[str, Any
         if state is None:
             conn.execute(cursors.delete().where(cursors.c.source == source, cursors.c.key == key))
             continue
-        stmt = _insert(conn, cursors).values(source=source, key=key, state=state, updated_at=now)
+        stmt = _insert(conn, cursors).values(source=source, key=key, state=mask_obj(state), updated_at=now)
         conn.execute(stmt.on_conflict_do_update(
             index_elements=["source", "key"], set_={"state": stmt.excluded.state, "updated_at": now}))
 
@@ -324,7 +325,7 @@ def finish_run(engine: Engine, run_id: int, *, status: str, error: str | None = 
     """Close a run row; its counts were added batch by batch (:func:`add_run_usage`)."""
     with engine.begin() as conn:
         conn.execute(runs.update().where(runs.c.id == run_id).values(
-            finished_at=now_utc(), status=status, error=error))
+            finished_at=now_utc(), status=status, error=mask_values(error) if error else error))
 
 
 def add_run_usage(conn: Connection, run_id: int, *, fetched: int, new: int, requests: int) -> None:

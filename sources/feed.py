@@ -86,7 +86,7 @@ class FeedSource(Source):
 
     def fetch(self, ctx: SourceContext) -> Iterator[Batch]:
         state = dict(ctx.cursors.get(self.cursor_key) or {})
-        url = restore_secrets(state["url"], self.config.url) if state.get("url") else self.config.url
+        url = restore_secrets(state["url"], self.config.url, self.name) if state.get("url") else self.config.url
         self.pacer.wait(url)
         res = fetch(self.name, url, session=self.session, user_agent=self.settings.user_agent,
                     timeout=self.config.timeout_seconds, max_bytes=self.config.max_bytes, now=ctx.now(),
