@@ -74,6 +74,19 @@ def status_lines(engine: Engine, cfg: Config) -> list[str]:
             lines.append(f"{sc.name}: {desc}; {month}")
             if state.get("skip_until") or state.get("disabled"):
                 lines.append(f"  state: {state}")
+            lines.extend(_reject_lines(conn, sc.name))
         last_detect = conn.execute(select(func.max(store.detections.c.detected_at))).scalar()
         lines.append(f"last detection: {last_detect:%Y-%m-%d %H:%M}Z" if last_detect else "last detection: never")
     return lines
+
+
+def _reject_lines(conn: Any, source: str) -> list[str]:
+    """``  rejected: N records ...`` when the source served records the store could not take."""
+    from monitor.quarantine import reject_summary
+
+    count, latest = reject_summary(conn, source)
+    if not count or latest is None:
+        return []
+    return [f"  rejected: {count} record{'s' if count != 1 else ''} kept aside in the rejects table "
+            f"(latest {latest['last_seen']:%Y-%m-%d %H:%M}Z, {latest['kind']} "
+            f"{latest['record_id'] or '(no id)'}: {latest['reason']})"]

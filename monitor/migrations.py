@@ -41,8 +41,17 @@ _INITIAL = [
     "CREATE INDEX ix_runs_source_started ON runs (source, started_at)",
 ]
 
+# Records a source or the store could not take (monitor.quarantine): one row per (source, record).
+_TRUST14_REJECTS = [
+    """CREATE TABLE rejects (
+        source TEXT NOT NULL, fingerprint TEXT NOT NULL, kind TEXT NOT NULL, record_id TEXT,
+        excerpt TEXT NOT NULL, reason TEXT NOT NULL, first_seen TIMESTAMP NOT NULL,
+        last_seen TIMESTAMP NOT NULL, seen INTEGER NOT NULL, PRIMARY KEY (source, fingerprint))""",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("0001_initial", _INITIAL),
+    ("trust14_rejects", _TRUST14_REJECTS),
 ]
 
 

@@ -19,6 +19,7 @@ from monitor import store
 from monitor.config import Config
 from monitor.errors import BudgetExceeded, MonitorError, RateLimited, SourceDisabled, SourceError
 from monitor.linking import link_replies
+from monitor.quarantine import commit_batch
 from sources import SOURCES
 from sources.base import Source, SourceContext
 from sources.http import share_pacer
@@ -115,10 +116,8 @@ def run_source(engine: Engine, cfg: Config, source: Source, *, since: datetime |
 
 def _consume(engine: Engine, source: Source, ctx: SourceContext, run_id: int, res: RunResult) -> None:
     for batch in source.fetch(ctx):
-        with engine.begin() as conn:  # records first, cursors in the same transaction
-            new = store.upsert_posts(conn, batch.posts) + store.upsert_announcements(conn, batch.announcements)
-            store.save_cursors(conn, source.name, batch.cursors)
-            store.add_run_usage(conn, run_id, fetched=batch.fetched, new=new, requests=batch.requests)
+        # Records (cleaned; the uncleanable ones quarantined), then cursors, in one transaction.
+        new, _rejected = commit_batch(engine, source.name, batch, run_id, ctx.now())
         res.new += new
         res.fetched += batch.fetched
         res.requests += batch.requests

@@ -35,6 +35,15 @@ from sources.http import FetchResult, HostPacer, fetch
 log = logging.getLogger(__name__)
 
 _HTML = re.compile(rb"<(?:!doctype\s+html|html[\s>])", re.I)
+_CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,20}));")
+
+
+def _charref(m: re.Match[bytes]) -> bytes:
+    """A numeric character reference XML allows, else U+FFFD: feedparser raises on a surrogate
+    (``&#xD83D;``) or one past U+10FFFF, which would fail the whole feed for one character."""
+    code = int(m[1], 16) if m[1] else int(m[2])
+    ok = code in (9, 10, 13) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+    return m[0] if ok else b"&#xFFFD;"
 
 register_chinese_dates()  # idempotent; see sources.feeddates for why global registration is fine
 
@@ -118,9 +127,11 @@ class FeedSource(Source):
             if isinstance(entry.get("link"), str):
                 entry["link"] = urljoin(res.url, entry["link"])  # relative links, resolved by us (see parse)
             if self.config.official:
-                batch.announcements.append(self.to_announcement(entry))
+                ann = batch.attempt(lambda e=entry: self.to_announcement(e), entry, entry.get("id"))
+                batch.announcements.extend([ann] if ann else [])
             else:
-                batch.posts.append(self.to_post(entry, ctx.now(), lang))
+                post = batch.attempt(lambda e=entry: self.to_post(e, ctx.now(), lang), entry, entry.get("id"))
+                batch.posts.extend([post] if post else [])
         batch.cursors[self.cursor_key] = new_state
         yield batch
 
@@ -131,7 +142,7 @@ class FeedSource(Source):
         headers: dict[str, str] = {}
         if res.content_type:
             headers["content-type"] = res.content_type
-        parsed = feedparser.parse(res.body, response_headers=headers)
+        parsed = feedparser.parse(_CHARREF.sub(_charref, res.body), response_headers=headers)
         if not parsed.entries and not parsed.get("version") and (
                 _HTML.search(res.body[:4096]) or "html" in (res.content_type or "")
                 or not set(parsed.get("feed", {})) - {"summary", "summary_detail"}):
