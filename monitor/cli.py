@@ -67,6 +67,9 @@ def _opened(cfg: Config, lock: bool) -> Iterator[Any]:
     try:
         if lock:
             with store_lock(engine, cfg.lock_dir):
+                from monitor.store import mark_interrupted
+
+                mark_interrupted(engine)  # runs left "running" by a killed process: we hold the lock now
                 yield engine
         else:
             yield engine

@@ -163,6 +163,9 @@ class SourceBase(Model):
     enabled: bool = True
     interval_minutes: int = Field(15, ge=1, le=7 * 24 * 60)
     jitter_seconds: int = Field(60, ge=0, le=3600)
+    # Wall-clock limit of one pass of this source (many pages, several endpoints); each HTTP fetch is
+    # also bounded by the source's timeout_seconds as a whole, not per socket read.
+    pass_deadline_seconds: float = Field(900, gt=0, le=24 * 3600)
 
     @field_validator("name")
     @classmethod

@@ -49,9 +49,13 @@ _TRUST14_REJECTS = [
         last_seen TIMESTAMP NOT NULL, seen INTEGER NOT NULL, PRIMARY KEY (source, fingerprint))""",
 ]
 
+# Reply linking reads the posts collected since its last call (monitor.linking): needs this index.
+_TRUST14_COLLECTED = ["CREATE INDEX ix_posts_collected ON posts (collected_at)"]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("0001_initial", _INITIAL),
     ("trust14_rejects", _TRUST14_REJECTS),
+    ("trust14_posts_collected_index", _TRUST14_COLLECTED),
 ]
 
 

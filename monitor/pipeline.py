@@ -21,11 +21,12 @@ from monitor.errors import BudgetExceeded, MonitorError, RateLimited, SourceDisa
 from monitor.linking import link_replies
 from monitor.quarantine import commit_batch
 from sources import SOURCES
-from sources.base import Source, SourceContext
-from sources.http import share_pacer
+from sources.base import Batch, Source, SourceContext
+from sources.http import requests_made, share_pacer
 
 log = logging.getLogger(__name__)
 
+DEFAULT_PASS_DEADLINE = 900.0  # seconds; a source's pass_deadline_seconds overrides it
 STATE_KEY = "_state"  # per-source bookkeeping cursor: skip_until (rate limits), disabled (HTTP 410)
 
 
@@ -85,7 +86,9 @@ def run_source(engine: Engine, cfg: Config, source: Source, *, since: datetime |
         last_ok = store.last_ok_run(conn, source.name)
     state = dict(saved.get(STATE_KEY, {}))
     reason = _skip_reason(state, now())
+    store.mark_interrupted(engine, source.name)  # callers hold the store or this job's lock
     run_id = store.start_run(engine, source.name)
+    sent = requests_made()
     if reason:
         store.finish_run(engine, run_id, status="skipped", error=reason)
         # A disabled source stays disabled until someone acts: say so on every pass, even with -q.
@@ -104,6 +107,11 @@ def run_source(engine: Engine, cfg: Config, source: Source, *, since: datetime |
         _consume(engine, source, ctx, run_id, res)
     except Exception as exc:
         _record_failure(engine, source.name, state, exc, res, now())
+        unbatched = requests_made() - sent - res.requests  # requests of the page that failed
+        if unbatched > 0:
+            with engine.begin() as conn:
+                store.add_run_usage(conn, run_id, fetched=0, new=0, requests=unbatched)
+            res.requests += unbatched
     res.took = time.monotonic() - started
     store.finish_run(engine, run_id, status=res.status, error=res.error)
     line = "%s: fetched=%d new=%d requests=%d took=%.2fs"
@@ -115,14 +123,25 @@ def run_source(engine: Engine, cfg: Config, source: Source, *, since: datetime |
 
 
 def _consume(engine: Engine, source: Source, ctx: SourceContext, run_id: int, res: RunResult) -> None:
+    limit = float(getattr(getattr(source, "config", None), "pass_deadline_seconds", None) or DEFAULT_PASS_DEADLINE)
+    deadline = time.monotonic() + limit
     for batch in source.fetch(ctx):
-        # Records (cleaned; the uncleanable ones quarantined), then cursors, in one transaction.
-        new, _rejected = commit_batch(engine, source.name, batch, run_id, ctx.now())
-        res.new += new
-        res.fetched += batch.fetched
-        res.requests += batch.requests
-        for note in batch.notes:
-            log.warning("%s: %s", source.name, note)
+        _commit(engine, source, ctx, run_id, res, batch)
+        if time.monotonic() > deadline:
+            # Each fetch has its own deadline (sources.http); this bounds a pass of many pages. What was
+            # committed stays, cursors included, so the next pass continues from there.
+            raise SourceError(source.name, f"pass stopped after {limit:g}s (pass_deadline_seconds); "
+                                           "what was stored so far is kept and the next pass continues")
+
+
+def _commit(engine: Engine, source: Source, ctx: SourceContext, run_id: int, res: RunResult, batch: Batch) -> None:
+    # Records (cleaned; the uncleanable ones quarantined), then cursors, in one transaction.
+    new, _rejected = commit_batch(engine, source.name, batch, run_id, ctx.now())
+    res.new += new
+    res.fetched += batch.fetched
+    res.requests += batch.requests
+    for note in batch.notes:
+        log.warning("%s: %s", source.name, note)
 
 
 def _record_failure(engine: Engine, name: str, state: dict, exc: Exception, res: RunResult,

@@ -148,7 +148,7 @@ runs = Table(
     Column("fetched", Integer, nullable=False, default=0),
     Column("new", Integer, nullable=False, default=0),
     Column("requests", Integer, nullable=False, default=0),
-    Column("status", Text, nullable=False, default="running"),  # running | ok | error | skipped
+    Column("status", Text, nullable=False, default="running"),  # running | ok | error | skipped | interrupted
     Column("error", Text),
 )
 
@@ -319,6 +319,21 @@ def start_run(engine: Engine, source: str) -> int:
     with engine.begin() as conn:
         res = conn.execute(runs.insert().values(source=source, started_at=now_utc(), status="running"))
         return int(res.inserted_primary_key[0])
+
+
+def mark_interrupted(engine: Engine, source: str | None = None) -> int:
+    """Close runs left ``running`` by a process that died (SIGKILL, power loss): status ``interrupted``.
+
+    Call only while holding what makes those runs stale: the store lock (all sources) or the
+    source's own job lock. Their counts were committed batch by batch and stay. Returns rows closed."""
+    cond = runs.c.status == "running"
+    if source is not None:
+        cond = cond & (runs.c.source == source)
+    with engine.begin() as conn:
+        res = conn.execute(runs.update().where(cond).values(
+            status="interrupted", finished_at=now_utc(),
+            error="interrupted: the process stopped during this pass (killed or crashed)"))
+    return int(res.rowcount or 0)
 
 
 def finish_run(engine: Engine, run_id: int, *, status: str, error: str | None = None) -> None:

@@ -143,14 +143,15 @@ class FeedSource(Source):
         if res.content_type:
             headers["content-type"] = res.content_type
         parsed = feedparser.parse(_CHARREF.sub(_charref, res.body), response_headers=headers)
-        if not parsed.entries and not parsed.get("version") and (
-                _HTML.search(res.body[:4096]) or "html" in (res.content_type or "")
-                or not set(parsed.get("feed", {})) - {"summary", "summary_detail"}):
-            # An HTML error or login page served with 200 is not an empty feed: feedparser gives it no
-            # version and at most a "summary" (the page body). A channel-only CDF file has no version
-            # either, but it has channel fields and is not HTML.
+        if not parsed.entries and not parsed.get("version"):
+            # An HTML error or login page served with 200 (also as text/plain, or a bare fragment),
+            # random bytes, an empty body: not an empty feed. feedparser gives none of them a version,
+            # and an empty but real feed has one (rss20, atom10, ...). An error on every pass: the
+            # cursor is only saved with a parsed feed, so the next pass parses the bytes again.
             head = res.body[:200].decode("utf-8", "replace").strip().replace("\n", " ")
-            raise SourceError(self.name, f"{res.url} did not return a feed (content-type "
+            what = "an HTML page" if _HTML.search(res.body[:4096]) else ("an empty body" if not res.body.strip()
+                                                                          else "no RSS/Atom document")
+            raise SourceError(self.name, f"{res.url} did not return a feed ({what}; content-type "
                                          f"{res.content_type or 'unknown'}, starts {head[:80]!r}); check the url")
         return parsed
 

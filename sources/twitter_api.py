@@ -20,6 +20,7 @@ import tweepy
 
 from monitor.errors import AuthError, RateLimited, SourceError
 from sources.base import Post
+from sources.http import MAX_RETRY_AFTER, count_request
 from sources.twitter_query import snowflake_time
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ class XApi:
         while True:
             attempt += 1
             self.requests += 1
+            count_request()  # counted for the run even when the pass then fails
             try:
                 return fn(*args, **kwargs) or {}
             except tweepy.TooManyRequests as exc:
@@ -105,10 +107,15 @@ class XApi:
                                   f"{_api_message(exc)}") from None
 
     def _rate_limited(self, what: str, exc: tweepy.TooManyRequests) -> RateLimited:
-        reset = exc.reset_time
-        reset_at = datetime.fromtimestamp(int(reset), UTC) if reset else self.now() + _DEFAULT_RESET
+        reset, limit = exc.reset_time, self.now() + MAX_RETRY_AFTER
+        try:
+            reset_at = datetime.fromtimestamp(int(reset), UTC) if reset else self.now() + _DEFAULT_RESET
+        except (ValueError, OverflowError, OSError):  # a reset time no clock can hold
+            reset_at = limit + timedelta(seconds=1)
+        note = f" (the reset X gave is beyond the {MAX_RETRY_AFTER} maximum; clamped)" if reset_at > limit else ""
+        reset_at = min(reset_at, limit)
         return RateLimited(self.source, f"X API rate limit reached on {what}; skipping this source "
-                           f"until {reset_at:%Y-%m-%d %H:%M:%S} UTC", reset_at)
+                           f"until {reset_at:%Y-%m-%d %H:%M:%S} UTC{note}", reset_at)
 
     def search(self, query: str, **params: Any) -> dict[str, Any]:
         return self.call("recent search", self.client.search_recent_tweets, query,
