@@ -65,7 +65,7 @@ def _opened(cfg: Config, lock: bool) -> Iterator[Any]:
 
     engine = open_store(cfg.resolved_store_url)
     try:
-        if lock:
+        if lock and not cfg.multi_host:  # multi_host: each job takes its own lock (monitor.lock)
             with store_lock(engine, cfg.lock_dir):
                 from monitor.store import mark_interrupted
 

@@ -234,6 +234,9 @@ class Config(Model):
     timezone: ZoneName = "UTC"
     data_dir: Path = Path("data")
     store_url: str | None = None
+    # Several hosts share one PostgreSQL store: no store-wide lock; each job (a source's pass, linking,
+    # the daily report) takes its own advisory lock and runs once per slot (monitor.lock).
+    multi_host: bool = False
     user_agent: str = "mention-monitor/0.1 (+https://github.com/mention-monitor/mention-monitor)"
     official_accounts: list[OfficialAccount] = Field(default_factory=list)
     detection: DetectionConfig = Field(default_factory=DetectionConfig)
@@ -352,6 +355,8 @@ def parse_config(data: Any, base_dir: Path, env: Mapping[str, str] | None = None
                 msg = "unknown setting (check the spelling against config.yaml's comments)"
             problems.append(f"{format_loc(tuple(err['loc']))}: {msg}")
         raise ConfigError(problems) from None
+    if cfg.multi_host and not cfg.resolved_store_url.startswith("postgresql"):
+        problems.append("multi_host: needs a PostgreSQL store_url (several hosts cannot share a SQLite file)")
     seen: set[str] = set()
     for i, src in enumerate(cfg.sources):
         if src.name in seen:

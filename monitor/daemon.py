@@ -21,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from monitor.config import Config
+from monitor.lock import claim_slot, job_lock
 from monitor.pipeline import build_sources, post_process, run_source
 from sources.http import HostPacer, share_pacer
 
@@ -29,27 +30,52 @@ log = logging.getLogger(__name__)
 MISFIRE_GRACE_SECONDS = 300
 
 
-def _source_job(engine: Engine, cfg: Config, name: str, pacer: HostPacer) -> Callable[[], None]:
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _source_job(engine: Engine, cfg: Config, name: str, pacer: HostPacer,
+                clock: Callable[[], datetime] = _utcnow) -> Callable[[], None]:
+    interval = cfg.source(name).interval_minutes * 60
+
     def job() -> None:
         (source,) = build_sources(cfg, [name])
         share_pacer([source], pacer)  # one pacer across jobs: feeds on one host never fire together
-        run_source(engine, cfg, source)
-        post_process(engine, cfg)
+        if not cfg.multi_host:
+            run_source(engine, cfg, source)
+            post_process(engine, cfg)
+            return
+        # Several hosts: this source's lock, then its slot (interval number since the epoch), so the
+        # first host to get there runs it and the others skip it for this slot.
+        with job_lock(engine, f"source:{name}") as got:
+            if not got or not claim_slot(engine, f"source:{name}", int(clock().timestamp() // interval)):
+                log.info("%s: already run for this slot by another host; skipped here", name)
+                return
+            run_source(engine, cfg, source)
+        with job_lock(engine, "linking") as got:
+            if got:  # idempotent: a host that finds it busy leaves it to the one running it
+                post_process(engine, cfg)
 
     return job
 
 
-def _report_job(engine: Engine, cfg: Config) -> Callable[[], None]:
+def _report_job(engine: Engine, cfg: Config, clock: Callable[[], datetime] = _utcnow) -> Callable[[], None]:
     def job() -> None:
         from reports import build_report, default_day
 
-        path = build_report(engine, cfg, default_day(cfg, datetime.now(UTC)))
+        day = default_day(cfg, clock())
+        with job_lock(engine, "report:daily") as got:
+            if cfg.multi_host and (not got or not claim_slot(engine, "report:daily", day.isoformat())):
+                log.info("report for %s: already built by another host; skipped here", day)
+                return
+            path = build_report(engine, cfg, day)
         log.info("report written: %s", path)
 
     return job
 
 
-def build_scheduler(engine: Engine, cfg: Config, scheduler: Any | None = None) -> Any:
+def build_scheduler(engine: Engine, cfg: Config, scheduler: Any | None = None,
+                    clock: Callable[[], datetime] = _utcnow) -> Any:
     """Return a scheduler with one job per enabled source and the daily report job."""
     sched = scheduler or BlockingScheduler(timezone=cfg.tz)
     defaults: dict[str, Any] = {"coalesce": True, "max_instances": 1,
@@ -58,11 +84,11 @@ def build_scheduler(engine: Engine, cfg: Config, scheduler: Any | None = None) -
     for sc in cfg.sources:
         if not sc.enabled:
             continue
-        sched.add_job(_source_job(engine, cfg, sc.name, pacer), IntervalTrigger(
+        sched.add_job(_source_job(engine, cfg, sc.name, pacer, clock), IntervalTrigger(
             minutes=sc.interval_minutes, jitter=sc.jitter_seconds, timezone=UTC),
             id=f"source:{sc.name}", name=f"collect {sc.name}",
             next_run_time=datetime.now(UTC), **defaults)
-    sched.add_job(_report_job(engine, cfg), CronTrigger(
+    sched.add_job(_report_job(engine, cfg, clock), CronTrigger(
         hour=cfg.report.time.hour, minute=cfg.report.time.minute, timezone=cfg.tz),
         id="report:daily", name="daily report", **defaults)
     return sched

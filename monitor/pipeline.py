@@ -196,6 +196,19 @@ def import_twarc(engine: Engine, cfg: Config, paths: Sequence[Path], platform: s
 def collect(engine: Engine, cfg: Config, names: Sequence[str] | None = None, *,
             since: datetime | None = None, progress: bool = False) -> list[RunResult]:
     """One pass of every enabled source (or ``names``), then detection and linking."""
-    results = [run_source(engine, cfg, s, since=since, progress=progress) for s in build_sources(cfg, names)]
+    results = [_run_locked(engine, cfg, s, since, progress) for s in build_sources(cfg, names)]
     post_process(engine, cfg)
     return results
+
+
+def _run_locked(engine: Engine, cfg: Config, source: Source, since: datetime | None, progress: bool) -> RunResult:
+    """``run_source``, under the source's own job lock when several hosts share the store."""
+    if not cfg.multi_host:
+        return run_source(engine, cfg, source, since=since, progress=progress)
+    from monitor.lock import job_lock
+
+    with job_lock(engine, f"source:{source.name}") as got:
+        if got:
+            return run_source(engine, cfg, source, since=since, progress=progress)
+    log.warning("%s: another host is running this source now; skipped", source.name)
+    return RunResult(source.name, "skipped", error="running on another host")

@@ -168,8 +168,26 @@ def _ddl(engine_or_conn: Engine | Connection, sql: str) -> str:
     return sql.replace("{autoinc}", autoinc).replace("{json}", json_type)
 
 
+_MIGRATE_LOCK = "hashtext('mention-monitor:migrate:' || current_schema())"
+
+
 def migrate(engine: Engine) -> list[str]:
-    """Apply pending migrations in order; return the names applied."""
+    """Apply pending migrations in order; return the names applied.
+
+    On PostgreSQL, hosts starting together (``multi_host``) take turns under an advisory lock."""
+    if engine.dialect.name != "postgresql":
+        return _migrate(engine)
+    with engine.connect() as conn:
+        conn.execute(text(f"SELECT pg_advisory_lock({_MIGRATE_LOCK})"))
+        conn.commit()
+        try:
+            return _migrate(engine)
+        finally:
+            conn.execute(text(f"SELECT pg_advisory_unlock({_MIGRATE_LOCK})"))
+            conn.commit()
+
+
+def _migrate(engine: Engine) -> list[str]:
     applied: list[str] = []
     with engine.begin() as conn:
         conn.execute(
@@ -326,9 +344,7 @@ def mark_interrupted(engine: Engine, source: str | None = None) -> int:
 
     Call only while holding what makes those runs stale: the store lock (all sources) or the
     source's own job lock. Their counts were committed batch by batch and stay. Returns rows closed."""
-    cond = runs.c.status == "running"
-    if source is not None:
-        cond = cond & (runs.c.source == source)
+    cond = (runs.c.status == "running") & (runs.c.source == source if source is not None else True)
     with engine.begin() as conn:
         res = conn.execute(runs.update().where(cond).values(
             status="interrupted", finished_at=now_utc(),
