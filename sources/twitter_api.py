@@ -79,7 +79,10 @@ class XApi:
             self.requests += 1
             count_request()  # counted for the run even when the pass then fails
             try:
-                return fn(*args, **kwargs) or {}
+                return _page(self.source, what, fn(*args, **kwargs) or {})
+            except requests.JSONDecodeError as exc:  # before ConnectionError: not a network fault
+                raise SourceError(self.source, f"X API {what} answered with a body that is not JSON "
+                                  f"({exc.msg}); the next pass retries") from None
             except tweepy.TooManyRequests as exc:
                 raise self._rate_limited(what, exc) from None
             except tweepy.Unauthorized:
@@ -92,7 +95,8 @@ class XApi:
                                 "check the app's Project and tier in the developer portal") from None
             except tweepy.BadRequest as exc:
                 raise InvalidRequest(self.source, f"X API rejected {what}: {_api_message(exc)}") from None
-            except (tweepy.TwitterServerError, requests.ConnectionError, requests.Timeout) as exc:
+            except (tweepy.TwitterServerError, requests.ConnectionError, requests.Timeout,
+                    requests.exceptions.ChunkedEncodingError) as exc:
                 why = (f"HTTP {exc.response.status_code}" if isinstance(exc, tweepy.HTTPException)
                        else type(exc).__name__)
                 if attempt > self.max_retries:
@@ -136,6 +140,40 @@ def _created_at(tweet: Mapping[str, Any]) -> datetime:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     # Without tweet.fields=created_at (e.g. tweepy's recorded cassettes) the id still carries the time.
     return snowflake_time(tweet["id"])
+
+
+def _page(source: str, what: str, body: Any) -> dict[str, Any]:
+    """The API's JSON object with the shapes the source relies on: ``data`` a list, ``includes`` and
+    ``meta`` objects, ``includes.users`` a list of objects. A body that is not an object is an error;
+    a field of the wrong type is dropped (the tweets in it are malformed: nothing to keep)."""
+    if not isinstance(body, dict):
+        raise SourceError(source, f"X API {what} answered a JSON {type(body).__name__}, not an object; "
+                                  "the next pass retries")
+    out = dict(body)
+    if "data" in out and not isinstance(out["data"], list | dict):
+        out["data"] = []
+    if isinstance(out.get("data"), list):
+        out["data"] = [t for t in out["data"] if isinstance(t, dict)]
+    for key in ("includes", "meta"):
+        if key in out and not isinstance(out[key], dict):
+            out[key] = {}
+    inc = out.get("includes") or {}
+    if "users" in inc:
+        out["includes"] = {**inc, "users": [u for u in inc["users"] if isinstance(u, dict)]
+                           if isinstance(inc["users"], list) else []}
+    return out
+
+
+def to_posts(tweets: list[Any], users: Mapping[str, Mapping[str, Any]], official_ids: set[str],
+             origin: str) -> tuple[list[Post], list[str]]:
+    """:func:`to_post` over a page; a tweet whose fields break the mapping is skipped with a note."""
+    posts, notes = [], []
+    for t in tweets:
+        try:
+            posts.append(to_post(t, users, official_ids, origin))
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            notes.append(f"{origin}: skipped a malformed tweet ({type(exc).__name__}: {str(exc)[:80]})")
+    return posts, notes
 
 
 def users_by_id(body: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
