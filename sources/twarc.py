@@ -147,9 +147,11 @@ class FileRead:
     posts: list[Post] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     bad: int = 0
+    rejects: list[tuple[str | None, str, str]] = field(default_factory=list)  # -> the rejects table
 
-    def note(self, msg: str) -> None:
+    def note(self, msg: str, raw: bytes = b"") -> None:
         self.bad += 1
+        self.rejects.append((f"{self.path.name}:{self.lines}", raw[:500].decode("utf-8", "replace"), msg))
         if self.bad <= MAX_NOTES_PER_FILE:
             self.notes.append(f"{self.path}:{self.lines}: {msg}; line skipped, the others are imported")
 
@@ -237,7 +239,7 @@ class TwarcSource(Source):
             origin = f"twarc:{path.name}"
             yield from self._parse(fh, read, officials, origin)
         yield Batch(posts=read.posts, fetched=len(read.posts), notes=self._notes(read),
-                    cursors={key: read.state(st.st_mtime)})
+                    cursors={key: read.state(st.st_mtime)}, rejects=read.rejects)
 
     @staticmethod
     def _notes(read: FileRead) -> list[str]:
@@ -259,24 +261,24 @@ class TwarcSource(Source):
             if raw.strip():
                 self._parse_line(raw, read, officials, origin)
             if len(read.posts) >= BATCH_POSTS:
-                yield Batch(posts=read.posts, fetched=len(read.posts))
-                read.posts = []
+                yield Batch(posts=read.posts, fetched=len(read.posts), rejects=read.rejects)
+                read.posts, read.rejects = [], []
 
     def _parse_line(self, raw: bytes, read: FileRead, officials: Officials, origin: str) -> None:
         try:
             tweets, users = line_tweets(json.loads(raw))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            read.note(f"not valid JSON ({exc.__class__.__name__})")
+            read.note(f"not valid JSON ({exc.__class__.__name__})", raw)
             return
         except BadRecord as exc:
-            read.note(str(exc))
+            read.note(str(exc), raw)
             return
         for tweet in tweets:
             try:
                 read.posts.append(tweet_to_post(tweet, users, platform=self.config.platform,
                                                 officials=officials, origin=origin))
             except BadRecord as exc:
-                read.note(str(exc))
+                read.note(str(exc), json.dumps(tweet, ensure_ascii=False, default=str).encode("utf-8", "replace"))
 
 
 def _is_json(raw: bytes) -> bool:

@@ -190,3 +190,20 @@ def test_announcement_absurd_window_cleared_not_rejected() -> None:
     notes = a.normalise(T0)
     assert a.title == "t" and a.published is None and a.window_start is None and a.window_end is None
     assert len(notes) == 3
+
+
+def test_import_bad_lines_are_quarantined_with_their_line(tmp_path: Path, engine: Any) -> None:
+    from monitor.pipeline import import_twarc
+
+    good = '{"id": "1860000000000000009", "text": "bitpie", "created_at": "2026-11-01T08:00:00Z"}'
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("\n".join([good, "{broken json", '{"id": "5"}', good.replace("09", "10")]) + "\n",
+                    encoding="utf-8")
+    cfg = base_config(tmp_path)
+    res = import_twarc(engine, cfg, [path])
+    assert res.status == "ok" and res.new == 2
+    with engine.connect() as c:
+        rows = {r.record_id: r for r in c.execute(select(rejects))}
+    assert set(rows) == {"mixed.jsonl:2", "mixed.jsonl:3"}
+    assert "not valid JSON" in rows["mixed.jsonl:2"].reason and "{broken json" in rows["mixed.jsonl:2"].excerpt
+    assert "needs at least id and text" in rows["mixed.jsonl:3"].reason
