@@ -250,14 +250,14 @@ class DeadlineAdapter(HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
-def _with_deadlines(session: requests.Session) -> None:
+def with_deadlines(session: requests.Session) -> None:
     for prefix in ("http://", "https://"):
         if type(session.adapters.get(prefix)) is HTTPAdapter:  # leave a caller's own adapter alone
             session.mount(prefix, DeadlineAdapter())
 
 
 @contextmanager
-def _deadline(seconds: float) -> Iterator[threading.Event]:
+def deadline(seconds: float) -> Iterator[threading.Event]:
     """Shut down this fetch's sockets when ``seconds`` have passed: requests' ``timeout`` is per socket
     read, so a server sending a byte a second (headers or body) would otherwise hold a pass forever.
     ``socket.socket.shutdown`` (not SSLSocket's) makes the blocked read fail at once, TLS or not."""
@@ -293,8 +293,8 @@ def fetch(name: str, url: str, *, session: requests.Session, user_agent: str, ti
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     count_request()
-    _with_deadlines(session)
-    with _deadline(timeout) as fired:
+    with_deadlines(session)
+    with deadline(timeout) as fired:
         try:
             return _get(name, url, session, headers, timeout, max_bytes, now, etag, last_modified, fired)
         except (requests.RequestException, OSError, ValueError, SourceError):

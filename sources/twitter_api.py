@@ -20,7 +20,7 @@ import tweepy
 
 from monitor.errors import AuthError, RateLimited, SourceError
 from sources.base import Post
-from sources.http import MAX_RETRY_AFTER, count_request
+from sources.http import MAX_RETRY_AFTER, count_request, deadline, with_deadlines
 from sources.twitter_query import snowflake_time
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,8 @@ class XApi:
         self.source, self.token_env = source, token_env
         self.max_retries, self.sleep, self.rng, self.now = max_retries, sleep, rng, now
         self.client = tweepy.Client(bearer_token=token, return_type=dict, wait_on_rate_limit=False)
+        self.timeout = timeout
+        with_deadlines(self.client.session)
         # tweepy sends requests without a timeout; a stalled connection would hang the whole pass.
         self.client.session.request = functools.partial(  # type: ignore[method-assign]
             self.client.session.request, timeout=timeout)
@@ -79,7 +81,7 @@ class XApi:
             self.requests += 1
             count_request()  # counted for the run even when the pass then fails
             try:
-                return _page(self.source, what, fn(*args, **kwargs) or {})
+                return _page(self.source, what, self._bounded(what, fn, *args, **kwargs))
             except requests.JSONDecodeError as exc:  # before ConnectionError: not a network fault
                 raise SourceError(self.source, f"X API {what} answered with a body that is not JSON "
                                   f"({exc.msg}); the next pass retries") from None
@@ -109,6 +111,18 @@ class XApi:
             except tweepy.HTTPException as exc:
                 raise SourceError(self.source, f"X API {what}: HTTP {exc.response.status_code} "
                                   f"{_api_message(exc)}") from None
+
+    def _bounded(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``fn()`` within the source's ``timeout_seconds`` as a whole (sources.http.deadline): the
+        session's timeout alone is per socket read, which a drip-feeding server never trips."""
+        with deadline(self.timeout) as fired:
+            try:
+                return fn(*args, **kwargs) or {}
+            except (requests.RequestException, OSError, ValueError):
+                if fired.is_set():
+                    raise SourceError(self.source, f"X API {what} did not finish within {self.timeout:g}s "
+                                      "(timeout_seconds bounds the whole request); the next pass retries") from None
+                raise
 
     def _rate_limited(self, what: str, exc: tweepy.TooManyRequests) -> RateLimited:
         reset, limit = exc.reset_time, self.now() + MAX_RETRY_AFTER

@@ -177,3 +177,24 @@ def test_slow_drip_is_cut_by_the_fetch_deadline(tmp_path: Path, kind: str) -> No
         res = _run(tmp_path, cfg)
         assert time.monotonic() - started < 6
     assert res.status == "error" and "did not finish within 1s" in (res.error or "")
+
+
+def test_x_api_drip_is_cut_by_the_request_deadline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tweepy's host is fixed: the session's requests are pointed at a loopback drip instead."""
+    import time
+
+    from tests.loopback import serve
+    from tests.test_bounded import _drip_body
+
+    monkeypatch.setenv("FAULT_X_TOKEN", "fault-matrix-token")
+    real = requests.Session.request
+    with serve({"/2/users/by": _drip_body, "/2/tweets/search/recent": _drip_body}) as lb:
+        def to_loopback(self: requests.Session, method: str, url: str, *a: Any, **kw: Any) -> Any:
+            return real(self, method, re.sub(r"^https://api\.(twitter|x)\.com", lb.url(""), url), *a, **kw)
+
+        monkeypatch.setattr(requests.Session, "request", to_loopback)
+        started = time.monotonic()
+        res = _run(tmp_path, {"name": "x", "type": "twitter", "bearer_token_env": "FAULT_X_TOKEN", "max_retries": 0,
+                              "timeout_seconds": 1})
+        assert time.monotonic() - started < 8
+    assert res.status == "error" and "did not finish within 1s" in (res.error or ""), res.error
