@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from monitor import store
 from monitor.checks import status_lines
-from monitor.pipeline import run_source
+from monitor.pipeline import build_sources, run_source
 from monitor.quarantine import rejects
 from sources.base import Announcement, Batch, Post, Source, SourceContext
 from sources.feed import FeedSource
@@ -207,3 +207,25 @@ def test_import_bad_lines_are_quarantined_with_their_line(tmp_path: Path, engine
     assert set(rows) == {"mixed.jsonl:2", "mixed.jsonl:3"}
     assert "not valid JSON" in rows["mixed.jsonl:2"].reason and "{broken json" in rows["mixed.jsonl:2"].excerpt
     assert "needs at least id and text" in rows["mixed.jsonl:3"].reason
+
+
+@pytest.mark.parametrize(("bad_item", "rejected"), [
+    ({"id": "bad", "components": 5}, True), ({"id": "bad", "incident_updates": 7}, True),
+    ({"id": "bad", "incident_updates": [{"status": 5, "body": {"x": 1}, "display_at": []}]}, False),  # cleaned
+])
+@responses.activate
+def test_statuspage_item_with_odd_types_does_not_stop_the_pass(tmp_path: Path, engine: Any,
+                                                              bad_item: dict[str, Any], rejected: bool) -> None:
+    good = {"id": "good", "name": "Node upgrade", "status": "scheduled", "scheduled_for": "2026-11-20T01:00:00Z",
+            "incident_updates": []}
+    responses.get("https://status.example/api/v2/scheduled-maintenances.json",
+                  json={"scheduled_maintenances": [bad_item, good]})
+    cfg = base_config(tmp_path, sources=[{"name": "sp", "type": "statuspage", "base_url": "https://status.example",
+                                          "include_incidents": False}])
+    res = run_source(engine, cfg, build_sources(cfg)[0])
+    assert res.status == "ok" and res.new >= 1, res.error
+    with engine.connect() as c:
+        ids = {r.entry_id for r in c.execute(select(store.announcements))}
+        rej = {r.record_id for r in c.execute(select(rejects))}
+    assert "good" in ids
+    assert (rej, "bad" in ids) == (({"bad"}, False) if rejected else (set(), True))
