@@ -115,7 +115,9 @@ def _record_error(exc: BaseException) -> bool:
 def _one_by_one(engine: Engine, name: str, posts: list[Post], anns: list[Announcement], now: datetime,
                 out: list[dict[str, Any]]) -> int:
     new = 0
-    for rec in [*posts, *anns]:
+    refused: list[dict[str, Any]] = []
+    records = [*posts, *anns]
+    for rec in records:
         try:
             with engine.begin() as conn:
                 new += (store.upsert_posts(conn, [rec]) if isinstance(rec, Post)
@@ -123,9 +125,14 @@ def _one_by_one(engine: Engine, name: str, posts: list[Post], anns: list[Announc
         except Exception as exc:
             if not _record_error(exc):
                 raise
+            if len(refused) == len(records) - 1 and len(records) > 1:
+                # Every record refused: a systematic failure (schema, a bug), not bad records. Fail the
+                # pass so nothing is quarantined wholesale and the cursor stays where it was.
+                raise
             kind, rid = ("post", rec.post_id) if isinstance(rec, Post) else ("announcement", rec.entry_id)
             why = str(getattr(exc, "orig", None) or exc).splitlines()[0] if str(exc) else type(exc).__name__
-            out.append(reject_row(name, kind, rid, _excerpt(rec), f"the store refused it: {why}", now))
+            refused.append(reject_row(name, kind, rid, _excerpt(rec), f"the store refused it: {why}", now))
+    out.extend(refused)
     return new
 
 

@@ -229,3 +229,21 @@ def test_statuspage_item_with_odd_types_does_not_stop_the_pass(tmp_path: Path, e
         rej = {r.record_id for r in c.execute(select(rejects))}
     assert "good" in ids
     assert (rej, "bad" in ids) == (({"bad"}, False) if rejected else (set(), True))
+
+
+def test_a_store_refusing_every_record_fails_the_pass_instead(engine: Any, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every record refused one by one is a systematic fault (a bug, the schema), not bad data: the
+    source fails, nothing is quarantined and the cursor does not move."""
+    from monitor import quarantine
+
+    def broken(conn: Any, items: Any) -> int:
+        raise TypeError("a bug, not a bad record")
+
+    monkeypatch.setattr(quarantine.store, "upsert_posts", broken)
+    batch = Batch(posts=[_post(f"g{i}") for i in range(5)], cursors={"k": {"v": 1}})
+    res = run_source(engine, base_config(tmp_path), ListSource("feedz", [batch]))
+    assert res.status == "error" and "TypeError" in (res.error or "")
+    with engine.connect() as c:
+        assert list(c.execute(select(rejects))) == []
+        assert "k" not in store.load_cursors(c, "feedz")
