@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 DATA   ?= ../shared/data
 
-.PHONY: demo test lint bench eval eval-scorer feeds-check browser-check clean
+.PHONY: demo test lint bench eval eval-scorer feeds-check browser-check crash-trials clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+
+# SIGKILL passes (feeds + Statuspage collect, a twarc import) at random points; prints lost/duplicated.
+crash-trials: $(STAMP)
+	$(PY) bench/crash_trials.py $(TRIALS)
 
 eval: $(STAMP)
 	$(VENV)/bin/mention-monitor eval $(DATA)/labelled

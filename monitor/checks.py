@@ -188,6 +188,7 @@ def status_lines(engine: Engine, cfg: Config) -> list[str]:
             lines.append(f"{sc.name}{off}: {desc}; {month}")
             if sentence := _state_sentence(sc.name, state, now):
                 lines.append(f"  {sentence}")
+            lines.extend(_reject_lines(conn, sc.name))
         lines.append(_report_line(conn))
         last_detect = conn.execute(select(func.max(store.detections.c.detected_at))).scalar()
         lines.append(f"last detection: {_local(last_detect, cfg)}")
@@ -238,3 +239,15 @@ def _backlog_line(conn: Any, cfg: Config, now: Any) -> str:
     c = backlog_counts(open_posts(frame, now))
     return (f"open backlog (last 28 days, {', '.join(sorted(linkable))}): {c['backlog_complaints']} complaints "
             f"({c['backlog_high_urgency']} high urgency), {c['backlog_questions']} questions")
+
+
+def _reject_lines(conn: Any, source: str) -> list[str]:
+    """``  rejected: N records ...`` when the source served records the store could not take."""
+    from monitor.quarantine import reject_summary
+
+    count, latest = reject_summary(conn, source)
+    if not count or latest is None:
+        return []
+    return [f"  rejected: {count} record{'s' if count != 1 else ''} kept aside in the rejects table "
+            f"(latest {latest['last_seen']:%Y-%m-%d %H:%M}Z, {latest['kind']} "
+            f"{latest['record_id'] or '(no id)'}: {latest['reason']})"]

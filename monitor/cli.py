@@ -19,7 +19,7 @@ import click
 
 from monitor.config import Config, load_config
 from monitor.errors import ConfigError, MonitorError
-from monitor.redact import RedactingFilter
+from monitor.redact import RedactingFilter, redact_text
 
 
 def _setup_logging(verbose: int, quiet: bool) -> None:
@@ -33,8 +33,13 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
             logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def _say(line: str) -> None:
+    """Echo a line that may quote config values or stored errors: secrets masked (monitor.redact)."""
+    click.echo(redact_text(line))
+
+
 def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
+    click.echo(f"error: {redact_text(message)}", err=True)
     sys.exit(1)
 
 
@@ -45,7 +50,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except ConfigError as exc:
             for p in exc.problems:
-                click.echo(f"config error: {p}", err=True)
+                click.echo(f"config error: {redact_text(p)}", err=True)
             sys.exit(1)
         except MonitorError as exc:
             _fail(str(exc))
@@ -60,8 +65,11 @@ def _opened(cfg: Config, lock: bool) -> Iterator[Any]:
 
     engine = open_store(cfg.resolved_store_url)
     try:
-        if lock:
+        if lock and not cfg.multi_host:  # multi_host: each job takes its own lock (monitor.lock)
             with store_lock(engine, cfg.lock_dir):
+                from monitor.store import mark_interrupted
+
+                mark_interrupted(engine)  # runs left "running" by a killed process: we hold the lock now
                 yield engine
         else:
             yield engine
@@ -97,7 +105,7 @@ def check_config(ctx: click.Context) -> None:
     if problems or cfg is None:
         raise ConfigError(problems)
     for line in config_summary(cfg):
-        click.echo(line)
+        _say(line)
 
 
 @cli.command()
@@ -118,7 +126,7 @@ def collect(ctx: click.Context, names: tuple[str, ...], since: datetime | None, 
     if dry_run:
         for source in build_sources(cfg, names or None):
             for line in source.describe():
-                click.echo(line)
+                _say(line)
         return
     with _opened(cfg, lock=True) as engine:
         results = run_collect(engine, cfg, names or None, since=since.replace(tzinfo=UTC) if since else None,
@@ -271,7 +279,7 @@ def status(ctx: click.Context) -> None:
     cfg = _cfg(ctx)
     with _opened(cfg, lock=False) as engine:
         for line in status_lines(engine, cfg):
-            click.echo(line)
+            _say(line)
 
 
 @cli.command()

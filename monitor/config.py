@@ -27,6 +27,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from monitor.errors import ConfigError
+from monitor.redact import set_secrets
 
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
@@ -189,6 +190,9 @@ class SourceBase(Model):
     enabled: bool = True
     interval_minutes: int = Field(15, ge=1, le=7 * 24 * 60)
     jitter_seconds: int = Field(60, ge=0, le=3600)
+    # Wall-clock limit of one pass of this source (many pages, several endpoints); each HTTP fetch is
+    # also bounded by the source's timeout_seconds as a whole, not per socket read.
+    pass_deadline_seconds: float = Field(900, gt=0, le=24 * 3600)
 
     @field_validator("name")
     @classmethod
@@ -390,6 +394,9 @@ class Config(Model):
     timezone: ZoneName = "UTC"
     data_dir: Path = Path("data")
     store_url: str | None = None
+    # Several hosts share one PostgreSQL store: no store-wide lock; each job (a source's pass, linking,
+    # the daily report) takes its own advisory lock and runs once per slot (monitor.lock).
+    multi_host: bool = False
     user_agent: str = "mention-monitor/0.1 (+https://github.com/mention-monitor/mention-monitor)"
     official_accounts: list[OfficialAccount] = Field(default_factory=list)
     detection: DetectionConfig = Field(default_factory=DetectionConfig)
@@ -443,12 +450,15 @@ class Config(Model):
         raise KeyError(name)
 
 
-def _expand_env(node: Any, path: str, env: Mapping[str, str], problems: list[str]) -> Any:
+def _expand_env(node: Any, path: str, env: Mapping[str, str], problems: list[str],
+                expanded: list[tuple[str, str]] | None = None) -> Any:
     if isinstance(node, str):
 
         def sub(m: re.Match[str]) -> str:
             var, default = m.group(1), m.group(2)
             if var in env:
+                if expanded is not None:
+                    expanded.append((path, env[var]))
                 return env[var]
             if default is not None:
                 return default
@@ -457,9 +467,10 @@ def _expand_env(node: Any, path: str, env: Mapping[str, str], problems: list[str
 
         return _ENV_RE.sub(sub, node)
     if isinstance(node, Mapping):
-        return {k: _expand_env(v, f"{path}.{k}" if path else str(k), env, problems) for k, v in node.items()}
+        return {k: _expand_env(v, f"{path}.{k}" if path else str(k), env, problems, expanded)
+                for k, v in node.items()}
     if isinstance(node, list):
-        return [_expand_env(v, f"{path}[{i}]", env, problems) for i, v in enumerate(node)]
+        return [_expand_env(v, f"{path}[{i}]", env, problems, expanded) for i, v in enumerate(node)]
     return node
 
 
@@ -492,7 +503,9 @@ def parse_config(data: Any, base_dir: Path, env: Mapping[str, str] | None = None
     problems: list[str] = []
     if not isinstance(data, Mapping):
         raise ConfigError(["<root>: the file must be a mapping of settings (is it empty?)"])
-    expanded = _expand_env(data, "", os.environ if env is None else env, problems)
+    env = os.environ if env is None else env
+    from_env: list[tuple[str, str]] = []
+    expanded = _expand_env(data, "", env, problems, from_env)
     expanded["base_dir"] = base_dir
     try:
         cfg = Config.model_validate(expanded)
@@ -505,6 +518,8 @@ def parse_config(data: Any, base_dir: Path, env: Mapping[str, str] | None = None
                 continue
             problems.append(f"{named(format_loc(tuple(err['loc'])), expanded)}: {friendly(err)}")
         raise ConfigError(problems) from None
+    if cfg.multi_host and not cfg.resolved_store_url.startswith("postgresql"):
+        problems.append("multi_host: needs a PostgreSQL store_url (several hosts cannot share a SQLite file)")
     seen: set[str] = set()
     for i, src in enumerate(cfg.sources):
         if src.name in seen:
@@ -512,7 +527,33 @@ def parse_config(data: Any, base_dir: Path, env: Mapping[str, str] | None = None
         seen.add(src.name)
     if problems:
         raise ConfigError(problems)
+    set_secrets(credential_values(cfg, from_env, env))
     return cfg
+
+
+_CREDENTIAL_KEY = re.compile(r"urls?$|token|secret|passw|auth|credential|header|cookie|(?:^|_)(?:api_?)?keys?(?:$|_)",
+                             re.IGNORECASE)
+
+
+def _credential_path(path: str) -> bool:
+    """``sources[0].url`` / ``sources[1].client_secret`` / ``sources[2].urls[3]``, not ``.paths[0]``."""
+    if not path.startswith("sources["):
+        return False
+    keys = [re.sub(r"\[\d+\]", "", part) for part in path.split(".")[1:]]
+    return any(_CREDENTIAL_KEY.search(k) for k in keys)
+
+
+def credential_values(cfg: Config, from_env: list[tuple[str, str]], env: Mapping[str, str]) -> list[str]:
+    """Values masked everywhere (monitor.redact): what ``${VAR}`` put into a source's URL / token /
+    key / secret / password / auth / header setting, and the variables named by a source's ``*_env``
+    settings (``bearer_token_env``). Paths, names and keywords expanded from the environment are not
+    secrets and stay readable."""
+    values = [v for path, v in from_env if _credential_path(path)]
+    for sc in cfg.sources:
+        for field, var in sc.model_dump().items():
+            if field.endswith("_env") and isinstance(var, str) and env.get(var):
+                values.append(env[var])
+    return values
 
 
 def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> Config:

@@ -21,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from monitor.config import Config
+from monitor.lock import claim_slot, job_lock
 from monitor.pipeline import build_sources, post_process, run_source
 from monitor.reportschedule import DailyReportTrigger, catch_up
 from sources.http import HostPacer, share_pacer
@@ -30,25 +31,57 @@ log = logging.getLogger(__name__)
 MISFIRE_GRACE_SECONDS = 300
 
 
-def _source_job(engine: Engine, cfg: Config, name: str, pacer: HostPacer) -> Callable[[], None]:
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _source_job(engine: Engine, cfg: Config, name: str, pacer: HostPacer,
+                clock: Callable[[], datetime] = _utcnow) -> Callable[[], None]:
+    interval = cfg.source(name).interval_minutes * 60
+
     def job() -> None:
         (source,) = build_sources(cfg, [name])
         share_pacer([source], pacer)  # one pacer across jobs: feeds on one host never fire together
-        run_source(engine, cfg, source)
-        post_process(engine, cfg)
-        catch_up(engine, cfg)  # a report missed while asleep is built on the first pass after waking
+        if not cfg.multi_host:
+            run_source(engine, cfg, source)
+            post_process(engine, cfg)
+            catch_up(engine, cfg)  # a report missed while asleep is built on the first pass after waking
+            return
+        # Several hosts: this source's lock, then its slot (interval number since the epoch), so the
+        # first host to get there runs it and the others skip it for this slot. Missed reports are the
+        # report job's (under its own lock), which runs at start and daily.
+        with job_lock(engine, f"source:{name}") as got:
+            if not got or not claim_slot(engine, f"source:{name}", int(clock().timestamp() // interval)):
+                log.info("%s: already run for this slot by another host; skipped here", name)
+                return
+            run_source(engine, cfg, source)
+        with job_lock(engine, "linking") as got:
+            if got:  # idempotent: a host that finds it busy leaves it to the one running it
+                post_process(engine, cfg)
 
     return job
 
 
-def _report_job(engine: Engine, cfg: Config) -> Callable[[], None]:
+def _report_job(engine: Engine, cfg: Config, clock: Callable[[], datetime] = _utcnow) -> Callable[[], None]:
     def job() -> None:
-        catch_up(engine, cfg)  # yesterday, plus any day missed (bounded by report.catch_up_days)
+        if not cfg.multi_host:
+            catch_up(engine, cfg, now=clock)  # yesterday, plus any day missed (report.catch_up_days)
+            return
+        from reports import default_day
+
+        day = default_day(cfg, clock())
+        with job_lock(engine, "report:daily") as got:
+            if not got or not claim_slot(engine, "report:daily", day.isoformat()):
+                log.info("report for %s: already built by another host; skipped here", day)
+                return
+            built = catch_up(engine, cfg, now=clock)  # idempotent: builds only the days not yet written
+        log.info("reports written: %s", ", ".join(map(str, built)) or "none missing")
 
     return job
 
 
-def build_scheduler(engine: Engine, cfg: Config, scheduler: Any | None = None) -> Any:
+def build_scheduler(engine: Engine, cfg: Config, scheduler: Any | None = None,
+                    clock: Callable[[], datetime] = _utcnow) -> Any:
     """Return a scheduler with one job per enabled source and the daily report job."""
     sched = scheduler or BlockingScheduler(timezone=cfg.tz)
     defaults: dict[str, Any] = {"coalesce": True, "max_instances": 1,
@@ -57,13 +90,13 @@ def build_scheduler(engine: Engine, cfg: Config, scheduler: Any | None = None) -
     for sc in cfg.sources:
         if not sc.enabled:
             continue
-        sched.add_job(_source_job(engine, cfg, sc.name, pacer), IntervalTrigger(
+        sched.add_job(_source_job(engine, cfg, sc.name, pacer, clock), IntervalTrigger(
             minutes=sc.interval_minutes, jitter=sc.jitter_seconds, timezone=UTC),
             id=f"source:{sc.name}", name=f"collect {sc.name}",
             next_run_time=datetime.now(UTC), **defaults)
     # Unlimited grace: a report whose time passed while the host slept still runs on waking; the first
     # run is now, so a daemon (re)started after report.time builds the day(s) it missed.
-    sched.add_job(_report_job(engine, cfg), DailyReportTrigger(cfg.report.time, cfg.tz),
+    sched.add_job(_report_job(engine, cfg, clock), DailyReportTrigger(cfg.report.time, cfg.tz),
                   id="report:daily", name="daily report", coalesce=True, max_instances=1,
                   misfire_grace_time=None, next_run_time=datetime.now(UTC))
     return sched

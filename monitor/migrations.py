@@ -73,6 +73,17 @@ _INPUT11_POST_EDITS = [
     "CREATE INDEX ix_post_edits_post ON post_edits (platform, post_id)",
 ]
 
+# Records a source or the store could not take (monitor.quarantine): one row per (source, record).
+_TRUST14_REJECTS = [
+    """CREATE TABLE rejects (
+        source TEXT NOT NULL, fingerprint TEXT NOT NULL, kind TEXT NOT NULL, record_id TEXT,
+        excerpt TEXT NOT NULL, reason TEXT NOT NULL, first_seen TIMESTAMP NOT NULL,
+        last_seen TIMESTAMP NOT NULL, seen INTEGER NOT NULL, PRIMARY KEY (source, fingerprint))""",
+]
+
+# Reply linking reads the posts collected since its last call (monitor.linking): needs this index.
+_TRUST14_COLLECTED = ["CREATE INDEX ix_posts_collected ON posts (collected_at)"]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("0001_initial", _INITIAL),
     ("det_fingerprint_0001_label_fingerprints", _DET_FINGERPRINT),
@@ -84,6 +95,8 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("report12_alerts_sent", ["""CREATE TABLE alerts_sent (
         key TEXT NOT NULL PRIMARY KEY, last_sent TIMESTAMP NOT NULL, times INTEGER NOT NULL DEFAULT 1)"""]),
     ("input11_post_edits", _INPUT11_POST_EDITS),
+    ("trust14_rejects", _TRUST14_REJECTS),
+    ("trust14_posts_collected_index", _TRUST14_COLLECTED),
 ]
 
 

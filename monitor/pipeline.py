@@ -19,12 +19,14 @@ from monitor import store
 from monitor.config import Config
 from monitor.errors import BudgetExceeded, MonitorError, RateLimited, SourceDisabled, SourceError
 from monitor.linking import link_replies
+from monitor.quarantine import commit_batch
 from sources import SOURCES
-from sources.base import Source, SourceContext
-from sources.http import share_pacer
+from sources.base import Batch, Source, SourceContext
+from sources.http import requests_made, share_pacer
 
 log = logging.getLogger(__name__)
 
+DEFAULT_PASS_DEADLINE = 900.0  # seconds; a source's pass_deadline_seconds overrides it
 STATE_KEY = "_state"  # per-source bookkeeping cursor: skip_until (rate limits), disabled (HTTP 410)
 
 
@@ -84,7 +86,9 @@ def run_source(engine: Engine, cfg: Config, source: Source, *, since: datetime |
         last_ok = store.last_ok_run(conn, source.name)
     state = dict(saved.get(STATE_KEY, {}))
     reason = _skip_reason(state, now())
+    store.mark_interrupted(engine, source.name)  # callers hold the store or this job's lock
     run_id = store.start_run(engine, source.name, covers_from=since)
+    sent = requests_made()
     if reason:
         store.finish_run(engine, run_id, status="skipped", error=reason)
         # A disabled source stays disabled until someone acts: say so on every pass, even with -q.
@@ -103,6 +107,11 @@ def run_source(engine: Engine, cfg: Config, source: Source, *, since: datetime |
         _consume(engine, source, ctx, run_id, res)
     except Exception as exc:
         _record_failure(engine, source.name, state, exc, res, now())
+        unbatched = requests_made() - sent - res.requests  # requests of the page that failed
+        if unbatched > 0:
+            with engine.begin() as conn:
+                store.add_run_usage(conn, run_id, fetched=0, new=0, requests=unbatched)
+            res.requests += unbatched
     res.took = time.monotonic() - started
     store.finish_run(engine, run_id, status=res.status, error=res.error)
     line = "%s: fetched=%d new=%d requests=%d took=%.2fs"
@@ -114,21 +123,29 @@ def run_source(engine: Engine, cfg: Config, source: Source, *, since: datetime |
 
 
 def _consume(engine: Engine, source: Source, ctx: SourceContext, run_id: int, res: RunResult) -> None:
+    limit = float(getattr(getattr(source, "config", None), "pass_deadline_seconds", None) or DEFAULT_PASS_DEADLINE)
+    deadline = time.monotonic() + limit
+    for batch in source.fetch(ctx):
+        _commit(engine, source, ctx, run_id, res, batch)
+        if time.monotonic() > deadline:
+            # Each fetch has its own deadline (sources.http); this bounds a pass of many pages. What was
+            # committed stays, cursors included, so the next pass continues from there.
+            raise SourceError(source.name, f"pass stopped after {limit:g}s (pass_deadline_seconds); "
+                                           "what was stored so far is kept and the next pass continues")
+
+
+def _commit(engine: Engine, source: Source, ctx: SourceContext, run_id: int, res: RunResult, batch: Batch) -> None:
     from monitor.detect.announcements import label_announcements  # local: detection pulls in opencc
 
-    for batch in source.fetch(ctx):
-        # Sources state facts; detection labels kind and window before anything is stored.
-        label_announcements(batch.announcements, source.settings)
-        with engine.begin() as conn:  # records first, cursors in the same transaction
-            new = store.upsert_posts(conn, batch.posts) + store.upsert_announcements(conn, batch.announcements)
-            new += store.upsert_market(conn, batch.market)
-            store.save_cursors(conn, source.name, batch.cursors)
-            store.add_run_usage(conn, run_id, fetched=batch.fetched, new=new, requests=batch.requests)
-        res.new += new
-        res.fetched += batch.fetched
-        res.requests += batch.requests
-        for note in batch.notes:
-            log.warning("%s: %s", source.name, note)
+    # Sources state facts; detection labels kind and window before anything is stored.
+    label_announcements(batch.announcements, getattr(source, "settings", None))
+    # Records (cleaned; the uncleanable ones quarantined), then cursors, in one transaction.
+    new, _rejected = commit_batch(engine, source.name, batch, run_id, ctx.now())
+    res.new += new
+    res.fetched += batch.fetched
+    res.requests += batch.requests
+    for note in batch.notes:
+        log.warning("%s: %s", source.name, note)
 
 
 def _record_failure(engine: Engine, name: str, state: dict, exc: Exception, res: RunResult,
@@ -196,6 +213,19 @@ def import_twarc(engine: Engine, cfg: Config, paths: Sequence[Path], platform: s
 def collect(engine: Engine, cfg: Config, names: Sequence[str] | None = None, *,
             since: datetime | None = None, progress: bool = False) -> list[RunResult]:
     """One pass of every enabled source (or ``names``), then detection and linking."""
-    results = [run_source(engine, cfg, s, since=since, progress=progress) for s in build_sources(cfg, names)]
+    results = [_run_locked(engine, cfg, s, since, progress) for s in build_sources(cfg, names)]
     post_process(engine, cfg)
     return results
+
+
+def _run_locked(engine: Engine, cfg: Config, source: Source, since: datetime | None, progress: bool) -> RunResult:
+    """``run_source``, under the source's own job lock when several hosts share the store."""
+    if not cfg.multi_host:
+        return run_source(engine, cfg, source, since=since, progress=progress)
+    from monitor.lock import job_lock
+
+    with job_lock(engine, f"source:{source.name}") as got:
+        if got:
+            return run_source(engine, cfg, source, since=since, progress=progress)
+    log.warning("%s: another host is running this source now; skipped", source.name)
+    return RunResult(source.name, "skipped", error="running on another host")

@@ -47,6 +47,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from monitor.contenthash import content_hash
 from monitor.errors import StoreError
 from monitor.migrations import MIGRATIONS
+from monitor.redact import mask_obj, mask_values
 from sources.base import Announcement, MarketBar, Post
 
 log = logging.getLogger(__name__)
@@ -155,7 +156,7 @@ runs = Table(
     Column("fetched", Integer, nullable=False, default=0),
     Column("new", Integer, nullable=False, default=0),
     Column("requests", Integer, nullable=False, default=0),
-    Column("status", Text, nullable=False, default="running"),  # running | ok | error | skipped
+    Column("status", Text, nullable=False, default="running"),  # running | ok | error | skipped | interrupted
     Column("error", Text),
     Column("covers_from", UTCDateTime),  # a backfill's --since (report12_runs_covers_from)
 )
@@ -198,8 +199,26 @@ def _ddl(engine_or_conn: Engine | Connection, sql: str) -> str:
     return sql.replace("{autoinc}", autoinc).replace("{json}", json_type)
 
 
+_MIGRATE_LOCK = "hashtext('mention-monitor:migrate:' || current_schema())"
+
+
 def migrate(engine: Engine) -> list[str]:
-    """Apply pending migrations in order; return the names applied."""
+    """Apply pending migrations in order; return the names applied.
+
+    On PostgreSQL, hosts starting together (``multi_host``) take turns under an advisory lock."""
+    if engine.dialect.name != "postgresql":
+        return _migrate(engine)
+    with engine.connect() as conn:
+        conn.execute(text(f"SELECT pg_advisory_lock({_MIGRATE_LOCK})"))
+        conn.commit()
+        try:
+            return _migrate(engine)
+        finally:
+            conn.execute(text(f"SELECT pg_advisory_unlock({_MIGRATE_LOCK})"))
+            conn.commit()
+
+
+def _migrate(engine: Engine) -> list[str]:
     applied: list[str] = []
     with engine.begin() as conn:
         conn.execute(
@@ -284,7 +303,7 @@ def existing_post_ids(conn: Connection, platform: str, ids: Iterable[str]) -> se
 
 
 def _post_row(p: Post, collected_at: datetime) -> dict[str, Any]:
-    return {
+    return mask_obj({
         "platform": p.platform, "post_id": p.post_id, "url": p.url, "author_id": p.author_id,
         "author_handle": p.author_handle, "author_name": p.author_name, "is_official": p.is_official,
         "created_at": p.created_at, "text": p.text, "lang": p.lang, "reply_to_id": p.reply_to_id,
@@ -292,7 +311,7 @@ def _post_row(p: Post, collected_at: datetime) -> dict[str, Any]:
         "collected_at": collected_at, "content_hash": content_hash(
             text=p.text, author_handle=p.author_handle, author_name=p.author_name, reply_to_id=p.reply_to_id,
             is_official=p.is_official, lang=p.lang),
-    }
+    })  # a secret echoed by a remote (a link carrying the key) is masked by value (monitor.redact)
 
 
 def upsert_posts(conn: Connection, items: Sequence[Post]) -> int:
@@ -322,11 +341,11 @@ def upsert_announcements(conn: Connection, items: Sequence[Announcement]) -> int
     if not items:
         return 0
     now = now_utc()
-    rows = list({(a.source, a.entry_id): {
+    rows = list({(a.source, a.entry_id): mask_obj({
         "source": a.source, "entry_id": a.entry_id, "title": a.title, "text": a.text, "url": a.url,
         "kind": a.kind or "other", "status": a.status, "published": a.published, "updated": a.updated,
         "window_start": a.window_start, "window_end": a.window_end, "raw": a.raw, "collected_at": now,
-    } for a in items}.values())
+    }) for a in items}.values())
     new = 0
     for source in {r["source"] for r in rows}:
         keys = [r["entry_id"] for r in rows if r["source"] == source]
@@ -350,7 +369,7 @@ def save_cursors(conn: Connection, source: str, updates: dict[str, dict[str, Any
         if state is None:
             conn.execute(cursors.delete().where(cursors.c.source == source, cursors.c.key == key))
             continue
-        stmt = _insert(conn, cursors).values(source=source, key=key, state=state, updated_at=now)
+        stmt = _insert(conn, cursors).values(source=source, key=key, state=mask_obj(state), updated_at=now)
         conn.execute(stmt.on_conflict_do_update(
             index_elements=["source", "key"], set_={"state": stmt.excluded.state, "updated_at": now}))
 
@@ -363,11 +382,24 @@ def start_run(engine: Engine, source: str, covers_from: datetime | None = None) 
         return int(res.inserted_primary_key[0])
 
 
+def mark_interrupted(engine: Engine, source: str | None = None) -> int:
+    """Close runs left ``running`` by a process that died (SIGKILL, power loss): status ``interrupted``.
+
+    Call only while holding what makes those runs stale: the store lock (all sources) or the
+    source's own job lock. Their counts were committed batch by batch and stay. Returns rows closed."""
+    cond = (runs.c.status == "running") & (runs.c.source == source if source is not None else True)
+    with engine.begin() as conn:
+        res = conn.execute(runs.update().where(cond).values(
+            status="interrupted", finished_at=now_utc(),
+            error="interrupted: the process stopped during this pass (killed or crashed)"))
+    return int(res.rowcount or 0)
+
+
 def finish_run(engine: Engine, run_id: int, *, status: str, error: str | None = None) -> None:
     """Close a run row; its counts were added batch by batch (:func:`add_run_usage`)."""
     with engine.begin() as conn:
         conn.execute(runs.update().where(runs.c.id == run_id).values(
-            finished_at=now_utc(), status=status, error=error))
+            finished_at=now_utc(), status=status, error=mask_values(error) if error else error))
 
 
 def add_run_usage(conn: Connection, run_id: int, *, fetched: int, new: int, requests: int) -> None:

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from sources import clean
+
 
 def utc(dt: datetime) -> datetime:
     """Return ``dt`` as an aware UTC datetime; a naive value is taken to be UTC already."""
@@ -50,7 +52,36 @@ class Post:
     raw: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
-        self.created_at = utc(self.created_at)
+        if isinstance(self.created_at, datetime):  # anything else is refused by normalise(), not here
+            self.created_at = utc(self.created_at)
+
+    def normalise(self, now: datetime) -> list[str]:
+        """Clean every field in place (see :mod:`sources.clean`); return notes on what was changed.
+
+        Raises ``sources.clean.RecordError`` when the post cannot be stored: no usable id or platform,
+        text that is not text, no usable time. A time that is absurd (epoch 0, year 2999) is replaced
+        by ``now`` (when it was collected), the original kept in ``raw["invalid_created_at"]``.
+        """
+        notes: list[str] = []
+        self.platform = clean.ident(self.platform, "platform")
+        self.post_id = clean.ident(self.post_id, "post_id")
+        self.text = clean.text(self.text, "text") or ""
+        for name in ("url", "author_id", "author_handle", "author_name", "lang", "reply_to_id",
+                     "conversation_id", "origin"):
+            setattr(self, name, clean.text(getattr(self, name), name))
+        if not isinstance(self.is_official, bool):
+            raise clean.RecordError(f"is_official is a {type(self.is_official).__name__}, not true/false")
+        raw = clean.json_value(self.raw)
+        self.raw = raw if isinstance(raw, dict) or raw is None else {"value": raw}
+        try:
+            self.created_at = clean.moment(self.created_at, "created_at", now)
+        except clean.RecordError as exc:
+            if not isinstance(self.created_at, datetime | str):
+                raise
+            notes.append(f"{self.post_id}: {exc}; stored with the time it was collected")
+            self.raw = {**(self.raw or {}), "invalid_created_at": str(self.created_at)[:40]}
+            self.created_at = now
+        return notes
 
 
 @dataclass(slots=True)
@@ -99,8 +130,35 @@ class Announcement:
     def __post_init__(self) -> None:
         for name in ("published", "updated", "window_start", "window_end"):
             value = getattr(self, name)
-            if value is not None:
+            if isinstance(value, datetime):
                 setattr(self, name, utc(value))
+
+    def normalise(self, now: datetime) -> list[str]:
+        """Clean every field in place; a time that is not one or is absurd is dropped with a note.
+
+        Raises ``sources.clean.RecordError`` for no usable source/entry id or a title/text that is
+        not text. A window in 2037 is not a maintenance window we can show: it is cleared.
+        """
+        notes: list[str] = []
+        self.source = clean.ident(self.source, "source")
+        self.entry_id = clean.ident(self.entry_id, "entry_id")
+        self.title = clean.text(self.title, "title") or "(untitled)"
+        self.text = clean.text(self.text, "text") or ""
+        self.kind = clean.text(self.kind, "kind") or "other"
+        self.url = clean.text(self.url, "url")
+        self.status = clean.text(self.status, "status")
+        raw = clean.json_value(self.raw)
+        self.raw = raw if isinstance(raw, dict) or raw is None else {"value": raw}
+        for name in ("published", "updated", "window_start", "window_end"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            try:
+                setattr(self, name, clean.moment(value, name, now))
+            except clean.RecordError as exc:
+                notes.append(f"{self.entry_id}: {exc}; left empty")
+                setattr(self, name, None)
+        return notes
 
 
 @dataclass(slots=True)
@@ -137,6 +195,18 @@ class Batch:
     requests: int = 0
     fetched: int = 0
     notes: list[str] = field(default_factory=list)
+    # Records the source itself could not turn into Post/Announcement: (record id or None, raw
+    # excerpt, reason). The pipeline stores them in the ``rejects`` table with those it refuses.
+    rejects: list[tuple[str | None, str, str]] = field(default_factory=list)
+
+    def attempt(self, build: Callable[[], Any], hint: Any, record_id: str | None = None) -> Any:
+        """``build()``, or None with a reject noted when one record's odd values break the mapping
+        (a source maps records one at a time through this, so one entry never stops the pass)."""
+        try:
+            return build()
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as exc:
+            self.rejects.append((record_id, repr(hint)[:500], f"{type(exc).__name__}: {exc}"))
+            return None
 
 
 @dataclass(slots=True)

@@ -36,6 +36,15 @@ from sources.http import FetchResult, HostPacer, fetch
 log = logging.getLogger(__name__)
 
 _HTML = re.compile(rb"<(?:!doctype\s+html|html[\s>])", re.I)
+_CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,20}));")
+
+
+def _charref(m: re.Match[bytes]) -> bytes:
+    """A numeric character reference XML allows, else U+FFFD: feedparser raises on a surrogate
+    (``&#xD83D;``) or one past U+10FFFF, which would fail the whole feed for one character."""
+    code = int(m[1], 16) if m[1] else int(m[2])
+    ok = code in (9, 10, 13) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+    return m[0] if ok else b"&#xFFFD;"
 
 register_chinese_dates()  # idempotent; see sources.feeddates for why global registration is fine
 
@@ -140,7 +149,7 @@ class FeedSource(Source):
 
     def fetch(self, ctx: SourceContext) -> Iterator[Batch]:
         state = dict(ctx.cursors.get(self.cursor_key) or {})
-        url = restore_secrets(state["url"], self.config.url) if state.get("url") else self.config.url
+        url = restore_secrets(state["url"], self.config.url, self.name) if state.get("url") else self.config.url
         self.pacer.wait(url)
         res = fetch(self.name, url, session=self.session, user_agent=self.settings.user_agent,
                     timeout=self.config.timeout_seconds, max_bytes=self.config.max_bytes, now=ctx.now(),
@@ -174,9 +183,11 @@ class FeedSource(Source):
             if isinstance(entry.get("link"), str):
                 entry["link"] = urljoin(res.url, entry["link"])  # relative links, resolved by us (see parse)
             if self.config.official:
-                batch.announcements.append(self.to_announcement(entry))
+                ann = batch.attempt(lambda e=entry: self.to_announcement(e), entry, entry.get("id"))
+                batch.announcements.extend([ann] if ann else [])
             else:
-                batch.posts.append(self.to_post(entry, ctx.now(), lang))
+                post = batch.attempt(lambda e=entry: self.to_post(e, ctx.now(), lang), entry, entry.get("id"))
+                batch.posts.extend([post] if post else [])
         batch.notes.extend(self._date_notes(batch, ctx))
         batch.cursors[self.cursor_key] = new_state
         yield batch
@@ -200,15 +211,16 @@ class FeedSource(Source):
         headers: dict[str, str] = {}
         if res.content_type:
             headers["content-type"] = res.content_type
-        parsed = feedparser.parse(res.body, response_headers=headers)
-        if not parsed.entries and not parsed.get("version") and (
-                _HTML.search(res.body[:4096]) or "html" in (res.content_type or "")
-                or not set(parsed.get("feed", {})) - {"summary", "summary_detail"}):
-            # An HTML error or login page served with 200 is not an empty feed: feedparser gives it no
-            # version and at most a "summary" (the page body). A channel-only CDF file has no version
-            # either, but it has channel fields and is not HTML.
+        parsed = feedparser.parse(_CHARREF.sub(_charref, res.body), response_headers=headers)
+        if not parsed.entries and not parsed.get("version"):
+            # An HTML error or login page served with 200 (also as text/plain, or a bare fragment),
+            # random bytes, an empty body: not an empty feed. feedparser gives none of them a version,
+            # and an empty but real feed has one (rss20, atom10, ...). An error on every pass: the
+            # cursor is only saved with a parsed feed, so the next pass parses the bytes again.
             head = res.body[:200].decode("utf-8", "replace").strip().replace("\n", " ")
-            raise SourceError(self.name, f"{res.url} did not return a feed (content-type "
+            what = "an HTML page" if _HTML.search(res.body[:4096]) else ("an empty body" if not res.body.strip()
+                                                                          else "no RSS/Atom document")
+            raise SourceError(self.name, f"{res.url} did not return a feed ({what}; content-type "
                                          f"{res.content_type or 'unknown'}, starts {head[:80]!r}); check the url")
         return parsed
 

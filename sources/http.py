@@ -16,17 +16,22 @@ from __future__ import annotations
 
 import itertools
 import logging
+import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 import requests
+import urllib3
+from requests.adapters import HTTPAdapter
 
 from monitor.errors import RateLimited, SourceDisabled, SourceError
 from sources.base import utc
@@ -35,6 +40,10 @@ log = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
 DEFAULT_RETRY = timedelta(minutes=30)  # 429/503 without a usable Retry-After
+# The longest wait a Retry-After (or an API's reset time) may impose; longer asks are clamped to this
+# and the run's error says so. X's longest rate-limit windows are 24 hours.
+MAX_RETRY_AFTER = timedelta(hours=24)
+_counter = threading.local()
 _LOCAL_TYPES = {".atom": "application/atom+xml", ".rss": "application/rss+xml", ".json": "application/json"}
 
 
@@ -98,17 +107,41 @@ def share_pacer(sources: list[object], pacer: HostPacer | None = None) -> HostPa
     return pacer
 
 
-def retry_after(value: str | None, now: datetime) -> datetime:
-    """``Retry-After`` as an aware UTC time: delta-seconds or an HTTP date; a default otherwise."""
+def _retry_after(value: str | None, now: datetime) -> tuple[datetime, bool]:
+    """(when to retry, whether the server asked for longer than :data:`MAX_RETRY_AFTER`)."""
+    limit = now + MAX_RETRY_AFTER
     if value:
         value = value.strip()
         if value.isdigit():
-            return now + timedelta(seconds=int(value))
+            if len(value) > 12 or int(value) > MAX_RETRY_AFTER.total_seconds():
+                return limit, True
+            return now + timedelta(seconds=int(value)), False
         try:
-            return utc(parsedate_to_datetime(value))
-        except (TypeError, ValueError, IndexError):
+            when = utc(parsedate_to_datetime(value))
+        except (TypeError, ValueError, IndexError, OverflowError):
             pass
-    return now + DEFAULT_RETRY
+        else:
+            return (limit, True) if when > limit else (max(when, now), False)
+    return now + DEFAULT_RETRY, False
+
+
+def retry_after(value: str | None, now: datetime) -> datetime:
+    """``Retry-After`` as an aware UTC time: delta-seconds or an HTTP date, at most
+    :data:`MAX_RETRY_AFTER` ahead (a huge number or a date years away is a server bug, not a reason to
+    stop collecting for years); a default when missing or unparsable."""
+    return _retry_after(value, now)[0]
+
+
+def requests_made() -> int:
+    """HTTP requests sent by :func:`fetch` (and :func:`count_request` callers) in this thread so far.
+
+    The pipeline reads it before and after a source's pass, so a pass that fails after its requests
+    still counts them (quota accounting and ``status``)."""
+    return getattr(_counter, "n", 0)
+
+
+def count_request() -> None:
+    _counter.n = requests_made() + 1
 
 
 def _read_file(name: str, url: str, max_bytes: int, etag: str | None) -> FetchResult:
@@ -144,8 +177,11 @@ def _check_status(name: str, url: str, resp: requests.Response, now: datetime) -
         raise SourceDisabled(name, f"{url} answered 410 Gone: the feed was removed. Change or delete the "
                                    f"source's url in the config, then run `mention-monitor reset {name}`")
     if code in (429, 503):
-        until = retry_after(resp.headers.get("Retry-After"), now)
-        raise RateLimited(name, f"{url} answered {code}; retrying after {until.isoformat()}", until)
+        asked = resp.headers.get("Retry-After")
+        until, clamped = _retry_after(asked, now)
+        note = (f" (its Retry-After {asked.strip()[:40]!r} is beyond the {MAX_RETRY_AFTER.total_seconds() / 3600:g} h "
+                "maximum; clamped)") if clamped and asked else ""
+        raise RateLimited(name, f"{url} answered {code}; retrying after {until.isoformat()}{note}", until)
     if code in (401, 403):
         raise SourceError(name, f"{url} answered {code}: access denied (private feed or blocked agent)")
     if code >= 400:
@@ -167,6 +203,84 @@ def _read_capped(name: str, url: str, resp: requests.Response, max_bytes: int) -
     return bytes(buf)
 
 
+_watch = threading.local()  # the sockets of the fetch running in this thread
+
+
+def _register(sock: socket.socket | None) -> None:
+    socks = getattr(_watch, "socks", None)
+    if socks is not None and sock is not None:
+        socks.append(sock)
+
+
+class _HTTPConnection(urllib3.connection.HTTPConnection):
+    """Registers its socket with the fetch in progress, so its deadline can shut it down."""
+
+    def connect(self) -> None:
+        super().connect()
+        _register(self.sock)
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        _register(self.sock)  # a kept-alive connection is reused without connect()
+        return super().getresponse(*args, **kwargs)
+
+
+class _HTTPSConnection(urllib3.connection.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _register(self.sock)
+
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
+        _register(self.sock)
+        return super().getresponse(*args, **kwargs)
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection  # type: ignore[assignment]
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """requests' adapter whose connections can be cut by :func:`fetch`'s overall deadline."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+def with_deadlines(session: requests.Session) -> None:
+    for prefix in ("http://", "https://"):
+        if type(session.adapters.get(prefix)) is HTTPAdapter:  # leave a caller's own adapter alone
+            session.mount(prefix, DeadlineAdapter())
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[threading.Event]:
+    """Shut down this fetch's sockets when ``seconds`` have passed: requests' ``timeout`` is per socket
+    read, so a server sending a byte a second (headers or body) would otherwise hold a pass forever.
+    ``socket.socket.shutdown`` (not SSLSocket's) makes the blocked read fail at once, TLS or not."""
+    socks: list[socket.socket] = []
+    fired = threading.Event()
+
+    def cut() -> None:
+        fired.set()
+        for sock in list(socks):
+            with suppress(OSError):
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    _watch.socks = socks
+    timer = threading.Timer(seconds, cut)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield fired
+    finally:
+        timer.cancel()
+        _watch.socks = None
+
+
 def fetch(name: str, url: str, *, session: requests.Session, user_agent: str, timeout: float,
           max_bytes: int, now: datetime, etag: str | None = None, last_modified: str | None = None
           ) -> FetchResult:
@@ -178,21 +292,44 @@ def fetch(name: str, url: str, *, session: requests.Session, user_agent: str, ti
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+    count_request()
+    with_deadlines(session)
+    with deadline(timeout) as fired:
+        try:
+            return _get(name, url, session, headers, timeout, max_bytes, now, etag, last_modified, fired)
+        except (requests.RequestException, OSError, ValueError, SourceError):
+            if not fired.is_set():  # the deadline's cut shows up as whatever the read failed with
+                raise
+    raise SourceError(name, f"{url} did not finish within {timeout:g}s (timeout_seconds bounds the whole "
+                            "fetch: the server is too slow or drip-feeding); the next pass retries")
+
+
+def _get(name: str, url: str, session: requests.Session, headers: dict[str, str], timeout: float,
+         max_bytes: int, now: datetime, etag: str | None, last_modified: str | None,
+         fired: threading.Event) -> FetchResult:
     try:
         resp = session.get(url, headers=headers, timeout=timeout, stream=True, allow_redirects=True)
     except requests.Timeout:
         raise SourceError(name, f"{url} timed out after {timeout:g}s; the next pass retries") from None
     except requests.RequestException as exc:
+        if fired.is_set():
+            raise
         raise SourceError(name, f"{url} could not be fetched ({type(exc).__name__}: {exc})") from None
     with resp:
         moved = _permanent_target(resp)
         if resp.status_code == 304:
+            if not (etag or last_modified):
+                raise SourceError(name, f"{url} answered 304 Not Modified to a request that had no "
+                                        "validators: that is not a feed; check the url (a proxy or CDN may "
+                                        "be answering for it)")
             return FetchResult(304, moved or url, etag=etag, last_modified=last_modified,
                                moved_from=url if moved else None)
         _check_status(name, resp.url, resp, now)
         try:
             body = _read_capped(name, resp.url, resp, max_bytes)
         except requests.RequestException as exc:
+            if fired.is_set():
+                raise
             raise SourceError(name, f"{url} broke off while reading ({type(exc).__name__})") from None
         return FetchResult(
             resp.status_code, moved or url, body=body, etag=resp.headers.get("ETag"),

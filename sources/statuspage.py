@@ -51,6 +51,7 @@ class StatusApiSource(Source):
         super().__init__(config, settings)
         self.session = session or requests.Session()
         self.pacer = pacer or HostPacer()
+        self.rejected: list[tuple[str | None, str, str]] = []  # items to_announcements could not map
 
     def endpoints(self) -> list[str]:
         raise NotImplementedError
@@ -82,6 +83,7 @@ class StatusApiSource(Source):
                                                  f"{res.content_type or 'unknown'}); check base_url") from None
                 batch.announcements = self.to_announcements(url, doc)
                 batch.fetched = len(batch.announcements)
+                batch.rejects, self.rejected = self.rejected, []
             if new_state != state:
                 batch.cursors[key] = new_state
             yield batch
@@ -105,7 +107,14 @@ class StatuspageSource(StatusApiSource):
         if not isinstance(items, list):
             raise SourceError(self.name, f"{endpoint}: no '{key}' list in the response; is base_url a "
                                          "Statuspage (it should answer /api/v2/summary.json)?")
-        return [self.to_announcement(it) for it in items if isinstance(it, dict) and it.get("id")]
+        out = []
+        for it in items:
+            if isinstance(it, dict) and it.get("id"):
+                # One item with odd field types must not stop the pass: it goes to the rejects table.
+                probe = Batch(rejects=self.rejected)
+                ann = probe.attempt(lambda i=it: self.to_announcement(i), it, str(it.get("id")))
+                out.extend([ann] if ann else [])
+        return out
 
     def to_announcement(self, it: dict[str, Any]) -> Announcement:
         updates = sorted((u for u in it.get("incident_updates") or [] if isinstance(u, dict)),

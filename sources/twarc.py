@@ -154,9 +154,11 @@ class FileRead:
     bad: int = 0
     records: int = 0  # lines that were tweets or pages (an empty result page counts)
     pending: bool = False  # a half-written last line was left for the next pass
+    rejects: list[tuple[str | None, str, str]] = field(default_factory=list)  # -> the rejects table
 
-    def note(self, msg: str) -> None:
+    def note(self, msg: str, raw: bytes = b"") -> None:
         self.bad += 1
+        self.rejects.append((f"{self.path.name}:{self.lines}", raw[:500].decode("utf-8", "replace"), msg))
         if self.bad <= MAX_NOTES_PER_FILE:
             self.notes.append(f"{self.path}:{self.lines}: {msg}; line skipped, the others are imported")
 
@@ -264,7 +266,7 @@ class TwarcSource(Source):
         elif start == 0 and read.records == 0 and not read.pending:
             problems.append(f"{path}: holds no twarc2 tweets or pages ({read.lines} line(s) read)")
         yield Batch(posts=read.posts, fetched=len(read.posts), notes=self._notes(read),
-                    cursors={key: read.state(st.st_mtime)})
+                    cursors={key: read.state(st.st_mtime)}, rejects=read.rejects)
 
     @staticmethod
     def _notes(read: FileRead) -> list[str]:
@@ -288,17 +290,17 @@ class TwarcSource(Source):
             if raw.strip():
                 self._parse_line(raw, read, officials, origin)
             if len(read.posts) >= BATCH_POSTS:
-                yield Batch(posts=read.posts, fetched=len(read.posts))
-                read.posts = []
+                yield Batch(posts=read.posts, fetched=len(read.posts), rejects=read.rejects)
+                read.posts, read.rejects = [], []
 
     def _parse_line(self, raw: bytes, read: FileRead, officials: Officials, origin: str) -> None:
         try:
             tweets, users = line_tweets(json.loads(raw))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            read.note(f"not valid JSON ({exc.__class__.__name__})")
+            read.note(f"not valid JSON ({exc.__class__.__name__})", raw)
             return
         except BadRecord as exc:
-            read.note(str(exc))
+            read.note(str(exc), raw)
             return
         read.records += 1
         for tweet in tweets:
@@ -306,7 +308,7 @@ class TwarcSource(Source):
                 read.posts.append(tweet_to_post(tweet, users, platform=self.config.platform,
                                                 officials=officials, origin=origin))
             except BadRecord as exc:
-                read.note(str(exc))
+                read.note(str(exc), json.dumps(tweet, ensure_ascii=False, default=str).encode("utf-8", "replace"))
 
 
 def _is_json(raw: bytes) -> bool:

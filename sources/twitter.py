@@ -33,7 +33,7 @@ from tqdm import tqdm
 
 from monitor.errors import BudgetExceeded, SourceError
 from sources.base import Batch, Post, Source, SourceContext, query_key
-from sources.twitter_api import InvalidRequest, XApi, partial_errors, to_post, users_by_id
+from sources.twitter_api import InvalidRequest, XApi, partial_errors, to_posts, users_by_id
 from sources.twitter_query import (
     PlannedQuery,
     carry_over,
@@ -264,8 +264,8 @@ class _Pass:
     def _page_posts(self, q: PlannedQuery, body: dict[str, Any], key: str) -> tuple[list[Post], list[str]]:
         users = users_by_id(body)
         ids = set(self.official_ids.values())
-        posts = [to_post(t, users, ids, key) for t in body.get("data") or []]
-        notes = partial_errors(body, f"query '{q.name}'")
+        posts, notes = to_posts(body.get("data") or [], users, ids, key)
+        notes += partial_errors(body, f"query '{q.name}'")
         if q.kind == "official":
             want = self.official_ids.get((q.handle or "").lower())
             odd = {p.author_handle or p.author_id for p in posts if want and p.author_id != want}
@@ -407,12 +407,12 @@ class _Pass:
             body = self.api.lookup(chunk)
             users = users_by_id(body)
             ids = set(self.official_ids.values())
-            posts = [to_post(t, users, ids, "parent-lookup") for t in body.get("data") or []]
+            posts, skipped = to_posts(body.get("data") or [], users, ids, "parent-lookup")
             found = {p.post_id for p in posts}
             pending = pending[len(chunk):]
             gone = [i for i in chunk if i not in found]
             self.parents = {"pending": pending, "gone": (self.parents["gone"] + gone)[-_GONE_KEEP:]}
-            notes = partial_errors(body, "parent look-up")
+            notes = skipped + partial_errors(body, "parent look-up")
             yield self._batch(posts, self._parents_cursor(), len(posts), notes)
         self.parents["pending"] = pending
 

@@ -20,6 +20,7 @@ import tweepy
 
 from monitor.errors import AuthError, RateLimited, SourceError
 from sources.base import Post
+from sources.http import MAX_RETRY_AFTER, count_request, deadline, with_deadlines
 from sources.twitter_query import full_text, snowflake_time
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,8 @@ class XApi:
         self.source, self.token_env = source, token_env
         self.max_retries, self.sleep, self.rng, self.now = max_retries, sleep, rng, now
         self.client = tweepy.Client(bearer_token=token, return_type=dict, wait_on_rate_limit=False)
+        self.timeout = timeout
+        with_deadlines(self.client.session)
         # tweepy sends requests without a timeout; a stalled connection would hang the whole pass.
         self.client.session.request = functools.partial(  # type: ignore[method-assign]
             self.client.session.request, timeout=timeout)
@@ -78,8 +81,9 @@ class XApi:
         while True:
             attempt += 1
             self.requests += 1
+            count_request()  # counted for the run even when the pass then fails
             try:
-                return fn(*args, **kwargs) or {}
+                return _page(self.source, what, self._bounded(what, fn, *args, **kwargs))
             except tweepy.TooManyRequests as exc:
                 raise self._rate_limited(what, exc) from None
             except tweepy.Unauthorized:
@@ -93,7 +97,7 @@ class XApi:
             except tweepy.BadRequest as exc:
                 raise InvalidRequest(self.source, f"X API rejected {what}: {_api_message(exc)}") from None
             except (tweepy.TwitterServerError, requests.ConnectionError, requests.Timeout,
-                    requests.exceptions.JSONDecodeError) as exc:
+                    requests.exceptions.JSONDecodeError, requests.exceptions.ChunkedEncodingError) as exc:
                 # A 200 whose JSON body is cut off (a proxy or X dropping the connection mid-body) is
                 # as transient as a 5xx: same retries, same one-line failure.
                 why = (f"HTTP {exc.response.status_code}" if isinstance(exc, tweepy.HTTPException)
@@ -109,11 +113,28 @@ class XApi:
                 raise SourceError(self.source, f"X API {what}: HTTP {exc.response.status_code} "
                                   f"{_api_message(exc)}") from None
 
+    def _bounded(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``fn()`` within the source's ``timeout_seconds`` as a whole (sources.http.deadline): the
+        session's timeout alone is per socket read, which a drip-feeding server never trips."""
+        with deadline(self.timeout) as fired:
+            try:
+                return fn(*args, **kwargs) or {}
+            except (requests.RequestException, OSError, ValueError):
+                if fired.is_set():
+                    raise SourceError(self.source, f"X API {what} did not finish within {self.timeout:g}s "
+                                      "(timeout_seconds bounds the whole request); the next pass retries") from None
+                raise
+
     def _rate_limited(self, what: str, exc: tweepy.TooManyRequests) -> RateLimited:
-        reset = exc.reset_time
-        reset_at = datetime.fromtimestamp(int(reset), UTC) if reset else self.now() + _DEFAULT_RESET
+        reset, limit = exc.reset_time, self.now() + MAX_RETRY_AFTER
+        try:
+            reset_at = datetime.fromtimestamp(int(reset), UTC) if reset else self.now() + _DEFAULT_RESET
+        except (ValueError, OverflowError, OSError):  # a reset time no clock can hold
+            reset_at = limit + timedelta(seconds=1)
+        note = f" (the reset X gave is beyond the {MAX_RETRY_AFTER} maximum; clamped)" if reset_at > limit else ""
+        reset_at = min(reset_at, limit)
         return RateLimited(self.source, f"X API rate limit reached on {what}; skipping this source "
-                           f"until {reset_at:%Y-%m-%d %H:%M:%S} UTC", reset_at)
+                           f"until {reset_at:%Y-%m-%d %H:%M:%S} UTC{note}", reset_at)
 
     def search(self, query: str, **params: Any) -> dict[str, Any]:
         return self.call("recent search", self.client.search_recent_tweets, query,
@@ -134,6 +155,40 @@ def _created_at(tweet: Mapping[str, Any]) -> datetime:
         return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     # Without tweet.fields=created_at (e.g. tweepy's recorded cassettes) the id still carries the time.
     return snowflake_time(tweet["id"])
+
+
+def _page(source: str, what: str, body: Any) -> dict[str, Any]:
+    """The API's JSON object with the shapes the source relies on: ``data`` a list, ``includes`` and
+    ``meta`` objects, ``includes.users`` a list of objects. A body that is not an object is an error;
+    a field of the wrong type is dropped (the tweets in it are malformed: nothing to keep)."""
+    if not isinstance(body, dict):
+        raise SourceError(source, f"X API {what} answered a JSON {type(body).__name__}, not an object; "
+                                  "the next pass retries")
+    out = dict(body)
+    if "data" in out and not isinstance(out["data"], list | dict):
+        out["data"] = []
+    if isinstance(out.get("data"), list):
+        out["data"] = [t for t in out["data"] if isinstance(t, dict)]
+    for key in ("includes", "meta"):
+        if key in out and not isinstance(out[key], dict):
+            out[key] = {}
+    inc = out.get("includes") or {}
+    if "users" in inc:
+        out["includes"] = {**inc, "users": [u for u in inc["users"] if isinstance(u, dict)]
+                           if isinstance(inc["users"], list) else []}
+    return out
+
+
+def to_posts(tweets: list[Any], users: Mapping[str, Mapping[str, Any]], official_ids: set[str],
+             origin: str) -> tuple[list[Post], list[str]]:
+    """:func:`to_post` over a page; a tweet whose fields break the mapping is skipped with a note."""
+    posts, notes = [], []
+    for t in tweets:
+        try:
+            posts.append(to_post(t, users, official_ids, origin))
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            notes.append(f"{origin}: skipped a malformed tweet ({type(exc).__name__}: {str(exc)[:80]})")
+    return posts, notes
 
 
 def users_by_id(body: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

@@ -29,10 +29,11 @@ def test_redact_text(text: str, expected: str) -> None:
     assert redact_text(text) == expected
 
 
-def test_restore_secrets_puts_the_configured_key_back() -> None:
+def test_restore_secrets_puts_the_configured_key_back_on_its_own_host_only() -> None:
     configured = f"https://old.example/feed?key={KEY}&q=1"
-    assert restore_secrets("https://new.example/feed?key=***&q=1", configured) == \
-        f"https://new.example/feed?key={KEY}&q=1"
+    assert restore_secrets("https://old.example/v2/feed?key=***&q=1", configured) == \
+        f"https://old.example/v2/feed?key={KEY}&q=1"
+    assert restore_secrets("https://new.example/feed?key=***&q=1", configured) == "https://new.example/feed?q=1"
     assert restore_secrets("https://new.example/feed?q=1", configured) == "https://new.example/feed?q=1"
 
 
@@ -45,7 +46,7 @@ def test_logging_filter_masks_messages() -> None:
 @responses.activate
 def test_feed_key_not_in_store_errors_or_cursor_and_301_still_authenticates(tmp_path: Path, engine) -> None:  # type: ignore[no-untyped-def]
     url = f"https://rsshub.example/weibo/keyword/bitpie?key={KEY}"
-    moved = f"https://rsshub2.example/weibo/keyword/bitpie?key={KEY}"
+    moved = f"https://rsshub.example/v2/weibo/keyword/bitpie?key={KEY}"  # same host: the key goes back
     cfg = base_config(tmp_path, sources=[{"name": "weibo", "type": "feed", "url": url, "platform": "weibo"}])
     rss = (b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title>"
            b"<item><title>a</title><guid>1</guid><description>bitpie support no reply</description></item>"
