@@ -126,12 +126,18 @@ def pattern_lines(cfg: Config) -> list[str]:
 
 def _replies(sc: Any, linkable: set[str]) -> str:
     """What the report measures for a source's posts (reports.coverage.reply_platforms)."""
+    from reports.coverage import SELF_OFFICIAL, _platform
+
     if getattr(sc, "official", False) or sc.type == "statuspage":
         return "; announcements"
-    platform = getattr(sc, "platform", "twitter")
-    if platform in linkable:
-        return f"; {platform}: response times measured"
-    why = "feeds carry no reply link" if sc.type == "feed" else f"no official account on {platform}"
+    if sc.type == "market":
+        return "; market prices (no posts, no replies)"
+    platform = "twitter" if sc.type == "twarc" else _platform(sc)
+    if platform in linkable or sc.type in SELF_OFFICIAL:
+        who = {"discourse": "staff posts", "googleplay": "developer replies"}.get(sc.type, "official accounts")
+        return f"; {platform}: response times measured ({who})"
+    why = ("feeds carry no reply link" if sc.type == "feed" else "App Store reviews show no developer replies"
+           if sc.type == "appstore" else f"no official account on {platform}")
     return f"; {platform}: volume only ({why})"
 
 

@@ -48,7 +48,7 @@ def reply_platforms(cfg: Config) -> set[str]:
     A platform with no configured source (imported archives, tests) keeps its official account.
     """
     official = {a.platform for a in cfg.official_accounts}
-    official |= {_platform(s) for s in cfg.sources if s.type in SELF_OFFICIAL and s.enabled}
+    official |= {_platform(s) for s in cfg.sources if s.type in SELF_OFFICIAL}
     replying = {_platform(s) if s.type != "twarc" else "twitter" for s in cfg.sources
                 if s.type in REPLY_SOURCE_TYPES or s.type in SELF_OFFICIAL}
     feed_only = {s.platform for s in cfg.sources if s.type == "feed" and not s.official} - replying

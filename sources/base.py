@@ -81,6 +81,7 @@ class Post:
             notes.append(f"{self.post_id}: {exc}; stored with the time it was collected")
             self.raw = {**(self.raw or {}), "invalid_created_at": str(self.created_at)[:40]}
             self.created_at = now
+        self.lang = clean.script_lang(self.text, self.lang)
         return notes
 
 

@@ -110,3 +110,26 @@ def json_value(value: Any, depth: int = 0) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return text(str(value), "raw")
+
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def script_lang(text: str, lang: str | None) -> str | None:
+    """The post's language where its script settles it, else ``lang`` as the source stated it.
+
+    Sources that cannot tell (Discourse, Google Play's query language, feeds) would otherwise count a
+    Chinese review as ``en`` or every forum post as unknown in the per-language report sections. Han
+    characters (most of the text) without kana or hangul are Chinese (``zh``: simplified and traditional); text of
+    Latin letters only, with no stated language, is counted as ``en`` (the two languages the detectors
+    read). Anything else keeps what the source said.
+    """
+    han, latin = len(_HAN.findall(text)), len(_LATIN.findall(text))
+    # A Chinese character says about as much as three Latin letters: "@比特派 support never replies" is English.
+    if han >= 2 and han * 3 >= latin and not _KANA_HANGUL.search(text):
+        return lang if lang and lang.lower().startswith("zh") else "zh"
+    if lang is None and not han and latin >= 3 and not _KANA_HANGUL.search(text):
+        return "en"
+    return lang

@@ -104,6 +104,9 @@ def tweet_to_post(tweet: dict[str, Any], users: dict[str, dict[str, Any]], *, pl
     if not isinstance(tweet, dict) or not tweet.get("id") or not isinstance(tweet.get("text"), str):
         raise BadRecord("not a tweet (needs at least id and text)")
     tweet_id = str(tweet["id"])
+    if not tweet_id.isdigit():
+        # X ids are numbers; "en1" is someone's own id: a file of posts for `detect`, not an archive.
+        raise BadRecord(f"not a tweet (id {tweet_id[:40]!r} is not a snowflake: X post ids are numbers)")
     author_id = str(tweet["author_id"]) if tweet.get("author_id") else None
     author = tweet.get("author") if isinstance(tweet.get("author"), dict) else None
     if author is None and author_id:

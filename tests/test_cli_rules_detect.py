@@ -25,7 +25,8 @@ def rows(output: str) -> list[list[str]]:
 @pytest.mark.parametrize(("args", "detectors", "langs"), [
     (["--detector", "urgency"], {"urgency"}, {"en", "zh"}),
     (["--detector", "urgency", "--lang", "zh"], {"urgency"}, {"zh"}),
-    (["--lang", "en"], {"complaint", "urgency", "impersonation", "topic"}, {"en", "any"}),
+    (["--lang", "en"], {"complaint", "urgency", "impersonation", "topic", "maintenance"}, {"en", "any"}),
+    (["--detector", "maintenance", "--lang", "en"], {"maintenance"}, {"en"}),  # the built-in table too
 ])
 def test_rules_filters(cfg: str, args: list[str], detectors: set[str], langs: set[str]) -> None:
     res = CliRunner().invoke(cli, ["--config", cfg, "rules", *args])

@@ -249,3 +249,19 @@ def test_a_store_refusing_every_record_fails_the_pass_instead(engine: Any, tmp_p
     with engine.connect() as c:
         assert list(c.execute(select(rejects))) == []
         assert "k" not in store.load_cursors(c, "feedz")
+
+
+@pytest.mark.parametrize(("text", "stated", "want"), [
+    ("提币卡了五个小时，客服一直不回复，差评。", "en", "zh"),  # Google Play's query language is not the review's
+    ("客服 no reply 已经三天了", None, "zh"),
+    ("客服係完全打唔入，訊息都唔會即時覆", None, "zh"),  # traditional / Cantonese: zh as well
+    ("@比特派 support never replies to my ticket", "en", "en"),  # a brand name in Han is not Chinese text
+    ("Support has not answered my forum post for a week", None, "en"),
+    ("サポートから返事がない 三日", None, None),  # Japanese: not ours to guess
+    ("👍👍", None, None),
+    ("Le support ne répond pas", "fr", "fr"),
+])
+def test_language_from_script_at_the_record_boundary(text: str, stated: str | None, want: str | None) -> None:
+    from sources.clean import script_lang
+
+    assert script_lang(text, stated) == want

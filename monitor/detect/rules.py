@@ -29,9 +29,9 @@ TOPICS: dict[str, list[str]] = {
 SUPPORT_IDENTITY = r"support|helpdesk|help ?desk|help|care|service|assist|official|admin|team|desk|客服|官方|售后|助手|服务"
 IMPERSONATION_LURES_STRONG: list[tuple[str, str]] = [
     ("seed_phrase", r"\b(?:seed|recovery|secret|backup|mnemonic) ?(?:phrase|words?)\b|\bmnemonic\b|\bprivate keys?\b|\b(?:12|24|twelve|twenty[- ]four)[- ]words?\b|助记词|私钥|恢复短语"),
-    ("validate_wallet", r"\b(?:validate|verify|sync|synchroni[sz]e|rectify|restore|unlock|connect|reactivate|migrate)\s+(?:\w+\s+)?(?:wallet|account|dapp)\b|(?:验证|同步|激活|修复|解锁|连接)(?:你的|您的)?钱包"),
+    ("validate_wallet", r"\b(?:validate|verify|sync|synchroni[sz]e|rectify|restore|unlock|connect|reactivate|migrate|recover)\s+(?:\w+\s+)?(?:wallet|account|dapp|funds|assets|coins|tokens)\b|(?:验证|同步|激活|修复|解锁|连接)(?:你的|您的)?钱包|(?:找回|恢复)(?:你的|您的)?(?:资产|资金|币)"),
     ("chat_app", r"\bwhats ?app\b|\bwa\.me/|\bt\.me/|\btelegram\b|(?<![a-z])tg(?![a-z])|电报|飞机号|加(?:我|客服)?(?:的)?(?:微信|qq|vx|v信)|微信号|vx[:：]"),
-    ("support_form", r"\b(?:support|help|ticket|claim|recovery)\s*(?:form|portal|link|page)\b|\bfill (?:out|in) (?:the|this) form\b|\bgoogle ?forms?\b|forms\.gle"),
+    ("support_form", r"\b(?:support|help|ticket|claim|recovery)\s*(?:form|portal|link|page)\b|\bfill (?:out |in )?(?:the|this|our|a) (?:\w+ )?form\b|\bgoogle ?forms?\b|forms\.gle"),
 ]
 IMPERSONATION_LURES_WEAK: list[tuple[str, str]] = [
     ("dm_me", r"\b(?:dm|pm|inbox|message|text)\s+(?:me|us|our (?:team|support|agent)|this account)\b|\bsend (?:me|us) (?:a )?(?:dm|pm|message)\b|\bcheck (?:your|ur) (?:dms?|inbox)\b|私信|私聊|联系我"),

@@ -282,6 +282,12 @@ def list_rules(cfg: Config, detector: str | None = None, lang: str | None = None
         rows.append((r.detector, r.lang, r.origin, r.kind, t.family if t else "-", (t.scope if t else r.scope) or "-",
                      r.name, body, len(t.examples) + len(t.near_misses) if t else 0, r.pattern))
     m = cfg.detection.maintenance
+    if m.mode == "extend":  # the maintenance table (monitor/detect/tables/maintenance.yaml)
+        from monitor.detect.maintable import table as maint_table
+
+        rows += [("maintenance", r.lang, "built-in", "include" if r.include else "exclude", r.family, r.scope,
+                  r.name, f"{','.join(dict.fromkeys(r.lists)) or '-'} | {r.pattern}",
+                  len(r.examples) + len(r.near_misses), r.pattern) for r in maint_table().rules]
     for lg in ("en", "zh"):
         ks = getattr(m, lg)
         for kind in ("include", "exclude"):
@@ -300,12 +306,9 @@ def list_rules(cfg: Config, detector: str | None = None, lang: str | None = None
         lines += [f"{d:<13} {lg:<4} {o:<8} {k:<7} {fam:<16} {sc:<8} {n:<26} {ex:>3}  {body}"
                   for d, lg, o, k, fam, sc, n, body, ex, _p in rows]
         table = load_table()
-        lines.append(f"(word lists ({len(table.lists)}): "
-                     + ", ".join(f"{n} ({len(v)})" for n, v in table.lists.items()) + ")")
-    if not short and detector in (None, "maintenance") and lang is None:
-        from monitor.detect.maintable import rule_lines
-
-        lines += rule_lines(m.mode)
+        if detector not in ("maintenance", "topic", "impersonation"):
+            lines.append(f"(word lists ({len(table.lists)}): "
+                         + ", ".join(f"{n} ({len(v)})" for n, v in table.lists.items()) + ")")
     return lines
 
 
