@@ -154,7 +154,8 @@ def readme(tweets: list[Tweet], files: dict[str, int], more: list[Extra]) -> str
       "- Nov 19: the official feed and account warn about fake support accounts.\n"
       "- Beyond X, the same day: a community-forum thread (Discourse) opened at 15:10 UTC+8 about a withdrawal "
       "missing after the maintenance, a \"same here\" under it, and the first staff reply 22.5 h later; four "
-      "Google Play reviews saying support does not answer, three with the developer's public reply (4.5 h, "
+      "Google Play reviews saying support does not answer (three that day, one on Nov 14), three with the "
+      "developer's public reply (4.5 h, "
       "19.5 h and 48 h after the review); and BTC sliding 12 % between 13:00 and 19:00 UTC+8, which the "
       "report names beside the complaint peak.\n\n")
     w("## Files\n\n| file | layout | tweets |\n|---|---|---|\n")
