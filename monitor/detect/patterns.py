@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from monitor.config import Config
@@ -260,27 +261,25 @@ def prepare_pattern(pattern: str) -> str:
     return "".join(out)
 
 
-def prepared_differences(cfg: Config) -> list[tuple[str, str, str]]:
-    """``(key path, as written, prepared)`` for every configured pattern whose prepared form differs.
-
-    Covers ``detection.{complaint,urgency,maintenance,impersonation}.{en,zh}.{include,exclude}`` and
-    ``detection.topics``; ``check-config`` prints these so nobody is surprised by the folding.
-    """
+def config_patterns(cfg: Config) -> Iterator[tuple[str, str]]:
+    """``(key path, pattern as written)`` for every configured detection pattern, in config order:
+    ``detection.{complaint,maintenance,urgency,impersonation}.{en,zh}.{include,exclude}[i]`` then
+    ``detection.topics.<topic>[i]`` (what ``check-config`` validates and shows prepared)."""
     d = cfg.detection
-    out: list[tuple[str, str, str]] = []
-    for det in ("complaint", "urgency", "maintenance", "impersonation"):
+    for det in ("complaint", "maintenance", "urgency", "impersonation"):
         rules = getattr(d, det, None)
         if rules is None:
             continue
         for lang in ("en", "zh"):
             for kind in ("include", "exclude"):
                 for i, p in enumerate(getattr(getattr(rules, lang), kind)):
-                    prepared = prepare_pattern(p)
-                    if prepared != p:
-                        out.append((f"detection.{det}.{lang}.{kind}[{i}]", p, prepared))
+                    yield f"detection.{det}.{lang}.{kind}[{i}]", p
     for topic, terms in d.topics.items():
         for i, p in enumerate(terms):
-            prepared = prepare_pattern(p)
-            if prepared != p:
-                out.append((f"detection.topics.{topic}[{i}]", p, prepared))
-    return out
+            yield f"detection.topics.{topic}[{i}]", p
+
+
+def prepared_differences(cfg: Config) -> list[tuple[str, str, str]]:
+    """``(key path, as written, prepared)`` for every configured pattern whose prepared form differs;
+    ``check-config`` prints these so nobody is surprised by the folding."""
+    return [(path, p, prepared) for path, p in config_patterns(cfg) if (prepared := prepare_pattern(p)) != p]

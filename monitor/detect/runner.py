@@ -16,7 +16,7 @@ from monitor import store
 from monitor.config import Config
 from monitor.detect.engine import DetectInput, Detector, build_detector, effective_rules
 from monitor.detect.fingerprint import rules_fingerprint
-from monitor.detect.patterns import prepare_pattern
+from monitor.detect.patterns import config_patterns, prepare_pattern
 from monitor.detect.table import load_table
 from monitor.errors import MonitorError
 from sources.base import utc
@@ -324,21 +324,4 @@ def _check(path: str, pattern: str) -> str | None:
 
 def validate_rules(cfg: Config) -> list[str]:
     """Problems in the configured patterns, one line each with its key path (used by check-config)."""
-    problems: list[str] = []
-    d = cfg.detection
-    for det in ("complaint", "maintenance", "urgency", "impersonation"):
-        rules = getattr(d, det, None)
-        if rules is None:
-            continue
-        for lang in ("en", "zh"):
-            for kind in ("include", "exclude"):
-                for i, p in enumerate(getattr(getattr(rules, lang), kind)):
-                    problem = _check(f"detection.{det}.{lang}.{kind}[{i}]", p)
-                    if problem:
-                        problems.append(problem)
-    for topic, terms in d.topics.items():
-        for i, p in enumerate(terms):
-            problem = _check(f"detection.topics.{topic}[{i}]", p)
-            if problem:
-                problems.append(problem)
-    return problems
+    return [problem for path, p in config_patterns(cfg) if (problem := _check(path, p))]

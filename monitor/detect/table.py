@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -160,34 +161,10 @@ def phrase_literals(phrases: tuple[str, ...]) -> frozenset[str]:
     return frozenset(v for e in phrases for v in _variants(_split_guards(e)[1]) if v)
 
 
-def _branches(template: str) -> list[str]:
-    """The template split at its top-level ``|`` (outside groups and character classes)."""
-    depth, start, out, i = 0, 0, [], 0
-    while i < len(template):
-        ch = template[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "[":  # skip a character class
-            j = i + 1
-            while j < len(template) and template[j] != "]":
-                j += 2 if template[j] == "\\" else 1
-            i = j + 1
-            continue
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            out.append(template[start:i])
-            start = i + 1
-        i += 1
-    return [*out, template[start:]]
-
-
-def _required_lists(template: str) -> list[str]:
-    """Lists every match of a branch must contain: ``{name}`` at depth 0 and not optional."""
-    depth, out, i = 0, [], 0
+def _scan(template: str) -> Iterator[tuple[int, str, int]]:
+    """``(index, char, group depth)`` for each character of a template that is syntax, not literal:
+    escapes and character classes are skipped whole, so a ``|`` or ``{`` inside them is not seen."""
+    depth, i = 0, 0
     while i < len(template):
         ch = template[i]
         if ch == "\\":
@@ -203,17 +180,27 @@ def _required_lists(template: str) -> list[str]:
             depth += 1
         elif ch == ")":
             depth -= 1
-        elif ch == "|" and depth == 0:
-            return []
-        elif ch == "{" and depth == 0:
-            m = _REF.match(template, i)
-            if m:
-                nxt = template[m.end(): m.end() + 1]
-                if nxt not in ("?", "*") and not template.startswith("{0", m.end()) and m.group(1) != "brand":
-                    out.append(m.group(1))
-                i = m.end()
-                continue
+        yield i, ch, depth
         i += 1
+
+
+def _branches(template: str) -> list[str]:
+    """The template split at its top-level ``|`` (outside groups and character classes)."""
+    cuts = [i for i, ch, depth in _scan(template) if ch == "|" and depth == 0]
+    starts, ends = [0, *(c + 1 for c in cuts)], [*cuts, len(template)]
+    return [template[a:b] for a, b in zip(starts, ends, strict=True)]
+
+
+def _required_lists(template: str) -> list[str]:
+    """Lists every match of a branch must contain: ``{name}`` at depth 0 and not optional."""
+    out: list[str] = []
+    for i, ch, depth in _scan(template):
+        if ch == "|" and depth == 0:
+            return []
+        if ch == "{" and depth == 0 and (m := _REF.match(template, i)) and m.group(1) != "brand":
+            nxt = template[m.end(): m.end() + 1]
+            if nxt not in ("?", "*") and not template.startswith("{0", m.end()):
+                out.append(m.group(1))
     return out
 
 
