@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.config import Config, parse_config
-from monitor.detect.engine import DetectInput, build_detector
+from monitor.detect.engine import DetectInput, build_detector, effective_rules
 from monitor.errors import MonitorError
 from sources.base import utc
 
@@ -118,7 +118,10 @@ def _add(conf: dict[str, Confusion], name: str, groups: tuple[str, ...], truth: 
         conf[f"{name}@{g}"].add(truth, pred, "")
 
 
-def eval_posts(cfg: Config, files: list[Path]) -> tuple[dict[str, Confusion], list[str]]:
+def eval_posts(cfg: Config, files: list[Path], fired: list[tuple[str, bool, set[str]]] | None = None,
+               ) -> tuple[dict[str, Confusion], list[str]]:
+    """Confusions per language, batch and source, and notes on waits and urgency. ``fired``, when given,
+    receives ``(batch/source, labelled complaint, complaint rules that fired)`` per row (for family_lines)."""
     det = build_detector(cfg)
     conf: dict[str, Confusion] = defaultdict(Confusion)
     extra: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # wait exact/total, urgency exact/total
@@ -129,7 +132,10 @@ def eval_posts(cfg: Config, files: list[Path]) -> tuple[dict[str, Confusion], li
             groups = (batch, f"{batch}/{_source(row)}")
             res = det.detect(DetectInput(id=str(row["id"]), text=row["text"], lang=lang,
                                          created_at=_time(row.get("created_at"))))
-            rules = ",".join(e["rule"] for e in res.evidence if e["detector"] == "complaint")
+            names = [e["rule"] for e in res.evidence if e["detector"] == "complaint"]
+            if fired is not None:
+                fired.append((groups[1], bool(row.get("complaint")), set(names)))
+            rules = ",".join(names)
             _add(conf, f"complaint/{lang}", groups, bool(row.get("complaint")), res.complaint,
                  _short(row, f"  [{rules or row.get('note', '')}]"))
             if row.get("complaint") and res.complaint:
@@ -152,31 +158,26 @@ def eval_posts(cfg: Config, files: list[Path]) -> tuple[dict[str, Confusion], li
     return conf, notes
 
 
-def family_lines(cfg: Config, files: list[Path]) -> list[str]:
-    """Which rule family fired on which source (true and false positives), and the rules that fired on no row.
+def family_lines(cfg: Config, fired: list[tuple[str, bool, set[str]]]) -> list[str]:
+    """Which rule family fired on which source (true and false positives), and the rules that fired on no row,
+    from the rows :func:`eval_posts` labelled (its ``fired``).
 
     A family that only ever fires on one source is a row-fitter; a rule with no hit is either a real phrase
     nobody in the sample used (keep it, with its examples) or noise.
     """
-    det = build_detector(cfg)
-    family = {f"{r.lang}.{r.name}": r.family or r.name for r in det.rules
+    family = {f"{r.lang}.{r.name}": r.family or r.name for r in effective_rules(cfg)
               if r.detector == "complaint" and r.kind == "include"}
     hits: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    fired: set[str] = set()
-    for path in files:
-        batch = _batch(path)
-        for row in _rows(path):
-            res = det.detect(DetectInput(id=str(row["id"]), text=row["text"], lang=row.get("lang")))
-            names = {e["rule"] for e in res.evidence if e["detector"] == "complaint"}
-            fired |= names
-            for fam in {family.get(n, n) for n in names}:
-                hits[fam][f"{batch}/{_source(row)}"][0 if row.get("complaint") else 1] += 1
+    for where, truth, names in fired:
+        for fam in {family.get(n, n) for n in names}:
+            hits[fam][where][0 if truth else 1] += 1
+    seen = set().union(*(names for _w, _t, names in fired))
     out = ["-- rule families (complaint): sources they fired on, true positives | false positives"]
     for fam in sorted(hits):
         tp = ", ".join(f"{s} {v[0]}" for s, v in sorted(hits[fam].items()) if v[0])
         fp = ", ".join(f"{s} {v[1]}" for s, v in sorted(hits[fam].items()) if v[1])
         out.append(f"  {fam:<20} {len(hits[fam])} sources: {tp or '-'} | {fp or '-'}")
-    quiet = sorted(k for k in family if k not in fired and not k.split(".", 1)[1].startswith("config"))
+    quiet = sorted(k for k in family if k not in seen and not k.split(".", 1)[1].startswith("config"))
     out.append(f"-- complaint rules with no hit on any labelled row: {len(quiet)} of {len(family)}: {', '.join(quiet)}")
     return out
 
@@ -277,12 +278,13 @@ def evaluate(directory: Path, examples: int = 25, verbose: bool = False) -> tupl
     if not d.is_dir():
         raise MonitorError(f"labelled data not found at {d}; expected posts_*.jsonl and notices_*.jsonl there")
     cfg = parse_config({"brand": {"names": ["Bitpie", "比特派"]}}, Path("."), env={})
-    conf, notes = eval_posts(cfg, sorted(d.glob("posts*_*.jsonl")))
+    fired: list[tuple[str, bool, set[str]]] = []
+    conf, notes = eval_posts(cfg, sorted(d.glob("posts*_*.jsonl")), fired)
     nconf, nnotes = eval_notices(cfg, sorted(d.glob("notices*_*.jsonl")))
     conf.update(nconf)
     lines = _report(conf, notes + nnotes, examples, verbose)
     if verbose:
-        lines += family_lines(cfg, sorted(d.glob("posts*_*.jsonl")))
+        lines += family_lines(cfg, fired)
     bad = failures(conf)
     lines += [f"BELOW TARGET {b}" for b in bad]
     return lines, not bad

@@ -24,6 +24,7 @@ from monitor.detect.runner import detect_pending, relabel
 from reports.build import _label_notes
 from sources.base import Post
 from tests.conftest import base_config
+from tests.pg import pg_schema_url
 
 NOW = datetime.now(UTC)
 QUIET = "Thanks Bitpie, the new release looks great"
@@ -293,25 +294,9 @@ def test_relabel_command(tmp_path: Path) -> None:
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    """A fresh, uniquely named schema on the local PostgreSQL (skip when there is none), dropped after."""
-    pytest.importorskip("psycopg")
-    base = os.environ.get("MONITOR_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    try:
-        admin = store.open_store(base, migrate_schema=False)
-        with admin.connect():
-            pass
-    except Exception as exc:  # no server here: skip, never fail
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    schema = "mm_detfp_" + datetime.now(UTC).strftime("%H%M%S%f") + f"_{os.getpid()}"
-    with admin.begin() as c:
-        c.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as c:
-            c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    """A fresh schema on the test PostgreSQL (tests/pg.py: skips when none answers), dropped after."""
+    with pg_schema_url() as url:
+        yield url
 
 
 @pytest.fixture

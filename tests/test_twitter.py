@@ -14,7 +14,6 @@ from monitor import store
 from monitor.errors import ConfigError
 from monitor.pipeline import run_source
 from sources.base import SourceContext, query_key
-from sources.twitter import TwitterSource
 from sources.twitter_query import planned_queries, snowflake_time
 from tests.test_twitter_support import (
     RECORDED,
@@ -28,6 +27,7 @@ from tests.test_twitter_support import (
     runs,
     search_calls,
     snowflake,
+    source,
     stored_ids,
     tweets,
 )
@@ -38,12 +38,6 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
-
-
-def source(cfg):  # type: ignore[no-untyped-def]
-    src = TwitterSource(cfg.sources[0], cfg)
-    src.sleep = lambda _s: None
-    return src
 
 
 # --- queries -------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 from monitor import store
 from monitor.config import Config, parse_config
 from sources.base import query_key
+from sources.twitter import TwitterSource
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "twitter"
 RECORDED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "x-api-v2"
@@ -101,3 +102,10 @@ def runs(engine: Any, source: str = "x") -> list[dict[str, Any]]:
 def stored_ids(engine: Any) -> list[str]:
     with engine.connect() as conn:
         return sorted(r[0] for r in conn.execute(store.posts.select().with_only_columns(store.posts.c.post_id)))
+
+
+def source(cfg: Config) -> TwitterSource:
+    """The configured X source with its retry sleeps switched off (the tests script every response)."""
+    src = TwitterSource(cfg.sources[0], cfg)
+    src.sleep = lambda _s: None
+    return src

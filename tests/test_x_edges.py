@@ -15,7 +15,6 @@ from monitor.checks import _state_sentence
 from monitor.pipeline import run_source
 from sources.base import query_key
 from sources.twarc import Officials, tweet_to_post
-from sources.twitter import TwitterSource
 from sources.twitter_api import to_post
 from sources.twitter_query import carry_over, planned_queries
 from tests.test_twitter_support import (
@@ -28,6 +27,7 @@ from tests.test_twitter_support import (
     runs,
     search_calls,
     snowflake,
+    source,
     tweets,
 )
 
@@ -37,12 +37,6 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
-
-
-def source(cfg):  # type: ignore[no-untyped-def]
-    src = TwitterSource(cfg.sources[0], cfg)
-    src.sleep = lambda _s: None
-    return src
 
 
 LONG = ("I have been waiting for Bitpie to reply for a very long time now and I keep writing the same "
