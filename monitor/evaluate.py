@@ -165,7 +165,7 @@ def family_lines(cfg: Config, fired: list[tuple[str, bool, set[str]]]) -> list[s
     A family that only ever fires on one source is a row-fitter; a rule with no hit is either a real phrase
     nobody in the sample used (keep it, with its examples) or noise.
     """
-    family = {f"{r.lang}.{r.name}": r.family or r.name for r in effective_rules(cfg)
+    family = {f"{r.lang}.{r.name}": r.table.family if r.table else r.name for r in effective_rules(cfg)
               if r.detector == "complaint" and r.kind == "include"}
     hits: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for where, truth, names in fired:

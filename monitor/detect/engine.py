@@ -46,12 +46,8 @@ class Rule:
     origin: str  # built-in | config
     kind: str = "include"  # include | exclude
     regex: re.Pattern[str] | None = None
-    # From the rule table (monitor/detect/data): where an exclusion reaches, prefilter literals, conditions.
-    scope: str = ""  # clause | sentence | post; "" = the language's default (zh clause, en sentence)
-    direction: str = "both"  # forward | backward | both (exclusions, from the trigger within its scope)
-    anchors: frozenset[str] | None = None
-    needs: tuple[str, ...] = ()
-    family: str = ""
+    # The built-in rule's row in the rule table (monitor/detect/data): its scope, direction, prefilter
+    # literals, conditions and family; None for a config pattern.
     table: TableRule | None = None
 
 
@@ -100,8 +96,7 @@ BRAND_TOKEN = "\u2039brand\u203a"
 
 
 def _table_rule(r: TableRule, brand: str) -> Rule:
-    return Rule(r.detector, r.lang, r.name, r.pattern.replace(BRAND_TOKEN, brand), "built-in", r.kind,
-                scope=r.scope, direction=r.direction, anchors=r.anchors, needs=r.needs, family=r.family, table=r)
+    return Rule(r.detector, r.lang, r.name, r.pattern.replace(BRAND_TOKEN, brand), "built-in", r.kind, table=r)
 
 
 def _detector_rules(detector: str, user: DetectorRules | None, brand: str = "(?!)") -> list[Rule]:
@@ -178,7 +173,7 @@ class Detector:
         self._notices, maint_anchors = _load_notices(cfg)
         # Built-in rules bring their prefilter literals from the table's word lists; config, topic and
         # impersonation patterns are user regexes, so theirs are derived from the pattern (anchors.py).
-        anchors = [r.anchors if r.table is not None else required_literals(r.regex.pattern)  # type: ignore[union-attr]
+        anchors = [r.table.anchors if r.table is not None else required_literals(r.regex.pattern)  # type: ignore[union-attr]
                    for r in self.rules]
         # The maintenance include rules share the one prefilter pass (indices after ours).
         self._maint_idx = (frozenset(range(len(anchors), len(anchors) + len(maint_anchors)))
@@ -202,9 +197,10 @@ class Detector:
         # post that mentions support, the brand or a contact made (``rules.ZH_ANCHOR``).
         # Conditions a rule's post must meet (the table's ``needs``), e.g. a Chinese post about support at all.
         table, brand = load_table(), brand_pattern(cfg)
-        conds = {n: table.condition(n, brand) for r in self.rules for n in r.needs}
+        needs = {i: r.table.needs for i, r in enumerate(self.rules) if r.table is not None and r.table.needs}
+        conds = {n: table.condition(n, brand) for ns in needs.values() for n in ns}
         self._needs: dict[int, tuple[re.Pattern[str], ...]] = {
-            i: tuple(conds[n] for n in r.needs) for i, r in enumerate(self.rules) if r.needs}
+            i: tuple(conds[n] for n in ns) for i, ns in needs.items()}
         self._regexes: list[re.Pattern[str]] = [r.regex for r in self.rules]  # type: ignore[misc]
         self._zh_only = frozenset(i for i, r in enumerate(self.rules) if r.lang == "zh" and r.origin == "built-in")
         self._topic_idx = self._inc["topic"]
@@ -359,14 +355,16 @@ def _load_notices(cfg: Config) -> tuple[Any, list[frozenset[str]] | None]:
 
 def _covered(text: str, start: int, end: int, r: Rule) -> tuple[int, int]:
     """The span an exclusion trigger vetoes (ConText): its scope unit, cut at the trigger by direction."""
-    scope = r.scope or ("post" if r.lang == "any" else "clause" if r.lang == "zh" else "sentence")
+    # A config exclusion covers its language's unit: a Chinese clause, an English sentence.
+    scope = r.table.scope if r.table else ("post" if r.lang == "any" else "clause" if r.lang == "zh" else "sentence")
+    direction = r.table.direction if r.table else "both"
     if scope == "post":
         lo, hi = 0, len(text)
     else:
         lo, hi = bounds(text, start, end, ZH_CLAUSE if scope == "clause" else SENT_END)
-    if r.direction == "forward":
+    if direction == "forward":
         return start, hi
-    if r.direction == "backward":
+    if direction == "backward":
         return lo, end
     return lo, hi
 

@@ -279,7 +279,7 @@ def list_rules(cfg: Config, detector: str | None = None, lang: str | None = None
         t = r.table
         body = (f"{','.join(t.lists) or '-'} | {t.template}" if t
                 else f"- | {_shown(r.pattern) if r.origin == 'config' else r.pattern}")
-        rows.append((r.detector, r.lang, r.origin, r.kind, t.family if t else "-", (t.scope if t else r.scope) or "-",
+        rows.append((r.detector, r.lang, r.origin, r.kind, t.family if t else "-", t.scope if t else "-",
                      r.name, body, len(t.examples) + len(t.near_misses) if t else 0, r.pattern))
     m = cfg.detection.maintenance
     if m.mode == "extend":  # the maintenance table (monitor/detect/tables/maintenance.yaml)
