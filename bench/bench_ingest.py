@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from monitor import store
-from sources.base import Post
+from monitor.records import Post
 
 N = 100_000
 

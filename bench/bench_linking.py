@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT.parent))
 
 from monitor import store  # noqa: E402
 from monitor.linking import link_replies  # noqa: E402
-from sources.base import Post  # noqa: E402
+from monitor.records import Post  # noqa: E402
 
 N_POSTS, DAYS, UNLINKABLE, LINKED, VERSION = 1_000_000, 90, 5_000, 2_000, 1
 DB = ROOT / "out" / f"linking-{N_POSTS}-v{VERSION}.db"

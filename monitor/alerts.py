@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.engine import Connection
 
-from monitor import store
+from monitor import schema, store
 from monitor.config import Config
 from monitor.errors import MonitorError
-from monitor.store import alerts_sent, detections, posts, runs
+from monitor.schema import alerts_sent, detections, posts, runs
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,7 @@ def due(conn: Connection, alerts: list[Alert], now: dt.datetime) -> list[Alert]:
 
 def _record(engine: Engine, key: str, now: dt.datetime) -> None:
     with engine.begin() as conn:
-        stmt = store._insert(conn, alerts_sent).values(key=key, last_sent=now, times=1)
+        stmt = schema.insert(conn, alerts_sent).values(key=key, last_sent=now, times=1)
         conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={
             "last_sent": now, "times": alerts_sent.c.times + 1}))
 

@@ -91,7 +91,7 @@ def load_market(engine: Engine) -> int:
     """Store the demo's hourly closes (market.csv: symbol, ts, price); return how many were new."""
     import csv
 
-    from sources.base import MarketBar
+    from monitor.records import MarketBar
 
     with (DATA_DIR / MARKET).open(encoding="utf-8") as fh:
         bars = [MarketBar(r["symbol"], dt.datetime.fromisoformat(r["ts"].replace("Z", "+00:00")), float(r["price"]),

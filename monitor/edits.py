@@ -20,21 +20,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Table, Text, and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.engine import Connection
 
-from monitor import store
-from sources.base import Post
+from monitor import schema
+from monitor.records import Post
+from monitor.schema import post_edits
 from sources.twitter_query import snowflake_time
-
-post_edits = Table(
-    "post_edits", store.metadata,
-    Column("platform", Text, primary_key=True),
-    Column("version_id", Text, primary_key=True),
-    Column("post_id", Text, nullable=False),  # the latest version: the row in posts
-    Column("text", Text),
-    Column("created_at", store.UTCDateTime),
-)
 
 
 def _chain(p: Post) -> list[str]:
@@ -58,7 +50,7 @@ def _superseded(conn: Connection, items: Sequence[Post]) -> dict[tuple[str, str]
     for platform in {p.platform for p in items}:
         ids = {i for p in items if p.platform == platform
                for i in (p.post_id, p.reply_to_id, p.conversation_id) if i}
-        for chunk in store._chunks(sorted(ids)):
+        for chunk in schema.chunks(sorted(ids)):
             q = select(post_edits.c.version_id, post_edits.c.post_id).where(
                 post_edits.c.platform == platform, post_edits.c.version_id.in_(chunk))
             for version, latest in conn.execute(q):
@@ -68,7 +60,7 @@ def _superseded(conn: Connection, items: Sequence[Post]) -> dict[tuple[str, str]
 
 def _retire(conn: Connection, platform: str, version: str, latest: str) -> dict[str, Any] | None:
     """Move a stored old version out of ``posts``; return its post_edits row (None if not stored)."""
-    p, d, r = store.posts, store.detections, store.reply_links
+    p, d, r = schema.posts, schema.detections, schema.reply_links
     row = conn.execute(select(p.c.text, p.c.created_at).where(
         p.c.platform == platform, p.c.post_id == version)).first()
     conn.execute(update(r).where(r.c.platform == platform, r.c.post_id == version).values(post_id=latest))
@@ -121,7 +113,7 @@ def fold_edits(conn: Connection, items: Sequence[Post]) -> list[Post]:
 def _save(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    stmt = store._insert(conn, post_edits)
+    stmt = schema.insert(conn, post_edits)
     # Keep a known text when a later sighting has none (the version row was retired earlier).
     stmt = stmt.on_conflict_do_update(index_elements=["platform", "version_id"], set_={
         "post_id": stmt.excluded.post_id, "text": func.coalesce(stmt.excluded.text, post_edits.c.text),

@@ -24,7 +24,7 @@ from typing import Any
 from monitor.config import Config, parse_config
 from monitor.detect.engine import DetectInput, build_detector, effective_rules
 from monitor.errors import MonitorError
-from sources.base import utc
+from monitor.records import utc
 
 TARGETS = {"complaint": (0.90, 0.85), "maintenance_f1": 0.95}
 # A zone-less time follows its publisher's convention (labelled/README.md); in production the feed's

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from monitor import store
+from monitor import schema, store
 from monitor.store import posts, reply_links
 
 RETRY_WINDOW = timedelta(days=7)
@@ -113,7 +113,7 @@ def link_replies(conn: Connection, now: datetime | None = None) -> int:
         rows.append({"platform": r.platform, "reply_id": r.post_id, "post_id": target.post_id,
                      "latency_seconds": (r.created_at - target.created_at).total_seconds(), "linked_by": how})
     if rows:
-        stmt = store._insert(conn, reply_links).values(rows).on_conflict_do_nothing()
+        stmt = schema.insert(conn, reply_links).values(rows).on_conflict_do_nothing()
         conn.execute(stmt)
     store.save_cursors(conn, LINK_STATE[0], {LINK_STATE[1]: {"at": now.isoformat()}})
     return len(rows)

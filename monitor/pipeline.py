@@ -20,8 +20,9 @@ from monitor.config import Config
 from monitor.errors import BudgetExceeded, MonitorError, RateLimited, SourceDisabled, SourceError
 from monitor.linking import link_replies
 from monitor.quarantine import commit_batch
+from monitor.records import Batch
 from sources import SOURCES
-from sources.base import Batch, Source, SourceContext
+from sources.base import Source, SourceContext
 from sources.http import requests_made, share_pacer
 
 log = logging.getLogger(__name__)

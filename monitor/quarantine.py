@@ -1,7 +1,7 @@
 """One bad record never stops a source: clean at the record boundary, quarantine what cannot be stored.
 
 :func:`commit_batch` is how the pipeline stores a source's batch. Each record first normalises itself
-(``Post.normalise`` / ``Announcement.normalise``, rules in :mod:`sources.clean`); one that cannot be
+(``Post.normalise`` / ``Announcement.normalise``, rules in :mod:`monitor.clean`); one that cannot be
 cleaned becomes a row of the ``rejects`` table (source, record id, a raw excerpt, the reason) instead
 of failing the batch. If the store still refuses the batch (a value some database cannot take that the
 cleaning did not foresee), the records are stored one by one and only the refused ones are rejected.
@@ -22,31 +22,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Engine, Integer, Table, Text, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError
 
-from monitor import store
+from monitor import clean, schema, store
+from monitor.records import Announcement, Batch, Post
 from monitor.redact import mask_values
-from sources import clean
-from sources.base import Announcement, Batch, Post
+from monitor.schema import rejects
 
 log = logging.getLogger(__name__)
 
 EXCERPT_CHARS = 500
 
-rejects = Table(
-    "rejects", store.metadata,
-    Column("source", Text, primary_key=True),
-    Column("fingerprint", Text, primary_key=True),
-    Column("kind", Text, nullable=False),  # post | announcement | record (refused by the source itself)
-    Column("record_id", Text),
-    Column("excerpt", Text, nullable=False),
-    Column("reason", Text, nullable=False),
-    Column("first_seen", store.UTCDateTime, nullable=False),
-    Column("last_seen", store.UTCDateTime, nullable=False),
-    Column("seen", Integer, nullable=False),
-)
 
 
 def _excerpt(record: Any) -> str:
@@ -73,7 +61,7 @@ def add_rejects(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Upsert reject rows on (source, fingerprint): ``seen`` counts the passes that met the record."""
     unique = list({(r["source"], r["fingerprint"]): r for r in rows}.values())
     for row in unique:
-        stmt = store._insert(conn, rejects).values(**row)
+        stmt = schema.insert(conn, rejects).values(**row)
         conn.execute(stmt.on_conflict_do_update(
             index_elements=["source", "fingerprint"],
             set_={"reason": stmt.excluded.reason, "excerpt": stmt.excluded.excerpt,

@@ -13,24 +13,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    Column,
-    DateTime,
     Engine,
-    Float,
-    Integer,
-    MetaData,
     Table,
-    Text,
-    TypeDecorator,
     and_,
     bindparam,
     create_engine,
@@ -40,154 +30,29 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from monitor import schema
 from monitor.contenthash import content_hash
+from monitor.edits import fold_edits
 from monitor.errors import StoreError
 from monitor.migrations import MIGRATIONS
+from monitor.records import Announcement, MarketBar, Post
 from monitor.redact import mask_obj, mask_values
-from sources.base import Announcement, MarketBar, Post
+from monitor.schema import (  # re-exported: callers name tables as store.posts, store.runs, ...
+    announcements,
+    cursors,
+    detections,
+    market,
+    migration_log,
+    posts,
+    reply_links,
+    runs,
+)
 
 log = logging.getLogger(__name__)
 
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC in Python, naive UTC in the database."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the store; convert to UTC first")
-        return value.astimezone(UTC).replace(tzinfo=None)
-
-    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if isinstance(value, str):  # raw SQL on SQLite
-            value = datetime.fromisoformat(value)
-        return value.replace(tzinfo=UTC)
-
-
-metadata = MetaData()
-
-posts = Table(
-    "posts", metadata,
-    Column("platform", Text, primary_key=True),
-    Column("post_id", Text, primary_key=True),
-    Column("url", Text),
-    Column("author_id", Text),
-    Column("author_handle", Text),
-    Column("author_name", Text),
-    Column("is_official", Boolean, nullable=False, default=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("text", Text, nullable=False),
-    Column("lang", Text),
-    Column("reply_to_id", Text),
-    Column("conversation_id", Text),
-    Column("origin", Text),
-    Column("raw", JSON),
-    Column("collected_at", UTCDateTime, nullable=False),
-    Column("content_hash", Text),  # monitor.contenthash of what the detector reads (migration det_fingerprint_0001)
-    Column("labelled_hash", Text),  # content_hash its label was made from; NULL: not labelled yet
-)
-
-announcements = Table(
-    "announcements", metadata,
-    Column("source", Text, primary_key=True),
-    Column("entry_id", Text, primary_key=True),
-    Column("title", Text, nullable=False),
-    Column("text", Text, nullable=False),
-    Column("url", Text),
-    Column("kind", Text, nullable=False),
-    Column("status", Text),
-    Column("published", UTCDateTime),
-    Column("updated", UTCDateTime),
-    Column("window_start", UTCDateTime),
-    Column("window_end", UTCDateTime),
-    Column("raw", JSON),
-    Column("collected_at", UTCDateTime, nullable=False),
-)
-
-detections = Table(
-    "detections", metadata,
-    Column("platform", Text, primary_key=True),
-    Column("post_id", Text, primary_key=True),
-    Column("complaint", Boolean, nullable=False),
-    Column("maintenance", Boolean, nullable=False),
-    Column("claimed_wait_seconds", BigInteger),
-    Column("urgency", Text),
-    Column("topics", JSON),
-    Column("impersonation_suspect", Boolean, nullable=False, default=False),
-    Column("evidence", JSON),
-    Column("detected_at", UTCDateTime, nullable=False),
-    Column("rules_fingerprint", Text),  # rules that made the label (migration det_fingerprint_0001)
-    Column("content_hash", Text),  # posts.content_hash of the text labelled
-)
-
-reply_links = Table(
-    "reply_links", metadata,
-    Column("platform", Text, primary_key=True),
-    Column("reply_id", Text, primary_key=True),
-    Column("post_id", Text, nullable=False),
-    Column("latency_seconds", Float, nullable=False),
-    Column("linked_by", Text, nullable=False),  # reply_to | conversation
-)
-
-cursors = Table(
-    "cursors", metadata,
-    Column("source", Text, primary_key=True),
-    Column("key", Text, primary_key=True),
-    Column("state", JSON, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-)
-
-runs = Table(
-    "runs", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("source", Text, nullable=False),
-    Column("started_at", UTCDateTime, nullable=False),
-    Column("finished_at", UTCDateTime),
-    Column("fetched", Integer, nullable=False, default=0),
-    Column("new", Integer, nullable=False, default=0),
-    Column("requests", Integer, nullable=False, default=0),
-    Column("status", Text, nullable=False, default="running"),  # running | ok | error | skipped | interrupted
-    Column("error", Text),
-    Column("covers_from", UTCDateTime),  # a backfill's --since (report12_runs_covers_from)
-)
-
-alerts_sent = Table(
-    "alerts_sent", metadata,
-    Column("key", Text, primary_key=True),
-    Column("last_sent", UTCDateTime, nullable=False),
-    Column("times", Integer, nullable=False, default=1),
-)
-
-# Hourly closes per asset (sources/market.py); reports.data.market_moves reads symbol, ts, price.
-market = Table(
-    "market", metadata,
-    Column("symbol", Text, primary_key=True),
-    Column("ts", UTCDateTime, primary_key=True),
-    Column("price", Float, nullable=False),
-    Column("open", Float),
-    Column("high", Float),
-    Column("low", Float),
-    Column("volume", Float),
-    Column("exchange", Text),
-    Column("pair", Text),
-    Column("collected_at", UTCDateTime, nullable=False),
-)
-
-migration_log = Table(
-    "migrations", metadata,
-    Column("name", Text, primary_key=True),
-    Column("applied_at", UTCDateTime, nullable=False),
-)
 
 def _ddl(engine_or_conn: Engine | Connection, sql: str) -> str:
     autoinc = (
@@ -269,16 +134,6 @@ def open_store(url: str, *, migrate_schema: bool = True) -> Engine:
     return engine
 
 
-def _insert(conn: Connection, table: Table) -> Any:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
-
-
-def _chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 def _upsert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], keys: list[str],
                  updatable: list[str], fill_only: Sequence[str] = ()) -> None:
     """One executemany of INSERT .. ON CONFLICT DO UPDATE: a single compiled statement, batched by the
@@ -286,7 +141,7 @@ def _upsert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
     ``fill_only`` columns are set only while the stored value is NULL."""
     if not rows:
         return
-    stmt = _insert(conn, table)
+    stmt = schema.insert(conn, table)
     set_ = {c: stmt.excluded[c] for c in updatable}
     set_.update({c: func.coalesce(table.c[c], stmt.excluded[c]) for c in fill_only})
     stmt = stmt.on_conflict_do_update(index_elements=keys, set_=set_)
@@ -296,7 +151,7 @@ def _upsert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
 def existing_post_ids(conn: Connection, platform: str, ids: Iterable[str]) -> set[str]:
     found: set[str] = set()
     id_list = list(dict.fromkeys(ids))
-    for chunk in _chunks(id_list):
+    for chunk in schema.chunks(id_list):
         q = select(posts.c.post_id).where(posts.c.platform == platform, posts.c.post_id.in_(chunk))
         found.update(r[0] for r in conn.execute(q))
     return found
@@ -318,8 +173,6 @@ def upsert_posts(conn: Connection, items: Sequence[Post]) -> int:
     """Insert or update posts on (platform, post_id); return how many were new."""
     if not items:
         return 0
-    from monitor.edits import fold_edits  # local: monitor.edits builds on this module
-
     items = fold_edits(conn, items)  # one post per X edit chain (latest text, first time)
     now = now_utc()
     # Deduplicate inside the batch: PostgreSQL refuses ON CONFLICT touching one row twice.
@@ -369,7 +222,7 @@ def save_cursors(conn: Connection, source: str, updates: dict[str, dict[str, Any
         if state is None:
             conn.execute(cursors.delete().where(cursors.c.source == source, cursors.c.key == key))
             continue
-        stmt = _insert(conn, cursors).values(source=source, key=key, state=mask_obj(state), updated_at=now)
+        stmt = schema.insert(conn, cursors).values(source=source, key=key, state=mask_obj(state), updated_at=now)
         conn.execute(stmt.on_conflict_do_update(
             index_elements=["source", "key"], set_={"state": stmt.excluded.state, "updated_at": now}))
 
@@ -465,7 +318,7 @@ def _label_select() -> Any:
 def replies_to_label(conn: Connection, platform: str, ids: Iterable[str]) -> list[dict[str, Any]]:
     """Non-official posts replying to ``ids`` (rows shaped like :func:`posts_to_label`'s), by the reply index."""
     out: list[dict[str, Any]] = []
-    for chunk in _chunks(list(dict.fromkeys(ids))):
+    for chunk in schema.chunks(list(dict.fromkeys(ids))):
         q = _label_select().where(posts.c.platform == platform, posts.c.reply_to_id.in_(chunk),
                                   posts.c.is_official.is_(False))
         out += [dict(r._mapping) for r in conn.execute(q.order_by(posts.c.post_id))]

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from monitor.records import Announcement, Batch, Post
 from sources.appstores import AppStoreSource, GooglePlaySource
-from sources.base import Announcement, Batch, Post, Source, SourceContext
+from sources.base import Source, SourceContext
 from sources.discourse import DiscourseSource
 from sources.feed import FeedSource
 from sources.market import MarketSource

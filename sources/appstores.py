@@ -36,7 +36,8 @@ from typing import Any
 import requests
 
 from monitor.errors import RateLimited, SourceError
-from sources.base import Batch, Post, Source, SourceContext, query_key
+from monitor.records import Batch, Post, query_key
+from sources.base import Source, SourceContext
 from sources.http import HostPacer
 from sources.jsonapi import JsonApi
 from sources.statuspage import parse_time

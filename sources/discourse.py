@@ -41,7 +41,8 @@ from typing import Any
 import requests
 
 from monitor.errors import AuthError, SourceError
-from sources.base import Batch, Post, Source, SourceContext
+from monitor.records import Batch, Post
+from sources.base import Source, SourceContext
 from sources.http import HostPacer
 from sources.jsonapi import JsonApi
 from sources.statusfold import plain

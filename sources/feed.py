@@ -27,9 +27,10 @@ import feedparser
 import requests
 
 from monitor.errors import SourceError
+from monitor.records import Announcement, Batch, Post, query_key
 from monitor.redact import redact_text, restore_secrets
 from sources import quotes, statusfold
-from sources.base import Announcement, Batch, Post, Source, SourceContext, query_key
+from sources.base import Source, SourceContext
 from sources.feeddates import entry_datetime, register_chinese_dates, stated_offset
 from sources.http import FetchResult, HostPacer, fetch
 

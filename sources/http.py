@@ -34,7 +34,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 
 from monitor.errors import RateLimited, SourceDisabled, SourceError
-from sources.base import utc
+from monitor.records import utc
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,8 @@ from typing import Any
 import requests
 
 from monitor.errors import RateLimited, SourceError
-from sources.base import Batch, MarketBar, Source, SourceContext, query_key
+from monitor.records import Batch, MarketBar, query_key
+from sources.base import Source, SourceContext
 from sources.http import retry_after
 
 log = logging.getLogger(__name__)

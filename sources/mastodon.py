@@ -35,7 +35,8 @@ from typing import Any
 import requests
 
 from monitor.errors import AuthError, RateLimited, SourceError
-from sources.base import Batch, Post, Source, SourceContext, query_key, utc
+from monitor.records import Batch, Post, query_key, utc
+from sources.base import Source, SourceContext
 from sources.statusfold import plain
 
 log = logging.getLogger(__name__)

@@ -35,7 +35,8 @@ from typing import Any
 import requests
 
 from monitor.errors import AuthError, RateLimited, SourceError
-from sources.base import Batch, Post, Source, SourceContext, query_key
+from monitor.records import Batch, Post, query_key
+from sources.base import Source, SourceContext
 
 log = logging.getLogger(__name__)
 

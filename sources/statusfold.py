@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from datetime import timezone as fixed_tz
 from typing import Any
 
-from sources.base import StatusUpdate
+from monitor.records import StatusUpdate
 from sources.feeddates import is_china_zone, zone
 
 _UPDATE = re.compile(

@@ -24,7 +24,8 @@ from typing import Any
 import requests
 
 from monitor.errors import SourceError
-from sources.base import Announcement, Batch, Source, SourceContext, StatusUpdate, query_key
+from monitor.records import Announcement, Batch, StatusUpdate, query_key
+from sources.base import Source, SourceContext
 from sources.http import HostPacer, fetch
 
 log = logging.getLogger(__name__)

@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from monitor.errors import SourceError
-from sources.base import Batch, Post, Source, SourceContext, query_key
+from monitor.records import Batch, Post, query_key
+from sources.base import Source, SourceContext
 from sources.textfile import UnreadableFile, open_jsonl
 from sources.twitter_query import full_text
 

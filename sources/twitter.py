@@ -32,7 +32,8 @@ from typing import Any
 from tqdm import tqdm
 
 from monitor.errors import BudgetExceeded, SourceError
-from sources.base import Batch, Post, Source, SourceContext, query_key
+from monitor.records import Batch, Post, query_key
+from sources.base import Source, SourceContext
 from sources.twitter_api import InvalidRequest, XApi, partial_errors, to_posts, users_by_id
 from sources.twitter_query import (
     PlannedQuery,

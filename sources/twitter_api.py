@@ -19,7 +19,7 @@ import requests
 import tweepy
 
 from monitor.errors import AuthError, RateLimited, SourceError
-from sources.base import Post
+from monitor.records import Post
 from sources.http import MAX_RETRY_AFTER, count_request, deadline, with_deadlines
 from sources.twitter_query import full_text, snowflake_time
 

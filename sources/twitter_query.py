@@ -1,6 +1,6 @@
 """X recent-search queries built from config, and snowflake-id helpers.
 
-Two kinds of query, each with its own cursor (``sources.base.query_key`` of the query text):
+Two kinds of query, each with its own cursor (``monitor.records.query_key`` of the query text):
 
 * **mentions**: brand names, aliases, ``@handle`` and ``to:handle`` OR-ed together, ``-is:retweet``,
   optional ``lang:`` filters and exclusion terms. X caps a query's length (512 characters on the

@@ -9,7 +9,7 @@ import pytest
 
 from monitor.detect.announcements import label_announcement, label_announcements
 from monitor.detect.runner import detect_jsonl
-from sources.base import Announcement, StatusUpdate
+from monitor.records import Announcement, StatusUpdate
 from sources.feeddates import stated_offset
 from tests.conftest import base_config
 

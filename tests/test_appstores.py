@@ -19,8 +19,8 @@ from monitor.config import Config
 from monitor.errors import ConfigError
 from monitor.linking import link_replies
 from monitor.pipeline import run_source
+from monitor.records import query_key
 from sources.appstores import AppStoreSource, GooglePlaySource
-from sources.base import query_key
 from sources.http import HostPacer
 from tests.conftest import base_config, key_paths
 

@@ -90,7 +90,8 @@ def test_fetch_has_an_overall_deadline(tmp_path: Path, engine: Any, route: Any, 
 
 
 def test_pass_deadline_stops_a_many_page_source(tmp_path: Path, engine: Any) -> None:
-    from sources.base import Batch, Post, Source, SourceContext
+    from monitor.records import Batch, Post
+    from sources.base import Source, SourceContext
 
     class Pages(Source):
         kind = "pages"

@@ -13,7 +13,7 @@ from monitor import store
 from monitor.detect import DetectInput, build_detector, detect_jsonl, detect_pending, list_rules, validate_rules
 from monitor.detect.engine import Detector
 from monitor.errors import ConfigError, MonitorError
-from sources.base import Post
+from monitor.records import Post
 from tests.conftest import base_config
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from monitor import store
 from monitor.edits import edit_chain
 from monitor.pipeline import post_process
-from sources.base import Post
+from monitor.records import Post
 from tests.test_twitter_support import snowflake
 
 T1 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

@@ -19,8 +19,9 @@ from monitor.config import Config, parse_config
 from monitor.detect.announcements import label_announcements
 from monitor.errors import RateLimited, SourceDisabled, SourceError
 from monitor.pipeline import STATE_KEY, build_sources, run_source
+from monitor.records import query_key
 from sources import feed as feedmod
-from sources.base import SourceContext, query_key
+from sources.base import SourceContext
 from sources.feed import FeedSource, entry_identity
 from sources.http import HostPacer, share_pacer
 

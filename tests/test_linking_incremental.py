@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from monitor import store
 from monitor.linking import LINK_STATE, link_replies
-from sources.base import Post
+from monitor.records import Post
 
 T0 = datetime.now(UTC) - timedelta(hours=2)
 

@@ -16,8 +16,8 @@ from monitor import store
 from monitor.config import Config
 from monitor.errors import ConfigError
 from monitor.pipeline import run_source
+from monitor.records import MarketBar, query_key
 from reports.data import market_moves
-from sources.base import MarketBar, query_key
 from sources.market import HOUR_MS, MarketSource
 from tests.conftest import base_config, key_paths
 

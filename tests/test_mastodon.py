@@ -18,7 +18,7 @@ from monitor.config import Config
 from monitor.errors import ConfigError
 from monitor.linking import link_replies
 from monitor.pipeline import run_source
-from sources.base import query_key
+from monitor.records import query_key
 from sources.mastodon import MastodonSource
 from tests.conftest import key_paths
 

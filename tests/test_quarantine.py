@@ -17,7 +17,8 @@ from monitor import store
 from monitor.checks import status_lines
 from monitor.pipeline import build_sources, run_source
 from monitor.quarantine import rejects
-from sources.base import Announcement, Batch, Post, Source, SourceContext
+from monitor.records import Announcement, Batch, Post
+from sources.base import Source, SourceContext
 from sources.feed import FeedSource
 from tests.conftest import base_config
 from tests.pg import any_store_url  # noqa: F401 (fixture)
@@ -262,6 +263,6 @@ def test_a_store_refusing_every_record_fails_the_pass_instead(engine: Any, tmp_p
     ("Le support ne répond pas", "fr", "fr"),
 ])
 def test_language_from_script_at_the_record_boundary(text: str, stated: str | None, want: str | None) -> None:
-    from sources.clean import script_lang
+    from monitor.clean import script_lang
 
     assert script_lang(text, stated) == want

@@ -21,8 +21,8 @@ from monitor.config import Config
 from monitor.detect import fingerprint as fpmod
 from monitor.detect.fingerprint import rules_fingerprint
 from monitor.detect.runner import detect_pending, relabel
+from monitor.records import Post
 from reports.build import _label_notes
-from sources.base import Post
 from tests.conftest import base_config
 from tests.pg import pg_schema_url
 

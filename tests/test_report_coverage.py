@@ -16,11 +16,11 @@ from sqlalchemy import Engine
 from monitor import store
 from monitor.config import Config, parse_config
 from monitor.linking import link_replies
+from monitor.records import Post
 from reports import build_report
 from reports.coverage import reply_platforms
 from reports.csvout import read_csv
 from reports.peaks import Flags, group_peaks, robust_flags, zero_baseline_onsets
-from sources.base import Post
 
 TZ = ZoneInfo("Asia/Shanghai")
 FEED_START = dt.datetime(2026, 5, 15, 9, 0, tzinfo=TZ)  # the feed source's first successful pass

@@ -23,9 +23,9 @@ from sqlalchemy import Engine
 from monitor import store
 from monitor.config import Config, parse_config
 from monitor.linking import link_replies
+from monitor.records import Announcement, Post
 from reports import build_report
 from reports.csvout import ENCODING
-from sources.base import Announcement, Post
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "report"
 TZ = ZoneInfo("Asia/Shanghai")

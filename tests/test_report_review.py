@@ -14,10 +14,10 @@ import tests.test_report_golden as G
 from monitor import store
 from monitor.config import parse_config
 from monitor.errors import ConfigError
+from monitor.records import Announcement, Post
 from reports import build_report
 from reports.csvout import read_csv
 from reports.data import mention_pattern
-from sources.base import Announcement, Post
 
 
 def add(engine: Engine, records: list[tuple[Post, bool, bool]], anns: list[Announcement] = ()) -> None:

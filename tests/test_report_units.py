@@ -150,7 +150,7 @@ def test_usage_lines_of_a_twitter_source_appear_on_the_page(tmp_path: Path) -> N
 
 def test_market_moves_annotate_peaks_when_a_market_table_exists(tmp_path: Path) -> None:
     from monitor import store
-    from sources.base import MarketBar
+    from monitor.records import MarketBar
 
     engine = G.build_store(f"sqlite:///{tmp_path / 'store.db'}")
     with engine.begin() as conn:  # BTC -8 % between 19:30 and 20:30 local; ETH moves 1 %

@@ -17,7 +17,8 @@ from monitor import store
 from monitor.config import parse_config
 from monitor.detect import DetectInput, build_detector
 from monitor.pipeline import post_process, run_source
-from sources.base import Post, SourceContext
+from monitor.records import Post
+from sources.base import SourceContext
 from sources.feed import FeedSource, entry_ids
 from sources.quotes import html_text, mark_inline_quotes
 from sources.statusfold import plain

@@ -17,7 +17,8 @@ from monitor.config import Config, parse_config
 from monitor.detect.announcements import label_announcement, label_announcements
 from monitor.errors import SourceError
 from monitor.pipeline import run_source
-from sources.base import Announcement, SourceContext
+from monitor.records import Announcement
+from sources.base import SourceContext
 from sources.feed import FeedSource
 from sources.statusfold import fold, resolve_stamp
 from sources.statuspage import StatusApiSource, StatuspageSource

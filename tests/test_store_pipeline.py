@@ -14,7 +14,8 @@ from monitor import store
 from monitor.errors import RateLimited, SourceError
 from monitor.linking import link_replies
 from monitor.pipeline import run_source
-from sources.base import Announcement, Batch, Post, Source, SourceContext
+from monitor.records import Announcement, Batch, Post
+from sources.base import Source, SourceContext
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 

@@ -16,7 +16,8 @@ from monitor import store
 from monitor.config import parse_config
 from monitor.errors import SourceError
 from monitor.pipeline import run_source
-from sources.base import SourceContext, query_key
+from monitor.records import query_key
+from sources.base import SourceContext
 from sources.twarc import TwarcSource, snowflake_time
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "twarc"

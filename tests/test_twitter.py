@@ -13,7 +13,8 @@ from sqlalchemy.exc import OperationalError
 from monitor import store
 from monitor.errors import ConfigError
 from monitor.pipeline import run_source
-from sources.base import SourceContext, query_key
+from monitor.records import query_key
+from sources.base import SourceContext
 from sources.twitter_query import planned_queries, snowflake_time
 from tests.test_twitter_support import (
     RECORDED,

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from monitor import store
 from monitor.config import Config, parse_config
-from sources.base import query_key
+from monitor.records import query_key
 from sources.twitter import TwitterSource
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "twitter"

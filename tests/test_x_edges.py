@@ -13,7 +13,7 @@ import responses
 from monitor import pipeline, store
 from monitor.checks import _state_sentence
 from monitor.pipeline import run_source
-from sources.base import query_key
+from monitor.records import query_key
 from sources.twarc import Officials, tweet_to_post
 from sources.twitter_api import to_post
 from sources.twitter_query import carry_over, planned_queries

@@ -1,7 +1,7 @@
 """Labelling official announcements in the detect stage: kind, maintenance window.
 
 Sources state facts (title, text, dates, the feed's configured ``timezone``; for status pages the
-status words of each update and the schedule header as text, see :class:`sources.base.Announcement`).
+status words of each update and the schedule header as text, see :class:`monitor.records.Announcement`).
 The pipeline calls :func:`label_announcements` on each batch before it is stored, so every stored
 announcement carries ``kind`` and, for maintenance, ``window_start``/``window_end`` (aware UTC or None).
 
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.detect.maintenance import classify_kind
 from monitor.detect.windows import Window, extract_window
-from sources.base import Announcement, StatusUpdate
+from monitor.records import Announcement, StatusUpdate
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine

@@ -372,7 +372,7 @@ def _covered(text: str, start: int, end: int, r: Rule) -> tuple[int, int]:
 def _iso(dt: datetime | None) -> str | None:
     if dt is None:
         return None
-    from sources.base import utc
+    from monitor.records import utc
 
     return utc(dt).strftime("%Y-%m-%dT%H:%M:%SZ")
 

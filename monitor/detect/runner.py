@@ -19,7 +19,7 @@ from monitor.detect.fingerprint import rules_fingerprint
 from monitor.detect.patterns import config_patterns, prepare_pattern
 from monitor.detect.table import load_table
 from monitor.errors import MonitorError
-from sources.base import utc
+from monitor.records import utc
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 A source may carry any value a remote sends: a lone UTF-16 surrogate from a JSON escape
 (``"\\ud83d"``), a NUL byte (PostgreSQL refuses it in TEXT and JSONB), a date in year 1 or 2999, a
-number where text belongs, a list where an id belongs. The typed records (``sources.base.Post`` /
+number where text belongs, a list where an id belongs. The typed records (``monitor.records.Post`` /
 ``Announcement``) call these functions in ``normalise()``: what can be cleaned is cleaned (lone
 surrogates become U+FFFD, C0 controls other than tab/LF/CR are dropped, over-long ids are hashed,
 JSON is made JSON), and what cannot raises :class:`RecordError`, which the pipeline turns into a row
