@@ -19,8 +19,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# ruff, mypy (pyproject [tool.mypy]) and the import-linter layer contracts (pyproject [tool.importlinter]).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 bench: $(STAMP)
 	$(PY) bench/run.py
@@ -41,7 +44,7 @@ eval-scorer: $(STAMP)
 	$(PY) bench/scorer_loso.py $(DATA)/labelled --rules-at 66b1ba0
 
 feeds-check: $(STAMP)
-	$(PY) -m sources.feedcheck $(DATA)
+	$(PY) -m monitor.feedcheck $(DATA)
 
 # Renders a report in headless Chromium at 1366 px and 390 px: PNG screenshots, no network request,
 # charts drawn, no sideways page scroll, no date or handle broken inside a word.

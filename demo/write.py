@@ -1,5 +1,5 @@
-"""Writers for make_demo_data.py: the two twarc2 archives, the Atom feed, the posts beyond X (demo/extra.py),
-labels.csv and README.md."""
+"""Writers for the demo story (demo/story.py): the two twarc2 archives, the Atom feed, the posts beyond X
+(demo/extra.py), labels.csv and README.md."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from demo.extra import GOOGLE_PLAY_FILE, MARKET_FILE, Extra, extras, write_extras
-from demo.make_demo_data import (
+from demo.story import (
     END,
     LOCAL,
     MAINT_END,

@@ -336,7 +336,7 @@ def demo(out_dir: str) -> None:
 @handle_errors
 def relabel(ctx: click.Context, since: datetime | None, force: bool) -> None:
     """Relabel stored posts whose label came from other rules or an older text (all of them with --force)."""
-    from monitor.detect.runner import relabel as run_relabel
+    from monitor.labelling import relabel as run_relabel
 
     cfg = _cfg(ctx)
     with _opened(cfg, lock=True) as engine:

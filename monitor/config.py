@@ -26,6 +26,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from monitor.configmsg import bad_date, friendly, named
 from monitor.errors import ConfigError
 from monitor.redact import set_secrets
 
@@ -498,6 +499,17 @@ def format_loc(loc: tuple[Any, ...]) -> str:
     return out or "<root>"
 
 
+def known_keys() -> set[str]:
+    """Every setting name of every model (check-config's "did you mean")."""
+    models: list[type[BaseModel]] = []
+    todo: list[type[BaseModel]] = [Model]
+    while todo:
+        m = todo.pop()
+        models.append(m)
+        todo.extend(m.__subclasses__())
+    return {name for m in models for name in m.model_fields} - {"base_dir"}
+
+
 def parse_config(data: Any, base_dir: Path, env: Mapping[str, str] | None = None) -> Config:
     """Validate a parsed YAML tree. Raises ConfigError listing every problem with its key path."""
     problems: list[str] = []
@@ -511,12 +523,10 @@ def parse_config(data: Any, base_dir: Path, env: Mapping[str, str] | None = None
         cfg = Config.model_validate(expanded)
     except ValidationError as exc:
         unset = {p.split(": ", 1)[0] for p in problems}  # a missing ${VAR} is the problem, not its empty value
-        from monitor.configmsg import friendly, named  # local: it reads the models of this module
-
         for err in exc.errors():
             if format_loc(tuple(err["loc"])) in unset:
                 continue
-            problems.append(f"{named(format_loc(tuple(err['loc'])), expanded)}: {friendly(err)}")
+            problems.append(f"{named(format_loc(tuple(err['loc'])), expanded)}: {friendly(err, known_keys())}")
         raise ConfigError(problems) from None
     if cfg.multi_host and not cfg.resolved_store_url.startswith("postgresql"):
         problems.append("multi_host: needs a PostgreSQL store_url (several hosts cannot share a SQLite file)")
@@ -570,7 +580,5 @@ def load_config(path: str | os.PathLike[str], env: Mapping[str, str] | None = No
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         raise ConfigError([f"{p}{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
     except ValueError as exc:  # a date YAML cannot build (2026-02-30): one line, not a traceback
-        from monitor.configmsg import bad_date
-
         raise ConfigError([f"{p}{bad_date(text)}: {exc}; write dates as real YYYY-MM-DD days"]) from None
     return parse_config(data, p.resolve().parent, env)

@@ -9,28 +9,25 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from collections.abc import Iterable
 from typing import Any
 
-from monitor import config as c
 
+def friendly(err: Any, known_keys: Iterable[str]) -> str:
+    """pydantic's message in our words: what is wrong and what would be right (issue 12).
 
-def _known_keys() -> set[str]:
-    """Every setting name of every model (for "did you mean")."""
-    models = [c.Config, c.Brand, c.OfficialAccount, c.BusinessHours, c.ReportConfig, c.AlertsConfig,
-              c.DetectionConfig, c.DetectorRules, c.KeywordSet, c.FeedSource, c.TwarcSource, c.TwitterSource,
-              c.StatuspageSource]
-    return {name for m in models for name in m.model_fields} - {"base_dir"}
-
-
-def friendly(err: Any) -> str:
-    """pydantic's message in our words: what is wrong and what would be right (issue 12)."""
+    ``err`` is one item of ``ValidationError.errors()``; ``known_keys`` every setting name (for "did you
+    mean"). Kept free of the models (``monitor.config`` passes them) so this module imports nothing of ours.
+    """
     kind, loc, value = err["type"], err["loc"], err.get("input")
     if kind == "extra_forbidden":
-        near = difflib.get_close_matches(str(loc[-1]), sorted(_known_keys()), n=1, cutoff=0.75)
+        # a name valid elsewhere (``name`` under ``brand``, which wants ``names``) must not suggest itself
+        near = difflib.get_close_matches(str(loc[-1]), sorted(set(known_keys) - {str(loc[-1])}), n=1, cutoff=0.75)
         hint = f"; did you mean {near[0]!r}?" if near else " (check the spelling against config.yaml's comments)"
         return f"unknown setting {loc[-1]!r}{hint}"
     if kind == "union_tag_invalid":
-        tags = ["feed", "twarc", "twitter", "statuspage"]
+        # pydantic names the tags the union accepts ("'feed', 'twarc', ..."): the list stays true as types are added
+        tags = re.findall(r"'([^']+)'", str(err["ctx"].get("expected_tags", "")))
         near = difflib.get_close_matches(str(value.get("type") if isinstance(value, dict) else value), tags, n=1)
         hint = f"did you mean {near[0]!r}? " if near else ""
         return f"unknown source type {err['ctx'].get('tag')!r}; {hint}use one of {', '.join(tags)}"

@@ -186,7 +186,7 @@ def reset_source(engine: Engine, source: str) -> None:
 def post_process(engine: Engine, cfg: Config) -> dict[str, int]:
     """Detect on posts not yet labelled, link official replies, then send due alerts. Idempotent."""
     from monitor.alerts import run_alerts
-    from monitor.detect import detect_pending  # local: detection pulls in opencc
+    from monitor.labelling import detect_pending  # local: detection pulls in opencc
 
     detected = detect_pending(engine, cfg)
     with engine.begin() as conn:

@@ -112,7 +112,7 @@ def test_stored_announcements_keep_their_facts_and_relabel(tmp_path, engine) -> 
     from sqlalchemy import select, update
 
     from monitor import store
-    from monitor.detect.announcements import relabel_stored
+    from monitor.labelling import relabel_announcements as relabel_stored
 
     cfg = base_config(tmp_path, timezone="UTC")
     local = PUB_UTC.astimezone(timezone(timedelta(hours=-7)))

@@ -114,7 +114,7 @@ def test_readme_counts_match_the_data():
 
 def test_committed_data_is_what_the_generator_writes(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(ROOT))
-    from demo import make_demo_data as gen
+    from demo import story as gen
     from demo.write import write_all
 
     rng = random.Random(gen.SEED)

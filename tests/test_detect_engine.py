@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from monitor import store
-from monitor.detect import DetectInput, build_detector, detect_jsonl, detect_pending, list_rules, validate_rules
+from monitor.detect import DetectInput, build_detector, detect_jsonl, list_rules, validate_rules
 from monitor.detect.engine import Detector
 from monitor.errors import ConfigError, MonitorError
+from monitor.labelling import detect_pending
 from monitor.records import Post
 from tests.conftest import base_config
 
@@ -226,7 +227,7 @@ def test_maintenance_shortcut_agrees_with_notices(det: Detector, text: str) -> N
 
 def test_detect_pending_finds_the_parent_in_later_batches_and_earlier_passes(
         tmp_path: Path, engine, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    from monitor.detect import runner
+    from monitor import labelling as runner
 
     cfg = base_config(tmp_path)
     t0 = datetime(2026, 11, 20, 8, tzinfo=UTC)

@@ -16,10 +16,10 @@ import pytest
 import responses
 
 from monitor.config import parse_config
+from monitor.feedcheck import check
 from monitor.pipeline import run_source
 from sources.base import SourceContext
 from sources.feed import FeedSource
-from sources.feedcheck import check
 from sources.feeddates import entry_datetime
 
 URL = "https://forum.bitpie.example/feed.rss"

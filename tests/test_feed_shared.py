@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sources.feedcheck import check, feed_files
+from monitor.feedcheck import check, feed_files
 
 
 def test_every_shared_feed_goes_through_the_source(shared_data: Path) -> None:

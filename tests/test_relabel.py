@@ -20,7 +20,7 @@ from monitor.checks import label_lines
 from monitor.config import Config
 from monitor.detect import fingerprint as fpmod
 from monitor.detect.fingerprint import rules_fingerprint
-from monitor.detect.runner import detect_pending, relabel
+from monitor.labelling import detect_pending, relabel
 from monitor.records import Post
 from reports.build import _label_notes
 from tests.conftest import base_config

@@ -24,7 +24,8 @@ lists (their literal text is folded like posts, their regex syntax never: ``patt
 
 Labels in the store carry ``fingerprint.rules_fingerprint(cfg)`` (code, rule and data files, label-shaping
 config) and the content hash of the post they were made from; ``detect_pending`` labels new and edited
-posts and relabels recent posts labelled by other rules, ``runner.relabel`` the rest.
+posts and relabels recent posts labelled by other rules, ``monitor.labelling.relabel`` the rest
+(the store side lives there: this package is pure).
 
 Speed (``anchors.py``): literals every match of a rule must contain are derived from the compiled
 patterns (config ones too) and found in one pass (pyahocorasick when installed, else ``in`` checks);
@@ -34,12 +35,14 @@ costs normalisation plus one automaton pass. ``bench/bench_detect.py`` measures 
 Public API:
 
 - ``build_detector(cfg) -> Detector``; ``Detector.detect(DetectInput) -> DetectResult``
-- ``detect_jsonl(cfg, lines)`` for ``mention-monitor detect``; ``detect_pending(engine, cfg)`` after a pass
+- ``detect_jsonl(cfg, lines)`` for ``mention-monitor detect``; ``monitor.labelling.detect_pending(engine, cfg)``
+  after a pass
 - ``list_rules(cfg)`` for ``mention-monitor rules``; ``validate_rules(cfg)`` for ``check-config``
 """
 
 from monitor.detect.engine import DetectInput, Detector, DetectResult, build_detector
-from monitor.detect.runner import detect_jsonl, detect_pending, list_rules, validate_rules
+from monitor.detect.patterns import validate_rules
+from monitor.detect.runner import detect_jsonl, list_rules
 
 __all__ = [
     "DetectInput",
@@ -47,7 +50,6 @@ __all__ = [
     "Detector",
     "build_detector",
     "detect_jsonl",
-    "detect_pending",
     "list_rules",
     "validate_rules",
 ]

@@ -17,7 +17,7 @@ Rules:
   maintenance the first window written in it (:func:`monitor.detect.windows.extract_window`).
 
 The source's facts are kept in ``raw["facts"]``, so stored rows can be labelled again after a rules
-or config change: :func:`relabel_stored` (for ``mention-monitor relabel``), :func:`from_row`.
+or config change: ``monitor.labelling.relabel_announcements`` (for ``mention-monitor relabel``), :func:`from_row`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from monitor.detect.windows import Window, extract_window
 from monitor.records import Announcement, StatusUpdate
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
 
     from monitor.config import Config
 
@@ -98,7 +97,8 @@ def from_row(row: Mapping[str, Any]) -> Announcement:
 def label_announcement(a: Announcement, cfg: Config | None = None) -> Announcement:
     """Set ``a.kind`` (when the source left it None) and the window of a maintenance; returns ``a``.
 
-    The source's facts are kept in ``a.raw["facts"]`` (see :func:`from_row`, :func:`relabel_stored`)."""
+    The source's facts are kept in ``a.raw["facts"]`` (see :func:`from_row` and
+    ``monitor.labelling.relabel_announcements``)."""
     a.raw = {**(a.raw or {}), "facts": _facts(a)}
     stated = a.window_start is not None
     if a.kind is None:
@@ -119,26 +119,3 @@ def label_announcement(a: Announcement, cfg: Config | None = None) -> Announceme
 def label_announcements(items: Iterable[Announcement], cfg: Config | None = None) -> list[Announcement]:
     """:func:`label_announcement` on each item (in place); returns them as a list."""
     return [label_announcement(a, cfg) for a in items]
-
-
-def relabel_stored(engine: Engine, cfg: Config | None = None, since: datetime | None = None) -> int:
-    """Label stored announcements again with the current rules (published at or after ``since``, or
-    all); rows labelled before their facts were kept are left alone. Returns how many changed."""
-    from sqlalchemy import and_, select, update
-
-    from monitor.store import announcements as t
-
-    q = select(t)
-    if since is not None:
-        q = q.where(t.c.published >= since)
-    changed = 0
-    with engine.begin() as conn:
-        for row in conn.execute(q).mappings().all():
-            if not (row["raw"] or {}).get("facts"):
-                continue
-            a = label_announcement(from_row(row), cfg)
-            new = {"kind": a.kind, "window_start": a.window_start, "window_end": a.window_end}
-            if new != {k: row[k] for k in new}:
-                conn.execute(update(t).where(and_(t.c.source == a.source, t.c.entry_id == a.entry_id)).values(**new))
-                changed += 1
-    return changed

@@ -15,7 +15,7 @@ from monitor.config import Config, DetectorRules
 from monitor.detect import rules as builtin
 from monitor.detect.anchors import Prefilter, required_literals, required_sets
 from monitor.detect.impersonation import Impersonation
-from monitor.detect.patterns import fold_literal, prepare_pattern
+from monitor.detect.patterns import fold_literal, prepare_pattern, validate_rules
 from monitor.detect.table import TableRule, load_table
 from monitor.detect.waits import SENT_END, ZH_CLAUSE, bounds, claimed_wait
 from monitor.errors import ConfigError
@@ -382,8 +382,6 @@ def build_detector(cfg: Config) -> Detector:
 
     Raises ConfigError listing every bad pattern with its key path (as ``check-config`` prints them).
     """
-    from monitor.detect.runner import validate_rules
-
     problems = validate_rules(cfg)
     if problems:
         raise ConfigError(problems)

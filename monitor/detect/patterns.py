@@ -283,3 +283,18 @@ def prepared_differences(cfg: Config) -> list[tuple[str, str, str]]:
     """``(key path, as written, prepared)`` for every configured pattern whose prepared form differs;
     ``check-config`` prints these so nobody is surprised by the folding."""
     return [(path, p, prepared) for path, p in config_patterns(cfg) if (prepared := prepare_pattern(p)) != p]
+
+
+def _check(path: str, pattern: str) -> str | None:
+    try:
+        rx = re.compile(prepare_pattern(pattern), re.IGNORECASE)
+    except re.error as exc:
+        return f"{path}: invalid regex: {exc}; escape special characters such as ( ) [ ] + ? * with a backslash"
+    if rx.search("") is not None:
+        return f"{path}: pattern {pattern!r} matches the empty string and would flag every post; make it require text"
+    return None
+
+
+def validate_rules(cfg: Config) -> list[str]:
+    """Problems in the configured patterns, one line each with its key path (used by check-config)."""
+    return [problem for path, p in config_patterns(cfg) if (problem := _check(path, p))]

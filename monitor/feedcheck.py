@@ -6,7 +6,7 @@ a throw-away SQLite store. A typed :class:`SourceError` (an empty or non-feed do
 feedparser's ill-formed corpus contains on purpose) is counted; any other exception is a bug and is
 reported with the file name. Prints the number of files processed and entries stored.
 
-Usage: ``python -m sources.feedcheck [DATA_DIR]`` (default ``../shared/data``); exit 1 on a bug.
+Usage: ``python -m monitor.feedcheck [DATA_DIR]`` (default ``../shared/data``); exit 1 on a bug.
 """
 
 from __future__ import annotations
