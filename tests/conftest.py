@@ -46,6 +46,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
             except ValueError:
                 loopback = host == "localhost"
             if not loopback:
+                sock.close()  # socket.create_connection closes only on OSError: no ResourceWarning
                 raise RuntimeError(f"test tried to reach the network: {address!r}")
         return real_connect(sock, address)
 

@@ -14,12 +14,11 @@ import pytest
 from sqlalchemy import func, select
 
 from monitor import demo, store
-from monitor.errors import MonitorError
 from monitor.linking import link_replies
 from monitor.pipeline import build_sources, run_source
 
 ROOT = Path(__file__).resolve().parents[1]
-LABELS = list(csv.DictReader((demo.DATA_DIR / "labels.csv").open(encoding="utf-8")))
+LABELS = list(csv.DictReader((demo.DATA_DIR / "labels.csv").read_text(encoding="utf-8").splitlines()))
 X_LABELS = [r for r in LABELS if r["platform"] == "twitter"]  # what the twarc archives hold
 
 
@@ -137,17 +136,7 @@ def test_base_config_lends_rules_but_not_sources(tmp_path):
 
 
 def test_run_demo_end_to_end(tmp_path):
-    reports = pytest.importorskip("reports")
-    if not hasattr(reports, "build_report"):
-        pytest.skip("reports.build_report has not landed yet")
-    try:
-        index = demo.run_demo(tmp_path / "demo-out")
-    except ImportError as exc:  # detection package not landed yet
-        pytest.skip(f"not landed yet: {exc}")
-    except MonitorError as exc:
-        if "NotImplementedError" not in str(exc):
-            raise
-        pytest.skip(f"a demo source is still a placeholder: {exc}")
+    index = demo.run_demo(tmp_path / "demo-out")
     assert index.name == "index.html" and index.is_file()
     assert demo.BURST_DAY.isoformat() in str(index)
     engine = store.open_store(f"sqlite:///{tmp_path / 'demo-out' / 'data' / 'mention-monitor.db'}")
@@ -170,7 +159,7 @@ def test_run_demo_end_to_end(tmp_path):
     per_day = Counter(created.astimezone(tz).date() for _pid, created in detected)
     summaries = {}
     for path in sorted((tmp_path / "demo-out" / "reports").glob("2026-11-*/summary.csv")):
-        row = next(csv.DictReader(path.open(encoding="utf-8-sig")))
+        row = next(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
         summaries[dt.date.fromisoformat(row["date"])] = int(row["complaints"])
     assert len(summaries) == 14 and summaries == {d: per_day[d] for d in summaries}
     burst = summaries.pop(demo.BURST_DAY)

@@ -62,7 +62,7 @@ def test_maintenance_shortcut_exact_on_labelled_notices(shared_data: Path, tmp_p
     cfg = base_config(tmp_path)
     det = build_detector(cfg)
     for path in sorted((shared_data / "labelled").glob("*.jsonl")):
-        for line in path.open(encoding="utf-8"):
+        for line in path.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
             got = det.detect(DetectInput(id=str(row["id"]), text=row["text"])).maintenance
             assert got == bool(maintenance_evidence(row["text"], cfg)), row["id"]

@@ -12,6 +12,7 @@ from monitor import store
 from monitor.edits import edit_chain
 from monitor.pipeline import post_process
 from monitor.records import Post
+from tests.pg import pg_schema_url
 from tests.test_twitter_support import snowflake
 
 T1 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -93,27 +94,12 @@ def test_posts_without_edits_are_untouched(engine, cfg) -> None:
 @pytest.fixture
 def pg_engine():  # type: ignore[no-untyped-def]
     """A store in its own PostgreSQL schema (the server is shared), dropped afterwards."""
-    import uuid
-
-    from sqlalchemy import text
-
-    try:
-        admin = store.open_store("postgresql://postgres@127.0.0.1:5432/test", migrate_schema=False)
-        with admin.connect():
-            pass
-    except Exception as exc:  # no server here: skip, never fail
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    schema = f"mm_input11_{uuid.uuid4().hex[:12]}"
-    with admin.begin() as c:
-        c.execute(text(f"CREATE SCHEMA {schema}"))
-    eng = store.open_store(f"postgresql://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}")
-    try:
-        yield eng
-    finally:
-        eng.dispose()
-        with admin.begin() as c:
-            c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with pg_schema_url() as url:
+        eng = store.open_store(url)
+        try:
+            yield eng
+        finally:
+            eng.dispose()
 
 
 @pytest.mark.parametrize("order", ["v1-reply-to-v1-then-v2", "v2-then-stale-v1", "v1-v2-v3-one-by-one-reply-to-v2"])

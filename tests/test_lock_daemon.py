@@ -14,6 +14,7 @@ from monitor.errors import LockError
 from monitor.lock import store_lock
 from monitor.reportschedule import DailyReportTrigger
 from tests.conftest import base_config
+from tests.pg import pg_url, unreachable
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -69,12 +70,12 @@ def test_postgres_store_lock_is_an_advisory_lock(tmp_path: Path) -> None:
     from monitor.store import open_store
 
     try:
-        first = open_store("postgresql://postgres@127.0.0.1:5432/test", migrate_schema=False)
+        first = open_store(pg_url(), migrate_schema=False)
         with first.connect():
             pass
-    except Exception as exc:  # no server here: skip, never fail
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    second = open_store("postgresql://postgres@127.0.0.1:5432/test", migrate_schema=False)
+    except Exception as exc:  # no server here
+        unreachable(exc)
+    second = open_store(pg_url(), migrate_schema=False)
     try:
         with store_lock(first, tmp_path), pytest.raises(LockError, match="PostgreSQL store"), \
                 store_lock(second, tmp_path):

@@ -26,6 +26,7 @@ from monitor.linking import link_replies
 from monitor.records import Announcement, Post
 from reports import build_report
 from reports.csvout import ENCODING
+from tests.pg import pg_schema_url
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "report"
 TZ = ZoneInfo("Asia/Shanghai")
@@ -243,26 +244,11 @@ def test_scam_reply_never_counts(built: tuple[Path, Config, Engine]) -> None:
 @pytest.mark.postgres
 def test_same_csvs_on_postgresql(tmp_path: Path) -> None:
     """The report's SQL (hour buckets, ILIKE, correlated first-reply subquery) on PostgreSQL."""
-    pytest.importorskip("psycopg")
-    from sqlalchemy import text
-
-    base = "postgresql://postgres@127.0.0.1:5432/test"
-    try:
-        admin = store.open_store(base, migrate_schema=False)
-        with admin.connect():
-            pass
-    except Exception as exc:  # no server here: skip, never fail
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    schema = "mm_report_" + dt.datetime.now(dt.UTC).strftime("%H%M%S%f")
-    with admin.begin() as c:
-        c.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        engine = build_store(f"{base}?options=-csearch_path%3D{schema}")
-        path = build_report(engine, make_config(tmp_path / "out"), DAY, now=AS_OF)
-        engine.dispose()
+    with pg_schema_url() as url:
+        engine = build_store(url)
+        try:
+            path = build_report(engine, make_config(tmp_path / "out"), DAY, now=AS_OF)
+        finally:
+            engine.dispose()
         for golden in sorted(GOLDEN.glob("*.csv")):
             assert written(path, golden.name).read_text(encoding=ENCODING) == golden.read_text(encoding="utf-8")
-    finally:
-        with admin.begin() as c:
-            c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()

@@ -16,6 +16,7 @@ from monitor.linking import link_replies
 from monitor.pipeline import run_source
 from monitor.records import Announcement, Batch, Post
 from sources.base import Source, SourceContext
+from tests.pg import pg_schema_url
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
@@ -147,30 +148,16 @@ def test_reply_linking_by_reply_to_then_conversation(engine) -> None:  # type: i
 
 @pytest.mark.postgres
 def test_postgres_store_round_trip() -> None:
-    pytest.importorskip("psycopg")
-    from sqlalchemy import text
-
-    try:
-        eng = store.open_store("postgresql://postgres@127.0.0.1:5432/test")
-        with eng.connect():
-            pass
-    except Exception as exc:  # no server here: skip, never fail
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
-    schema = "mm_test_" + datetime.now(UTC).strftime("%H%M%S%f")
-    with eng.begin() as c:
-        c.execute(text(f"CREATE SCHEMA {schema}"))
-    eng2 = store.open_store(f"postgresql://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}")
-    try:
-        with eng2.begin() as c:
-            assert store.upsert_posts(c, [_post("1"), _post("2")]) == 2
-            assert store.upsert_posts(c, [_post("1")]) == 0
-            store.save_cursors(c, "s", {"q": {"since_id": "2"}})
-            assert store.load_cursors(c, "s") == {"q": {"since_id": "2"}}
-    finally:
-        eng2.dispose()
-        with eng.begin() as c:
-            c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        eng.dispose()
+    with pg_schema_url() as url:
+        eng2 = store.open_store(url)
+        try:
+            with eng2.begin() as c:
+                assert store.upsert_posts(c, [_post("1"), _post("2")]) == 2
+                assert store.upsert_posts(c, [_post("1")]) == 0
+                store.save_cursors(c, "s", {"q": {"since_id": "2"}})
+                assert store.load_cursors(c, "s") == {"q": {"since_id": "2"}}
+        finally:
+            eng2.dispose()
 
 
 def test_budget_stop_is_a_warning_and_skips_until_next_month(engine, cfg, caplog) -> None:  # type: ignore[no-untyped-def]

@@ -8,22 +8,22 @@ those rules' regexes. Anchors are derived from each compiled pattern's parse tre
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import math
 import re
 from collections.abc import Iterable, Sequence
 from operator import itemgetter
 
-try:  # ``re._parser`` is the 3.11+ name of sre_parse; guard so a future rename only costs speed.
-    from re import _constants as sre_c
-    from re import _parser as sre_parse
-except ImportError:  # pragma: no cover
-    sre_parse = None  # type: ignore[assignment]
-    sre_c = None  # type: ignore[assignment]
+# ``re._parser`` is the 3.11+ name of sre_parse (requires-python >= 3.11); a rename fails loudly here.
+from re import _constants as sre_c
+from re import _parser as sre_parse
 
-try:
+# pyahocorasick is the optional extra "fast": absent, the prefilter uses ``in`` checks. Installed but
+# broken (a bad wheel), the import error surfaces here instead of silently slowing every pass.
+if importlib.util.find_spec("ahocorasick") is not None:
     import ahocorasick
-except ImportError:  # optional extra "fast"
+else:
     ahocorasick = None
 
 log = logging.getLogger(__name__)
@@ -195,8 +195,6 @@ def required_sets(pattern: str, limit: int = 3, flags: int = 0) -> list[frozense
     The first feeds the one-pass prefilter; the others are checked with ``in`` before the regex runs
     ("waited 3 days for a reply" needs "wait" *and* a time unit *and* a reply word).
     """
-    if sre_parse is None:
-        return []
     try:
         items = list(sre_parse.parse(pattern, flags & re.VERBOSE))
     except Exception:
@@ -208,8 +206,6 @@ def required_sets(pattern: str, limit: int = 3, flags: int = 0) -> list[frozense
 
 def required_literals(pattern: str, flags: int = 0) -> frozenset[str] | None:
     """Strings one of which every match of ``pattern`` contains (casefolded), or None if unknown."""
-    if sre_parse is None:
-        return None
     try:
         tree = sre_parse.parse(pattern, flags & re.VERBOSE)  # re.X changes what is a literal
     except Exception:  # invalid patterns are reported by validate_rules, not here
