@@ -3,7 +3,7 @@
 Each migration is a list of portable DDL statements; ``{autoinc}`` and ``{json}`` are filled per
 dialect by ``monitor.store._ddl`` (SQLite: INTEGER PRIMARY KEY AUTOINCREMENT / TEXT; PostgreSQL:
 identity column / JSONB). When adding a column, add a migration here *and* update the matching
-``Table`` in ``monitor/store.py``.
+``Table`` in ``monitor/schema.py``.
 """
 
 from __future__ import annotations

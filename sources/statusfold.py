@@ -37,7 +37,7 @@ _MONTHS = {m: i for i, m in enumerate(
 _ABBR = {"UTC": 0, "GMT": 0, "PST": -8, "PDT": -7, "MST": -7, "MDT": -6, "CDT": -5, "EST": -5, "EDT": -4,
          "BST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "IST": 5.5, "SGT": 8, "HKT": 8, "JST": 9,
          "KST": 9, "AEST": 10, "AEDT": 11}
-Update = StatusUpdate  # the record type lives in sources.base (Announcement.updates)
+Update = StatusUpdate  # the record type lives in monitor.records (Announcement.updates)
 
 
 @dataclass(slots=True)
