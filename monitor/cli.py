@@ -7,6 +7,7 @@ failures (``MonitorError``) become one line on stderr and exit status 1.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -77,7 +78,21 @@ def _opened(cfg: Config, lock: bool) -> Iterator[Any]:
         engine.dispose()
 
 
-@click.group()
+class _Commands(click.Group):
+    """The command group; a reader that closes our stdout early (``rules | head``) is not a failure."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # What the reader wanted was printed; exit 0 (a non-zero exit means a person must act).
+            # stdout goes to /dev/null so the interpreter's final flush cannot fail again (Python docs,
+            # signal module, "Note on SIGPIPE").
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
+
+
+@click.group(cls=_Commands)
 @click.option("--config", "config_path", default="config.yaml", envvar="MENTION_MONITOR_CONFIG",
               show_default=True, type=click.Path(dir_okay=False), help="Path to config.yaml.")
 @click.option("-v", "--verbose", count=True, help="More logging (-vv for debug).")
