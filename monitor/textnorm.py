@@ -11,6 +11,8 @@ Lengths are preserved for the common case so evidence spans point into the norma
 
 from __future__ import annotations
 
+import html
+
 import re
 import unicodedata
 from functools import lru_cache
@@ -45,7 +47,14 @@ _REPLY_FU = re.compile(r"(?<=[不没未人再会])覆(?![盖灭辙没水])|覆(?
 
 
 def normalize(text: str) -> str:
-    """NFKC + casefold + traditional->simplified + Cantonese fold (the last two only for CJK text)."""
+    """HTML character references + NFKC + casefold + traditional->simplified + Cantonese fold (the last
+    two only for CJK text).
+
+    Character references first: X API text escapes ``& < >`` (``&amp;``), and feeds and scraped reviews
+    carry ``&#39;`` or ``&quot;``; a rule reading "haven't heard & the live chat" must not see ``amp``.
+    """
+    if "&" in text:
+        text = html.unescape(text)
     out = unicodedata.normalize("NFKC", text).casefold()
     if _has_cjk(out):
         out = _t2s().convert(out)

@@ -135,11 +135,22 @@ def planned_queries(cfg: Any, source_cfg: Any) -> list[str]:
 
 
 def full_text(tweet: Mapping[str, Any]) -> str:
-    """The whole text: ``note_tweet.text`` for a long post (``text`` is cut at ~270 characters)."""
+    """The whole text: ``note_tweet.text`` for a long post (``text`` is cut at ~270 characters).
+
+    X escapes ``&``, ``<`` and ``>`` in post text (``&amp;``, as the v1.1 and v2 APIs document); the
+    store keeps what the author wrote, and the report escapes it again for HTML.
+    """
     note = tweet.get("note_tweet")
     if isinstance(note, Mapping) and isinstance(note.get("text"), str) and note["text"].strip():
-        return str(note["text"])
-    return str(tweet.get("text") or "")
+        return _unescape(str(note["text"]))
+    return _unescape(str(tweet.get("text") or ""))
+
+
+def _unescape(text: str) -> str:
+    # Only the three X escapes: html.unescape would also turn a literal "&copy" a user typed into ©.
+    if "&" not in text:
+        return text
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _position(st: dict[str, Any]) -> tuple[datetime, dict[str, Any]] | None:

@@ -367,3 +367,15 @@ def test_probe2_exclusions_are_what_veto(tmp_path: Path, text: str, exclusion: s
     assert not build_detector(cfg).detect(DetectInput(id="x", text=text)).complaint
     plain = Detector(cfg, without=frozenset({f"complaint.{exclusion}"}))
     assert plain.detect(DetectInput(id="x", text=text)).complaint, text
+
+
+# KIND: text that arrives with HTML character references (X's &amp;, a feed's &#39;): rules read the
+# characters, not the reference names.
+@pytest.mark.parametrize(("text", "complaint"), [
+    ("Emailed support twice &amp;amp; still nothing", True),
+    ("Sent my documents on Monday. Still haven&#39;t heard &amp; the live chat doesn&#39;t load", True),
+    ("support never replied &#x1F620;", True),
+    ("Support replied in 5 minutes &amp; fixed it, thanks", False),
+])
+def test_character_references_are_read_as_characters(det: Detector, text: str, complaint: bool) -> None:
+    assert det.detect(DetectInput(id="t", text=text)).complaint is complaint, text

@@ -59,6 +59,20 @@ def test_long_posts_store_note_tweet_text_live_and_imported(tweet: dict, expecte
     assert tweet_to_post(tweet, {}, platform="twitter", officials=Officials(frozenset(), frozenset())).text == expected
 
 
+# KIND: X escapes & < > in post text (&amp; &lt; &gt;); the store keeps what the author typed, once.
+@pytest.mark.parametrize(("tweet", "expected"), [
+    ({"id": "6", "text": "no reply &amp; no refund &lt;3 days&gt;"}, "no reply & no refund <3 days>"),
+    ({"id": "7", "text": "I typed &amp;lt; literally"}, "I typed &lt; literally"),
+    ({"id": "8", "text": "cut…", "note_tweet": {"text": "long one: support &amp; sales both silent"}},
+     "long one: support & sales both silent"),
+    ({"id": "9", "text": "R&D &copy and &#39; stay as typed"}, "R&D &copy and &#39; stay as typed"),
+])
+def test_x_html_escapes_are_undone_live_and_imported(tweet: dict, expected: str) -> None:
+    tweet = {**tweet, "created_at": "2026-11-20T09:30:00.000Z", "author_id": "7"}
+    assert to_post(tweet, {}, set(), "q").text == expected
+    assert tweet_to_post(tweet, {}, platform="twitter", officials=Officials(frozenset(), frozenset())).text == expected
+
+
 @responses.activate
 def test_live_search_asks_for_note_tweet(tmp_path, engine) -> None:
     cfg = make_cfg(tmp_path)
