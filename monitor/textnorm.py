@@ -12,7 +12,6 @@ Lengths are preserved for the common case so evidence spans point into the norma
 from __future__ import annotations
 
 import html
-
 import re
 import unicodedata
 from functools import lru_cache
