@@ -26,6 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from demo.texts import (
@@ -94,7 +95,8 @@ FAKES = [User("1588000000000000077", "BitpieSupport_Help", "Bitpie Support"),
 
 
 def make_users(rng: random.Random, n: int) -> list[User]:
-    users, seen = [], set()
+    users: list[User] = []
+    seen: set[str] = set()
     while len(users) < n:
         script = rng.choices(["en", "hans", "hant"], weights=[45, 35, 20])[0]
         name, handle = rng.choice(NAMES[script])
@@ -260,7 +262,7 @@ def pages(tweets: list[Tweet], rng: random.Random, query: str, retrieved: dateti
             for u in [t.author, *t.mentions, *([t.reply_to.author] if t.reply_to else [])]:
                 users.setdefault(u.id, u.api())
         refs = {t.reply_to.id: t.reply_to for t in chunk if t.reply_to}
-        page = {"data": [api_tweet(t, rng) for t in chunk],
+        page: dict[str, Any] = {"data": [api_tweet(t, rng) for t in chunk],
                 "includes": {"users": list(users.values()), "tweets": [api_tweet(r, rng) for r in refs.values()]},
                 "meta": {"newest_id": chunk[0].id, "oldest_id": chunk[-1].id, "result_count": len(chunk)},
                 "__twarc": {**meta, "url": f"{meta['url']}?query={query}&max_results=100"}}
@@ -279,7 +281,7 @@ def flatten(resp: dict) -> list[dict]:
         users[u["username"]] = u
     tweets = {t["id"]: t for t in resp["includes"].get("tweets", [])}
 
-    def expand(p):  # type: ignore[no-untyped-def]
+    def expand(p: Any) -> Any:  # a JSON value of the page
         if isinstance(p, str | bool | int | float):
             return p
         if isinstance(p, list):
@@ -319,7 +321,8 @@ def build(rng: random.Random) -> list[Tweet]:
     posts = [p for p in posts if START <= p.created < END]
     answers = replies(rng, posts)
     for a in answers:
-        a.reply_to.replies.append(a)  # type: ignore[union-attr]
+        assert a.reply_to is not None  # replies() answers a post: each answer has one
+        a.reply_to.replies.append(a)
     everything = posts + answers + official_posts()
     uniquify(everything)
     return sorted(everything, key=lambda t: t.created)

@@ -26,6 +26,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypedDict
 
 from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.engine import Connection
@@ -37,7 +38,17 @@ from monitor.schema import alerts_sent, detections, posts, runs
 
 log = logging.getLogger(__name__)
 
-TEXTS = {
+class _Texts(TypedDict):
+    """(title, body) of each alert in one language, and the names of the spike windows."""
+    test: tuple[str, str]
+    spike: tuple[str, str]
+    urgent: tuple[str, str]
+    impersonator: tuple[str, str]
+    source: tuple[str, str]
+    windows: dict[str, str]
+
+
+TEXTS: dict[str, _Texts] = {
     "en": {
         "test": ("mention-monitor test", "Alerts work: this is a test message from mention-monitor ({brand})."),
         "spike": ("{brand}: complaint spike", "{count} complaints in the last {window} (usually {base:.0f})."),

@@ -69,7 +69,7 @@ def _rule_problems(path: str, known: list[str]) -> list[str]:
         det = DetectionConfig.model_validate(raw.get("detection") or {})
     except Exception:  # a broken detection section is already among the schema problems
         return []
-    return [p for p in validate_rules(SimpleNamespace(detection=det)) if p not in known]  # type: ignore[arg-type]
+    return [p for p in validate_rules(SimpleNamespace(detection=det)) if p not in known]
 
 
 def _safe_url(url: str) -> str:

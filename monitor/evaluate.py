@@ -19,14 +19,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from monitor.config import Config, parse_config
 from monitor.detect.engine import DetectInput, build_detector, effective_rules
 from monitor.errors import MonitorError
 from monitor.records import utc
 
-TARGETS = {"complaint": (0.90, 0.85), "maintenance_f1": 0.95}
+
+class _Targets(TypedDict):
+    complaint: tuple[float, float]  # (precision, recall)
+    maintenance_f1: float
+
+
+TARGETS: _Targets = {"complaint": (0.90, 0.85), "maintenance_f1": 0.95}
 # A zone-less time follows its publisher's convention (labelled/README.md); in production the feed's
 # ``timezone`` setting carries it, so the evaluation passes what such a feed would be configured with.
 # A publisher's own stamp offset is the next fallback (extract_window), so only publishers whose notices

@@ -66,8 +66,8 @@ def _candidates(conn: Connection, since: datetime, window: datetime) -> dict[tup
             for i in range(0, len(ids), _CHUNK):
                 q = select(*cols).where(posts.c.platform == platform, col.in_(ids[i:i + _CHUNK]),
                                         posts.c.is_official.is_(True), posts.c.collected_at >= window)
-                for row in conn.execute(q):
-                    found[(row.platform, row.post_id)] = row
+                for hit in conn.execute(q):
+                    found[(hit.platform, hit.post_id)] = hit
     return {k: r for k, r in found.items() if k[1] and (r.reply_to_id or r.conversation_id)}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -97,9 +97,9 @@ def run_source(engine: Engine, cfg: Config, source: Source, *, since: datetime |
                 source.name, reason)
         return RunResult(source.name, "skipped", error=reason)
 
-    def known(platform: str, ids: object) -> set[str]:
+    def known(platform: str, ids: Iterable[str]) -> set[str]:
         with engine.connect() as c:
-            return store.existing_post_ids(c, platform, ids)  # type: ignore[arg-type]
+            return store.existing_post_ids(c, platform, ids)
 
     ctx = SourceContext(cursors=saved, known_post_ids=known, now=now, since=since,
                         usage_this_month=usage, progress=progress, last_ok_run=last_ok)

@@ -20,7 +20,7 @@ import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
@@ -30,6 +30,8 @@ from monitor import clean, schema, store
 from monitor.records import Announcement, Batch, Post
 from monitor.redact import mask_values
 from monitor.schema import rejects
+
+_R = TypeVar("_R", Post, Announcement)
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ def _excerpt(record: Any) -> str:
 
 
 def reject_row(source: str, kind: str, record_id: Any, excerpt: str, reason: str, now: datetime) -> dict[str, Any]:
-    rid = clean.text(str(record_id), "id")[:clean.MAX_ID] if record_id is not None else None  # type: ignore[index]
+    rid = (clean.text(str(record_id), "id") or "")[:clean.MAX_ID] if record_id is not None else None
     seed = f"{kind}\x1f{rid if rid else excerpt}"
     return {"source": source, "fingerprint": hashlib.sha256(seed.encode("utf-8", "replace")).hexdigest()[:24],
             "kind": kind, "record_id": mask_values(rid) if rid else None,
@@ -78,19 +80,24 @@ def reject_summary(conn: Connection, source: str) -> tuple[int, dict[str, Any] |
 
 def _clean(name: str, batch: Batch, now: datetime, out: list[dict[str, Any]]
            ) -> tuple[list[Post], list[Announcement], list[str]]:
-    posts: list[Post] = []
-    anns: list[Announcement] = []
     notes: list[str] = []
-    for kind, records, keep in (("post", batch.posts, posts), ("announcement", batch.announcements, anns)):
-        for rec in records:
-            rid = getattr(rec, "post_id", None) if kind == "post" else getattr(rec, "entry_id", None)
-            try:
-                notes.extend(rec.normalise(now))
-            except (ValueError, TypeError, AttributeError) as exc:
-                out.append(reject_row(name, kind, rid, _excerpt(rec), str(exc), now))
-                continue
-            keep.append(rec)  # type: ignore[arg-type]
+    posts = _clean_records(name, "post", batch.posts, now, out, notes)
+    anns = _clean_records(name, "announcement", batch.announcements, now, out, notes)
     return posts, anns, notes
+
+
+def _clean_records(name: str, kind: str, records: Sequence[_R], now: datetime, out: list[dict[str, Any]],
+                   notes: list[str]) -> list[_R]:
+    keep: list[_R] = []
+    for rec in records:
+        rid = getattr(rec, "post_id", None) if kind == "post" else getattr(rec, "entry_id", None)
+        try:
+            notes.extend(rec.normalise(now))
+        except (ValueError, TypeError, AttributeError) as exc:
+            out.append(reject_row(name, kind, rid, _excerpt(rec), str(exc), now))
+            continue
+        keep.append(rec)
+    return keep
 
 
 def _record_error(exc: BaseException) -> bool:
@@ -104,7 +111,7 @@ def _one_by_one(engine: Engine, name: str, posts: list[Post], anns: list[Announc
                 out: list[dict[str, Any]]) -> int:
     new = 0
     refused: list[dict[str, Any]] = []
-    records = [*posts, *anns]
+    records: list[Post | Announcement] = [*posts, *anns]
     for rec in records:
         try:
             with engine.begin() as conn:

@@ -14,9 +14,11 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from monitor import clean
+
+_T = TypeVar("_T")
 
 
 def utc(dt: datetime) -> datetime:
@@ -200,7 +202,7 @@ class Batch:
     # excerpt, reason). The pipeline stores them in the ``rejects`` table with those it refuses.
     rejects: list[tuple[str | None, str, str]] = field(default_factory=list)
 
-    def attempt(self, build: Callable[[], Any], hint: Any, record_id: str | None = None) -> Any:
+    def attempt(self, build: Callable[[], _T], hint: Any, record_id: str | None = None) -> _T | None:
         """``build()``, or None with a reject noted when one record's odd values break the mapping
         (a source maps records one at a time through this, so one entry never stops the pass)."""
         try:

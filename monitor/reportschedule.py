@@ -100,7 +100,9 @@ def catch_up(engine: Engine, cfg: Any, *, now: Callable[[], dt.datetime] = store
     """Build every missing day (oldest first); return the days built. A failed day is recorded on
     its run row and logged, and stops the catch-up (the next call retries from it)."""
     if build is None:
-        from reports import build_report as build
+        from reports import build_report
+
+        build = build_report
     built: list[dt.date] = []
     with _lock:
         days = missing_days(last_report_day(engine), now(), cfg.report.time, cfg.tz, cfg.report.catch_up_days)

@@ -232,7 +232,9 @@ def start_run(engine: Engine, source: str, covers_from: datetime | None = None) 
     with engine.begin() as conn:
         res = conn.execute(runs.insert().values(source=source, started_at=now_utc(), status="running",
                                                 covers_from=covers_from))
-        return int(res.inserted_primary_key[0])
+        key = res.inserted_primary_key
+        assert key is not None  # None only for an executemany; this inserts one row
+        return int(key[0])
 
 
 def mark_interrupted(engine: Engine, source: str | None = None) -> int:

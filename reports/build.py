@@ -286,15 +286,17 @@ def _touches(a: dict[str, Any], start: dt.datetime, end: dt.datetime) -> bool:
     if pub is not None and start <= pub < end:
         return True
     ws = a.get("window_start")
+    if ws is None:
+        return False
     we = a.get("window_end") or ws
-    return ws is not None and ws < end and we >= start
+    return ws < end and we >= start
 
 
 def _summary(cfg: Config, day: dt.date, as_of: dt.datetime, series: Series, needing: pd.DataFrame,
              complaints: list[dict[str, Any]], day_anns: list[dict[str, Any]], reply_times: list[dt.datetime],
              bounds: dict[str, tuple[dt.datetime, dt.datetime]], intervals: Any) -> dict[str, Any]:
     start, end = bounds["day"]
-    hd = series.hourly[(series.hours >= start) & (series.hours < end)]
+    hd = series.hourly[(series.hours >= pd.Timestamp(start)) & (series.hours < pd.Timestamp(end))]
     mentions, n_complaints = int(hd["mentions"].sum()), int(hd["complaints"].sum())
     # Notices, not chatter: official top-level posts flagged maintenance (data.hourly_counts leaves
     # out official replies such as "@x 维护期间提币暂停" and every user post) plus the maintenance

@@ -12,7 +12,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -24,13 +24,16 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
 CJK_FONTS = ["Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Microsoft YaHei",
              "PingFang SC", "Hiragino Sans GB", "SimHei", "DejaVu Sans"]
-RC = {"svg.fonttype": "none", "svg.hashsalt": "mention-monitor", "font.family": "sans-serif",
+RC: dict[RcKeyType, Any] = {"svg.fonttype": "none", "svg.hashsalt": "mention-monitor", "font.family": "sans-serif",
       "font.sans-serif": CJK_FONTS, "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
 
 
-def _rc(chart: str) -> dict[str, object]:
+def _rc(chart: str) -> dict[RcKeyType, Any]:
     # One salt per chart: clip-path ids derive from it, and several SVGs share one HTML document.
     return {**RC, "svg.hashsalt": f"mention-monitor-{chart}"}
 

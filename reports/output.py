@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -25,9 +25,10 @@ BACKLOG_COLUMNS = ["platform", "post_id", "created_local", "reason", "urgency", 
 def _hourly_rows(rep: DayReport, cfg: Config) -> list[dict[str, Any]]:
     start, end = day_bounds(cfg.tz, rep.day)
     s = rep.series
-    mask = (s.hours >= start) & (s.hours < end)
+    mask = (s.hours >= pd.Timestamp(start)) & (s.hours < pd.Timestamp(end))
     flagged = {p.start for p in rep.series.hour_peaks}
     out = []
+    ts: Any  # the hourly frame's index is a DatetimeIndex of hour starts (the stubs say Hashable)
     for (ts, r), base in zip(s.hourly[mask].iterrows(), s.hour_base[mask], strict=True):
         peak = any(p.granularity == "hour" and p.start <= ts < p.end for p in rep.peaks) or ts in flagged
         out.append({"hour_start_local": rows.local(ts, cfg.tz), "mentions": int(r["mentions"]),
@@ -81,8 +82,8 @@ def _charts(rep: DayReport, cfg: Config, hourly: list[dict[str, Any]]) -> dict[s
     trend = charts.trend_chart(days, daily, med_h, peak_days, nr)
     trend_phone = charts.trend_chart(days, daily, med_h, peak_days, nr, size=(4.2, 3.2), salt="trend-phone")
     start28 = day_bounds(tz, days[0])[0]
-    recent = s.hourly[s.hours >= start28]
-    local = recent.index.tz_convert(tz)
+    recent = s.hourly[s.hours >= pd.Timestamp(start28)]
+    local = cast(pd.DatetimeIndex, recent.index).tz_convert(tz)  # the stubs type a frame's index as Index
     mat = np.zeros((7, 24))
     np.add.at(mat, (local.day_of_week, local.hour), recent["complaints"].to_numpy())
     heat = charts.heatmap_chart(mat)
@@ -158,10 +159,10 @@ def write_day_html(rep: DayReport, cfg: Config, out: Path, written: dict[str, li
     cov_first = rows.local(rep.coverage.first, tz)
     page = html.render(
         "day.html", brand=cfg.brand.names[0], day=rep.day.isoformat(), timezone=cfg.timezone,
-        as_of=rows.local(rep.as_of, tz)[:16].replace("T", " "), partial=rep.partial, tiles=rep.tiles,
+        as_of=(rows.local(rep.as_of, tz) or "")[:16].replace("T", " "), partial=rep.partial, tiles=rep.tiles,
         figures=_figures(rep.summary), team=cfg.report.teams[0].team,
         reply_platforms=", ".join(rep.reply_platforms), coverage_from=cov_first[:10] if cov_first else None,
-        cuts=[(name, rows.local(start, tz)[:16].replace("T", " ")) for _k, name, start in rep.coverage.cuts],
+        cuts=[(name, (rows.local(start, tz) or "")[:16].replace("T", " ")) for _k, name, start in rep.coverage.cuts],
         teams_table=html.table(rows.team_frame(rep.teams), "teams") if len(cfg.report.teams) > 1 else None,
         response_table=html.table(rows.response_frame(rep.summary), "response"),
         trend_svg=svgs["trend_svg"], trend_phone_svg=svgs["trend_phone_svg"], volume_svg=svgs["volume_svg"],
@@ -202,6 +203,12 @@ def _num(row: dict[str, str], key: str) -> float | None:
     return float(v) if v not in ("", None) else None
 
 
+def _total(xs: list[float | None]) -> int | None:
+    """The sum as an int, or None when any value is missing."""
+    known = [x for x in xs if x is not None]
+    return int(sum(known)) if len(known) == len(xs) else None
+
+
 def _index_tiles(rows_: list[dict[str, str]], min_n: int) -> list[Any]:
     """The newest finished day's tiles from trend.csv, each against the day before it."""
     from reports import backlog
@@ -213,9 +220,7 @@ def _index_tiles(rows_: list[dict[str, str]], min_n: int) -> list[Any]:
     def count(label: str, key: str, since: str, *keys: str) -> Any:
         c = [_num(cur, k) for k in (key, *keys)]
         p = [_num(prev, k) for k in (key, *keys)]
-        cv = None if any(x is None for x in c) else int(sum(c))  # type: ignore[arg-type]
-        pv = None if any(x is None for x in p) else int(sum(p))  # type: ignore[arg-type]
-        return backlog.count_tile(label, cv, pv, since)
+        return backlog.count_tile(label, _total(c), _total(p), since)
 
     med = {k: _num(cur, k) for k in ("7d_km_median_seconds", "prev7d_km_median_seconds", "7d_max_wait_seconds",
                                       "prev7d_max_wait_seconds", "7d_answered_24h", "prev7d_answered_24h",

@@ -55,15 +55,16 @@ def complaint_rows(items: Sequence[dict[str, Any]], tz: ZoneInfo, linkable: Coll
         tracked = linkable is None or c["platform"] in linkable
         rows.append({
             "platform": c["platform"], "post_id": c["post_id"],
-            "created_local": local(c["created_at"], tz) + (
+            "created_local": (local(c["created_at"], tz) or "") + (
                 " (first seen; its feed date could not be read)" if c.get("dated_by") == "first_seen" else ""),
             "author_handle": c.get("author_handle"), "text": c.get("text"), "url": safe_url(c.get("url")),
             "urgency": c.get("urgency"), "topics": _joined(c.get("topics")),
             "claimed_wait_seconds": c.get("claimed_wait_seconds"),
             "impersonation_suspect": bool(c.get("impersonation_suspect")),
             "status": "answered" if answered else "waiting" if tracked else "volume only",
-            "first_reply_local": local(c["created_at"] + dt.timedelta(seconds=max(lat, 0.0)), tz) if answered else None,
-            "reply_latency_seconds": round(max(lat, 0.0)) if answered else None,
+            "first_reply_local": local(c["created_at"] + dt.timedelta(seconds=max(lat, 0.0)), tz)
+            if lat is not None else None,
+            "reply_latency_seconds": round(max(lat, 0.0)) if lat is not None else None,
             "evidence": json.dumps(c["evidence"], ensure_ascii=False) if c.get("evidence") else None,
             "impersonator_reply": (lookalikes or {}).get((c["platform"], c["post_id"])),
         })
@@ -89,6 +90,7 @@ def impersonator_rows(items: Sequence[dict[str, Any]], tz: ZoneInfo) -> list[dic
 def response_rows(w: pd.DataFrame, tz: ZoneInfo) -> list[dict[str, Any]]:
     """One row per post needing an answer (``w`` from metrics.waits), oldest first."""
     rows = []
+    r: Any  # a row of ``w``: the stubs cannot know its columns' types (created_at is a Timestamp)
     for r in w.sort_values(["created_at", "platform", "post_id"]).itertuples(index=False):
         created = r.created_at.to_pydatetime()
         rows.append({

@@ -13,6 +13,7 @@ is the first event time where S(t) <= 0.5 and is undefined (None) when the curve
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +22,7 @@ import numpy.typing as npt
 @dataclass(frozen=True, slots=True)
 class KMCurve:
     times: npt.NDArray[np.float64]  # distinct event times, ascending
-    survival: npt.NDArray[np.float64]  # S(t) just after each event time
+    survival: npt.NDArray[np.floating[Any]]  # S(t) just after each event time
     n: int  # subjects
     events: int  # observed replies
     censored: int  # still waiting at observation time

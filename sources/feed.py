@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import urljoin
 
@@ -100,10 +101,10 @@ def _content_html(entry: Mapping[str, Any]) -> str:
     return str(entry.get("summary") or entry.get("description") or "")
 
 
-def _explicit(entry: Mapping[str, Any], key: str) -> tuple[str | None, Any]:
+def _explicit(entry: dict[str, Any], key: str) -> tuple[str | None, Any]:
     # dict.get, not entry.get: feedparser maps a missing "updated" onto "published", and we keep
     # the two apart (an edited announcement has both and updates its stored row).
-    return dict.get(entry, key), dict.get(entry, f"{key}_parsed")  # type: ignore[arg-type]
+    return dict.get(entry, key), dict.get(entry, f"{key}_parsed")
 
 
 _AUTHOR_PREFIX = re.compile(r"^[^:：\s][^:：]{0,39}[:：]\s*")
@@ -184,10 +185,10 @@ class FeedSource(Source):
             if isinstance(entry.get("link"), str):
                 entry["link"] = urljoin(res.url, entry["link"])  # relative links, resolved by us (see parse)
             if self.config.official:
-                ann = batch.attempt(lambda e=entry: self.to_announcement(e), entry, entry.get("id"))
+                ann = batch.attempt(partial(self.to_announcement, entry), entry, entry.get("id"))
                 batch.announcements.extend([ann] if ann else [])
             else:
-                post = batch.attempt(lambda e=entry: self.to_post(e, ctx.now(), lang), entry, entry.get("id"))
+                post = batch.attempt(partial(self.to_post, entry, ctx.now(), lang), entry, entry.get("id"))
                 batch.posts.extend([post] if post else [])
         batch.notes.extend(self._date_notes(batch, ctx))
         batch.cursors[self.cursor_key] = new_state
@@ -225,7 +226,7 @@ class FeedSource(Source):
                                          f"{res.content_type or 'unknown'}, starts {head[:80]!r}); check the url")
         return parsed
 
-    def _dates(self, entry: Mapping[str, Any]) -> tuple[datetime | None, datetime | None]:
+    def _dates(self, entry: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
         tz = self.config.timezone
         pub_raw, pub_parsed = _explicit(entry, "published")
         upd_raw, upd_parsed = _explicit(entry, "updated")
@@ -234,18 +235,18 @@ class FeedSource(Source):
         return published, updated
 
     @staticmethod
-    def _unread_dates(entry: Mapping[str, Any], published: datetime | None,
+    def _unread_dates(entry: dict[str, Any], published: datetime | None,
                       updated: datetime | None) -> list[str]:
         """The raw date strings of ``entry`` that could not be read (see sources.feeddates.read_date)."""
-        return [str(raw) for raw, value in ((dict.get(entry, "published"), published),  # type: ignore[arg-type]
-                                            (dict.get(entry, "updated"), updated))  # type: ignore[arg-type]
+        return [str(raw) for raw, value in ((dict.get(entry, "published"), published),
+                                            (dict.get(entry, "updated"), updated))
                 if raw and str(raw).strip() and value is None]
 
     @staticmethod
     def _id(entry: Mapping[str, Any]) -> str:
         return str(entry.get(_ID_KEY) or entry_identity(entry))
 
-    def to_post(self, entry: Mapping[str, Any], now: datetime, lang: str | None) -> Post:
+    def to_post(self, entry: dict[str, Any], now: datetime, lang: str | None) -> Post:
         published, updated = self._dates(entry)
         title = statusfold.plain(str(entry.get("title") or ""))
         body = quotes.html_text(_content_html(entry), statusfold.plain)  # quoted text as "> " lines
@@ -266,7 +267,7 @@ class FeedSource(Source):
             author_name=author if isinstance(author, str) else None, lang=lang, origin=self.name,
             raw=raw)
 
-    def to_announcement(self, entry: Mapping[str, Any]) -> Announcement:
+    def to_announcement(self, entry: dict[str, Any]) -> Announcement:
         published, updated = self._dates(entry)
         title = statusfold.plain(str(entry.get("title") or "")) or "(untitled)"
         html = _content_html(entry)
@@ -275,7 +276,7 @@ class FeedSource(Source):
         if unread := self._unread_dates(entry, published, updated):
             raw["date_unread"] = unread  # stored with no date rather than a guessed one
         tz = self.config.timezone
-        pub_raw = dict.get(entry, "published") or dict.get(entry, "updated")  # type: ignore[arg-type]
+        pub_raw = dict.get(entry, "published") or dict.get(entry, "updated")
         local = stated_offset(pub_raw, published or updated)
         if statusfold.looks_like_statuspage(html):
             f = statusfold.fold(html, published or updated, tz)

@@ -84,7 +84,7 @@ def _from_tuple(t: time.struct_time | tuple[int, ...] | None, tz: tzinfo = UTC) 
     if not t:
         return None
     try:
-        return datetime(*t[:6], tzinfo=tz).astimezone(UTC)
+        return datetime(t[0], t[1], t[2], t[3], t[4], t[5], tzinfo=tz).astimezone(UTC)
     except (ValueError, OverflowError):
         return None
 
@@ -178,8 +178,10 @@ class _Names(dateparser.parserinfo):
     """dateutil's English tables plus the names above. dateutil checks weekdays before months, so a
     weekday abbreviation that is also a month name (``mar``: French/Spanish Tuesday) is left out."""
 
-    MONTHS = [names for names in _MONTH_NAMES]  # noqa: RUF012 - dateutil reads these class attributes
-    WEEKDAYS = [tuple(n for n in names if n not in _MONTH_OF) for names in _WEEKDAY_NAMES]  # noqa: RUF012
+    # dateutil reads these class attributes (RUF012) and takes any number of names per entry; its
+    # stubs allow only 2 or 3 (MONTHS) and 2 (WEEKDAYS), hence the ignores.
+    MONTHS = [names for names in _MONTH_NAMES]  # type: ignore[misc]  # noqa: RUF012
+    WEEKDAYS = [tuple(n for n in names if n not in _MONTH_OF) for names in _WEEKDAY_NAMES]  # type: ignore[misc]  # noqa: RUF012
     JUMP = [*dateparser.parserinfo.JUMP, "de", "del", "à", "le", "el", "um", "den", "der"]  # noqa: RUF012
 
 

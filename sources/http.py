@@ -19,7 +19,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -92,7 +92,7 @@ class HostPacer:
             self.sleep(slot - now)
 
 
-def share_pacer(sources: list[object], pacer: HostPacer | None = None) -> HostPacer:
+def share_pacer(sources: Sequence[object], pacer: HostPacer | None = None) -> HostPacer:
     """Give every source that has a ``pacer`` attribute the same pacer (one per pass).
 
     The spacing is the largest ``host_spacing_seconds`` among them (2 s when none is configured).
@@ -239,7 +239,7 @@ class _HTTPPool(urllib3.HTTPConnectionPool):
 
 
 class _HTTPSPool(urllib3.HTTPSConnectionPool):
-    ConnectionCls = _HTTPSConnection  # type: ignore[assignment]
+    ConnectionCls = _HTTPSConnection
 
 
 class DeadlineAdapter(HTTPAdapter):

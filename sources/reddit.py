@@ -136,6 +136,8 @@ class _Api:
         headers = getattr(resp, "headers", {}) or {}
         for key in ("retry-after", "x-ratelimit-reset"):
             value = headers.get(key)
+            if value is None:  # float(None): a TypeError, skipped like an unreadable value
+                continue
             try:
                 return now + timedelta(seconds=max(1.0, float(value)))
             except (TypeError, ValueError):

@@ -19,6 +19,7 @@ import json
 import logging
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import requests
@@ -113,7 +114,7 @@ class StatuspageSource(StatusApiSource):
             if isinstance(it, dict) and it.get("id"):
                 # One item with odd field types must not stop the pass: it goes to the rejects table.
                 probe = Batch(rejects=self.rejected)
-                ann = probe.attempt(lambda i=it: self.to_announcement(i), it, str(it.get("id")))
+                ann = probe.attempt(partial(self.to_announcement, it), it, str(it.get("id")))
                 out.extend([ann] if ann else [])
         return out
 

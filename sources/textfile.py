@@ -24,7 +24,7 @@ import lzma
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TypeAlias
 
 from monitor.errors import MonitorError
 
@@ -38,6 +38,10 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (code
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
+# The file opened "rb", or a decompressor reading it: all read, seek, peek and iterate bytes lines.
+Stream: TypeAlias = io.BufferedReader | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile
+
+
 class UnreadableFile(MonitorError):
     """A file that cannot be read as JSON lines; ``str()`` is one line naming the file."""
 
@@ -47,12 +51,12 @@ class Opened:
     """``lines`` yields UTF-8 byte lines (line ends kept). ``plain``: they are the file's own bytes
     (uncompressed UTF-8), so byte offsets into the file are offsets into ``lines`` (resumable)."""
 
-    stream: BinaryIO
+    stream: Stream
     lines: Iterator[bytes]
     compression: str | None
     encoding: str
     plain: bool
-    file: BinaryIO  # the file itself (decompressors given a file object leave it open)
+    file: io.BufferedReader  # the file itself (decompressors given a file object leave it open)
 
     def close(self) -> None:
         finish = getattr(self.lines, "close", None)  # a transcoding generator: detach its wrapper first
@@ -66,12 +70,14 @@ def _encoding(head: bytes) -> str:
     for bom, name in _BOMS:
         if head.startswith(bom):
             return name
-    nul = tuple(b == 0 for b in head[:4])
-    return {(True, True, True, False): "utf-32-be", (False, True, True, True): "utf-32-le",
-            (True, False, True, False): "utf-16-be", (False, True, False, True): "utf-16-le"}.get(nul, "utf-8")
+    nul = tuple(b == 0 for b in head[:4])  # shorter than 4 when the file is: then no pattern matches
+    by_nuls: dict[tuple[bool, ...], str] = {
+        (True, True, True, False): "utf-32-be", (False, True, True, True): "utf-32-le",
+        (True, False, True, False): "utf-16-be", (False, True, False, True): "utf-16-le"}
+    return by_nuls.get(nul, "utf-8")
 
 
-def _decompressed(path: Path, fh: BinaryIO) -> tuple[BinaryIO, str | None]:
+def _decompressed(path: Path, fh: io.BufferedReader) -> tuple[Stream, str | None]:
     head = fh.read(8)
     fh.seek(0)
     for magic, what in _REFUSED:
@@ -80,8 +86,8 @@ def _decompressed(path: Path, fh: BinaryIO) -> tuple[BinaryIO, str | None]:
     for magic, kind in _COMPRESSED:
         if head.startswith(magic):
             if kind == "gzip":
-                return gzip.GzipFile(fileobj=fh), kind  # type: ignore[return-value]
-            return (bz2.BZ2File(fh) if kind == "bzip2" else lzma.LZMAFile(fh)), kind  # type: ignore[return-value]
+                return gzip.GzipFile(fileobj=fh), kind
+            return (bz2.BZ2File(fh) if kind == "bzip2" else lzma.LZMAFile(fh)), kind
     return fh, None
 
 
@@ -116,8 +122,8 @@ def _check_text(path: Path, head: bytes, encoding: str) -> None:
         raise UnreadableFile(f"{path}: not JSON lines (starts {start!r}); expected one JSON object per line")
 
 
-def _transcoded(stream: BinaryIO, encoding: str) -> Iterator[bytes]:
-    text = io.TextIOWrapper(stream, encoding=encoding, newline="")  # type: ignore[type-var]
+def _transcoded(stream: Stream, encoding: str) -> Iterator[bytes]:
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     try:
         for line in text:
             yield line.encode("utf-8")
@@ -136,7 +142,7 @@ def open_jsonl(path: Path) -> Opened:
                 head = stream.read(_SNIFF)
                 stream.seek(0)
             else:  # peek: the decompressed stream cannot seek back cheaply
-                head = stream.peek(_SNIFF)[:_SNIFF]  # type: ignore[attr-defined]
+                head = stream.peek(_SNIFF)[:_SNIFF]
         except (OSError, EOFError, lzma.LZMAError) as exc:
             raise UnreadableFile(f"{path}: damaged {compression} data ({exc})") from None
         encoding = _encoding(head)

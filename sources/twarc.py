@@ -21,6 +21,7 @@ is re-read from the start (upserts make that harmless).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import lzma
@@ -28,7 +29,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from monitor.errors import SourceError
 from monitor.records import Batch, Post, query_key
@@ -79,7 +80,7 @@ class Officials:
     def match(self, user_id: str | None, handle: str | None) -> bool:
         if user_id and user_id in self.ids:
             return True
-        return bool(handle) and handle.lstrip("@").casefold() in self.handles
+        return bool(handle and handle.lstrip("@").casefold() in self.handles)
 
 
 class BadRecord(ValueError):
@@ -170,7 +171,7 @@ class FileRead:
         return {"size": self.size, "lines": self.lines, "mtime": mtime, "sha256": self.hasher.hexdigest()}
 
 
-def _resume_offset(fh: BinaryIO, saved: dict[str, Any] | None, size_now: int) -> tuple[int, Any]:
+def _resume_offset(fh: io.BufferedIOBase, saved: dict[str, Any] | None, size_now: int) -> tuple[int, Any]:
     """Where to start reading: past the saved prefix when the file only grew, else 0."""
     hasher = hashlib.sha256()
     if not saved or not isinstance(saved.get("size"), int) or saved["size"] > size_now:
@@ -252,7 +253,7 @@ class TwarcSource(Source):
         try:
             start, hasher = (_resume_offset(opened.stream, saved, st.st_size) if opened.plain
                              else (0, hashlib.sha256()))
-            read = FileRead(path, hasher, size=start, lines=int(saved.get("lines", 0)) if start else 0)
+            read = FileRead(path, hasher, size=start, lines=int(saved.get("lines", 0)) if start and saved else 0)
             if start and start == st.st_size:  # same bytes, only the mtime moved (touch, copy)
                 yield Batch(cursors={key: read.state(st.st_mtime)})
                 return

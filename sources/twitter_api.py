@@ -65,7 +65,7 @@ class XApi:
         self.timeout = timeout
         with_deadlines(self.client.session)
         # tweepy sends requests without a timeout; a stalled connection would hang the whole pass.
-        self.client.session.request = functools.partial(  # type: ignore[method-assign]
+        self.client.session.request = functools.partial(
             self.client.session.request, timeout=timeout)
         if user_agent:
             self.client.user_agent = f"{user_agent} {self.client.user_agent}"

@@ -8,16 +8,24 @@ those rules' regexes. Anchors are derived from each compiled pattern's parse tre
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import logging
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from operator import itemgetter
+from typing import Any, TypeAlias
 
 # ``re._parser`` is the 3.11+ name of sre_parse (requires-python >= 3.11); a rename fails loudly here.
-from re import _constants as sre_c
-from re import _parser as sre_parse
+# Both are private and have no stubs (typeshed's sre_parse omits the int argument of LITERAL): Any.
+sre_c: Any = importlib.import_module("re._constants")
+sre_parse: Any = importlib.import_module("re._parser")
+
+# A parse-tree node is (op, av); av's shape depends on op: an int (LITERAL), a list of (op, int)
+# (IN), (lo, hi, subpattern) (repeats), (None, branches) (BRANCH), (..., subpattern) (SUBPATTERN).
+_Av: TypeAlias = Any
+_Node: TypeAlias = tuple[object, _Av]
 
 # pyahocorasick is the optional extra "fast": absent, the prefilter uses ``in`` checks. Installed but
 # broken (a bad wheel), the import error surfaces here instead of silently slowing every pass.
@@ -55,7 +63,7 @@ def _info(a: str) -> float:
     return sum(2.0 if "\u3400" <= ch <= "\u9fff" else 1.0 if ch.isalnum() or ch in _RARE_PUNCT else 0.3 for ch in a)
 
 
-def _score(alts: frozenset[str]) -> float:
+def _score(alts: Set[str]) -> float:
     """Higher is more selective: the weakest member counts, many members and common tokens cost."""
     common = 3.0 if any(a in _COMMON for a in alts) else 0.0
     return min(_info(a) for a in alts) - 0.5 * math.log2(len(alts)) - common
@@ -66,37 +74,37 @@ def _best(cands: list[frozenset[str]]) -> frozenset[str] | None:
     return max(cands, key=_score) if cands else None
 
 
-def _seq(items: Sequence[tuple[object, object]]) -> frozenset[str] | None:
+def _seq(items: Sequence[_Node]) -> frozenset[str] | None:
     """Anchors for a sequence: join adjacent literals, else the best anchor set of any element."""
     return _best(_seq_all(items))
 
 
-def _finite(items: Sequence[tuple[object, object]]) -> frozenset[str] | None:
+def _finite(items: Sequence[_Node]) -> frozenset[str] | None:
     """All strings the sequence can match, when that is a small finite set of literals (else None)."""
     out = _prefix_walk(items, full=True)
     return out
 
 
-def _alternatives(op: object, av: object) -> frozenset[str] | None:
+def _alternatives(op: object, av: _Av) -> frozenset[str] | None:
     """The finite language of one element (literal, class, group, alternation, optional), or None."""
     if op is sre_c.LITERAL:
-        return frozenset([chr(av).casefold()])  # type: ignore[arg-type]
+        return frozenset([chr(av).casefold()])
     if op is sre_c.IN:
-        if all(o is sre_c.LITERAL for o, _v in av) and len(av) <= _MAX_CLASS:  # type: ignore[attr-defined,arg-type]
-            return frozenset(chr(v).casefold() for _o, v in av)  # type: ignore[attr-defined]
+        if all(o is sre_c.LITERAL for o, _v in av) and len(av) <= _MAX_CLASS:
+            return frozenset(chr(v).casefold() for _o, v in av)
         return None
     if op is sre_c.SUBPATTERN:
-        return _finite(list(av[-1]))  # type: ignore[index]
+        return _finite(list(av[-1]))
     if op is sre_c.BRANCH:
         out: set[str] = set()
-        for branch in av[1]:  # type: ignore[index]
+        for branch in av[1]:
             got = _finite(list(branch))
             if got is None:
                 return None
             out |= got
         return frozenset(out) if len(out) <= _MAX_SET else None
     if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT):
-        lo, hi, sub = av  # type: ignore[misc]
+        lo, hi, sub = av
         if (lo, hi) in ((0, 1), (1, 1)):
             got = _finite(list(sub))
             if got is not None:
@@ -104,7 +112,7 @@ def _alternatives(op: object, av: object) -> frozenset[str] | None:
     return None
 
 
-def _prefix_walk(items: Sequence[tuple[object, object]], *, full: bool) -> frozenset[str] | None:
+def _prefix_walk(items: Sequence[_Node], *, full: bool) -> frozenset[str] | None:
     """Literal prefixes every match starts with (``full``: the whole finite language, or None)."""
     cur: set[str] = {""}
     for op, av in items:
@@ -124,14 +132,14 @@ def _prefix_walk(items: Sequence[tuple[object, object]], *, full: bool) -> froze
     return frozenset(cur)
 
 
-def _open_prefixes(op: object, av: object) -> frozenset[str] | None:
+def _open_prefixes(op: object, av: _Av) -> frozenset[str] | None:
     """Literal prefixes of a group or alternation whose language is not finite (or None)."""
     if op is sre_c.SUBPATTERN:
-        got = _prefix_walk(list(av[-1]), full=False)  # type: ignore[index]
+        got = _prefix_walk(list(av[-1]), full=False)
         return got if got and all(got) else None
     if op is sre_c.BRANCH:
         out: set[str] = set()
-        for branch in av[1]:  # type: ignore[index]
+        for branch in av[1]:
             got = _prefix_walk(list(branch), full=False)
             if not got or not all(got):
                 return None
@@ -140,7 +148,7 @@ def _open_prefixes(op: object, av: object) -> frozenset[str] | None:
     return None
 
 
-def _seq_all(items: Sequence[tuple[object, object]]) -> list[frozenset[str]]:
+def _seq_all(items: Sequence[_Node]) -> list[frozenset[str]]:
     """Every anchor set of a sequence: each one is required (one of its members is in every match)."""
     pre = _prefix_walk(items, full=False)
     # The literal prefixes of the whole sequence: "no" + (one| one|body|-one) -> "no one", "nobody"...
@@ -148,7 +156,7 @@ def _seq_all(items: Sequence[tuple[object, object]]) -> list[frozenset[str]]:
     run = ""
     for op, av in items:
         if op is sre_c.LITERAL:
-            run += chr(av).casefold()  # type: ignore[arg-type]
+            run += chr(av).casefold()
             continue
         if run:
             cands.append(frozenset([run]))
@@ -163,16 +171,16 @@ def _seq_all(items: Sequence[tuple[object, object]]) -> list[frozenset[str]]:
     return [c for c in cands if c and len(c) <= _MAX_SET and all(c)]
 
 
-def _node(op: object, av: object) -> frozenset[str] | None:
+def _node(op: object, av: _Av) -> frozenset[str] | None:
     if op is sre_c.LITERAL:
-        return frozenset([chr(av).casefold()])  # type: ignore[arg-type]
+        return frozenset([chr(av).casefold()])
     if op is sre_c.SUBPATTERN:
-        return _seq(list(av[-1]))  # type: ignore[index]
+        return _seq(list(av[-1]))
     if op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", None)):
-        lo, _hi, sub = av  # type: ignore[misc]
+        lo, _hi, sub = av
         return _seq(list(sub)) if lo >= 1 else None
     if op is sre_c.BRANCH:
-        branches = av[1]  # type: ignore[index]
+        branches = av[1]
         budget = max(4, _MAX_SET // len(branches))  # keep the union of the branches' anchors small
         out: set[str] = set()
         for branch in branches:
@@ -183,8 +191,8 @@ def _node(op: object, av: object) -> frozenset[str] | None:
             out |= max(small, key=_score) if small else min(cands, key=len)
         return frozenset(out) if len(out) <= _MAX_SET else None
     if op is sre_c.IN:
-        chars = [chr(v).casefold() for o, v in av if o is sre_c.LITERAL]  # type: ignore[attr-defined]
-        if len(chars) == len(av) and len(chars) <= _MAX_CLASS:  # type: ignore[arg-type]
+        chars = [chr(v).casefold() for o, v in av if o is sre_c.LITERAL]
+        if len(chars) == len(av) and len(chars) <= _MAX_CLASS:
             return frozenset(chars)
     return None
 
@@ -200,7 +208,7 @@ def required_sets(pattern: str, limit: int = 3, flags: int = 0) -> list[frozense
     except Exception:
         return []
     while len(items) == 1 and items[0][0] is sre_c.SUBPATTERN:
-        items = list(items[0][1][-1])  # type: ignore[index]
+        items = list(items[0][1][-1])
     return sorted(_seq_all(items), key=_score, reverse=True)[:limit]
 
 

@@ -81,8 +81,10 @@ def _time(v: Any) -> datetime | None:
     return datetime.fromisoformat(v) if isinstance(v, str) and v else None
 
 
-def from_row(row: Mapping[str, Any]) -> Announcement:
-    """The announcement a stored row was made from (its source facts from ``raw["facts"]``), unlabelled."""
+def from_row(row: Mapping[Any, Any]) -> Announcement:
+    """The announcement a stored row was made from (its source facts from ``raw["facts"]``), unlabelled.
+
+    ``row``: a mapping by column name (a SQLAlchemy RowMapping's keys may also be columns, hence Any)."""
     raw = dict(row.get("raw") or {})
     f = raw.get("facts") or {}
     return Announcement(

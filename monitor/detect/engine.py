@@ -158,6 +158,7 @@ class Detector:
         """``without``: rule keys ``detector.lang.name`` to leave out (to show what a rule contributes)."""
         self.cfg = cfg
         self.rules: list[Rule] = []
+        self._regexes: list[re.Pattern[str]] = []  # self.rules[i].regex, compiled
         rules = effective_rules(cfg)
         topics = _compiled_topics([r for r in rules if r.detector == "topic"])
         for r in [r for r in rules if r.detector != "topic"] + topics:
@@ -170,11 +171,12 @@ class Detector:
             else:
                 r.regex = re.compile(r.pattern, ascii_)
             self.rules.append(r)
+            self._regexes.append(r.regex)
         self._notices, maint_anchors = _load_notices(cfg)
         # Built-in rules bring their prefilter literals from the table's word lists; config, topic and
         # impersonation patterns are user regexes, so theirs are derived from the pattern (anchors.py).
-        anchors = [r.table.anchors if r.table is not None else required_literals(r.regex.pattern)  # type: ignore[union-attr]
-                   for r in self.rules]
+        anchors = [r.table.anchors if r.table is not None else required_literals(rx.pattern)
+                   for r, rx in zip(self.rules, self._regexes, strict=True)]
         # The maintenance include rules share the one prefilter pass (indices after ours).
         self._maint_idx = (frozenset(range(len(anchors), len(anchors) + len(maint_anchors)))
                            if maint_anchors is not None else None)
@@ -184,10 +186,10 @@ class Detector:
         # Small sets only: a Python loop over dozens of literals costs more than the regex it guards
         # (bench/bench_detect.py; routing them through the automaton was slower still).
         self._also = [tuple(tuple(sorted(x)) for x in r.table.requires if len(x) <= 12) if r.table is not None
-                      else tuple(tuple(x) for x in required_sets(r.regex.pattern, limit=3)[1:] if len(x) <= 8)  # type: ignore[union-attr]
-                      for r in self.rules]
+                      else tuple(tuple(x) for x in required_sets(rx.pattern, limit=3)[1:] if len(x) <= 8)
+                      for r, rx in zip(self.rules, self._regexes, strict=True)]
         self.impersonation = Impersonation(
-            cfg, [(i, r) for i, r in enumerate(self.rules) if r.detector == "impersonation"])
+            cfg, [(i, r, self._regexes[i]) for i, r in enumerate(self.rules) if r.detector == "impersonation"])
         self.ignore_quoted = cfg.detection.ignore_quoted
         self._inc = {d: frozenset(i for i, r in enumerate(self.rules) if r.detector == d and r.kind == "include")
                      for d in ("complaint", "urgency", "topic")}
@@ -201,7 +203,6 @@ class Detector:
         conds = {n: table.condition(n, brand) for ns in needs.values() for n in ns}
         self._needs: dict[int, tuple[re.Pattern[str], ...]] = {
             i: tuple(conds[n] for n in ns) for i, ns in needs.items()}
-        self._regexes: list[re.Pattern[str]] = [r.regex for r in self.rules]  # type: ignore[misc]
         self._zh_only = frozenset(i for i, r in enumerate(self.rules) if r.lang == "zh" and r.origin == "built-in")
         self._topic_idx = self._inc["topic"]
         self._complaint_idx = self._inc["complaint"]
@@ -230,7 +231,7 @@ class Detector:
         vetoes = []
         for i in sorted(cand & self._exc[detector]):
             r = self.rules[i]
-            for m in r.regex.finditer(text):  # type: ignore[union-attr]
+            for m in regexes[i].finditer(text):
                 vetoes.append(_covered(text, m.start(), m.end(), r))
         out = []
         for i, m in hits:
@@ -238,7 +239,7 @@ class Detector:
             # A vetoed (or empty) match may hide a later one that is not vetoed: retry one character on
             # ("问题已解决一半，但是客服三天不回" must still find "客服三天不回").
             while m is not None and (m.end() == m.start() or any(s < m.end() and m.start() < e for s, e in vetoes)):
-                m = r.regex.search(text, m.start() + 1)  # type: ignore[union-attr]
+                m = regexes[i].search(text, m.start() + 1)
             if m is not None:
                 out.append({"detector": detector, "rule": f"{r.lang}.{r.name}", "span": [m.start(), m.end()],
                             "match": m.group(0)})
@@ -250,7 +251,7 @@ class Detector:
             r = self.rules[i]
             if r.name in found:
                 continue
-            m = r.regex.search(text)  # type: ignore[union-attr]
+            m = self._regexes[i].search(text)
             if m and m.end() > m.start():
                 found[r.name] = {"detector": "topic", "rule": r.name, "span": [m.start(), m.end()],
                                  "match": m.group(0)}
@@ -331,11 +332,11 @@ class Detector:
         urg = self._matches(text, "urgency", cand)
         res.urgency = "high" if urg else "normal"
         res.evidence.extend(urg)
-        near = [tuple(e["span"]) for e in comp]
-        secs, wait_ev = claimed_wait(text, bool(_CJK.search(text)), near)  # type: ignore[arg-type]
-        if secs is not None:
-            res.claimed_wait_seconds = secs
-            res.evidence.append(wait_ev)  # type: ignore[arg-type]
+        near = [(e["span"][0], e["span"][1]) for e in comp]
+        wait = claimed_wait(text, bool(_CJK.search(text)), near)
+        if wait[0] is not None:
+            res.claimed_wait_seconds = wait[0]
+            res.evidence.append(wait[1])
 
 
 def _load_notices(cfg: Config) -> tuple[Any, list[frozenset[str]] | None]:
@@ -348,9 +349,10 @@ def _load_notices(cfg: Config) -> tuple[Any, list[frozenset[str]] | None]:
     from monitor.detect import maintenance
 
     anchors = maintenance.include_anchors(cfg)
-    if not anchors or any(not a for a in anchors):
+    known = [a for a in anchors if a]
+    if not anchors or len(known) < len(anchors):
         return maintenance, None
-    return maintenance, anchors  # type: ignore[return-value]
+    return maintenance, known
 
 
 def _covered(text: str, start: int, end: int, r: Rule) -> tuple[int, int]:

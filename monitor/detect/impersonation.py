@@ -48,7 +48,8 @@ def _edit_distance(a: str, b: str, limit: int = 2) -> int:
 
 
 class Impersonation:
-    def __init__(self, cfg: Config, lure_rules: list[tuple[int, Rule]]) -> None:
+    def __init__(self, cfg: Config, lure_rules: list[tuple[int, Rule, re.Pattern[str]]]) -> None:
+        """``lure_rules``: (index, rule, its compiled regex) of the detector's impersonation rules."""
         self.brands = [b for b in (_squash(t) for t in cfg.brand.terms) if b]
         self.officials = {_squash(a.handle) for a in cfg.official_accounts}
         self.lure_rules = lure_rules
@@ -88,10 +89,10 @@ class Impersonation:
         cand = set(cand)
         lures: list[dict[str, Any]] = []
         strong = vetoed = False
-        for i, r in self.lure_rules:
+        for i, r, rx in self.lure_rules:
             if i not in cand:
                 continue
-            m = r.regex.search(text)  # type: ignore[union-attr]
+            m = rx.search(text)
             if not m or m.end() == m.start():
                 continue
             if r.kind == "exclude":

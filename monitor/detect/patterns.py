@@ -35,8 +35,9 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
-from monitor.config import Config
+from monitor.config import DetectionConfig
 from monitor.textnorm import _has_cjk, _t2s
 
 _VERBOSE_FLAGS = re.compile(r"\(\?[aiLmsux]*x[aiLmsux]*\)")
@@ -261,7 +262,15 @@ def prepare_pattern(pattern: str) -> str:
     return "".join(out)
 
 
-def config_patterns(cfg: Config) -> Iterator[tuple[str, str]]:
+class HasDetection(Protocol):
+    """What the pattern checks read of a config: only its detection section (a Config, or check-config's
+    stand-in built from a detection section alone)."""
+
+    @property
+    def detection(self) -> DetectionConfig: ...
+
+
+def config_patterns(cfg: HasDetection) -> Iterator[tuple[str, str]]:
     """``(key path, pattern as written)`` for every configured detection pattern, in config order:
     ``detection.{complaint,maintenance,urgency,impersonation}.{en,zh}.{include,exclude}[i]`` then
     ``detection.topics.<topic>[i]`` (what ``check-config`` validates and shows prepared)."""
@@ -279,7 +288,7 @@ def config_patterns(cfg: Config) -> Iterator[tuple[str, str]]:
             yield f"detection.topics.{topic}[{i}]", p
 
 
-def prepared_differences(cfg: Config) -> list[tuple[str, str, str]]:
+def prepared_differences(cfg: HasDetection) -> list[tuple[str, str, str]]:
     """``(key path, as written, prepared)`` for every configured pattern whose prepared form differs;
     ``check-config`` prints these so nobody is surprised by the folding."""
     return [(path, p, prepared) for path, p in config_patterns(cfg) if (prepared := prepare_pattern(p)) != p]
@@ -295,6 +304,6 @@ def _check(path: str, pattern: str) -> str | None:
     return None
 
 
-def validate_rules(cfg: Config) -> list[str]:
+def validate_rules(cfg: HasDetection) -> list[str]:
     """Problems in the configured patterns, one line each with its key path (used by check-config)."""
     return [problem for path, p in config_patterns(cfg) if (problem := _check(path, p))]

@@ -122,11 +122,12 @@ def list_rules(cfg: Config, detector: str | None = None, lang: str | None = None
         for kind in ("include", "exclude"):
             rows += [("maintenance", lg, "config", kind, "-", "-", f"config:{lg}.{kind}[{i}]", f"- | {_shown(p)}", 0, p)
                      for i, p in enumerate(getattr(ks, kind))]
-    rows = [r for r in rows if (detector is None or r[0] == detector) and (lang is None or r[1] in (lang, "any"))]
+    rows = [row for row in rows
+            if (detector is None or row[0] == detector) and (lang is None or row[1] in (lang, "any"))]
     if short:
         counts: dict[tuple[str, str], list[int]] = {}
-        for r in rows:
-            counts.setdefault((r[0], r[1]), [0, 0])[r[2] != "built-in"] += 1
+        for row in rows:
+            counts.setdefault((row[0], row[1]), [0, 0])[row[2] != "built-in"] += 1
         lines = [f"{'detector':<13} {'lang':<4} {'built-in':>8} {'config':>6}"]
         lines += [f"{d:<13} {lg:<4} {b:>8} {c:>6}" for (d, lg), (b, c) in sorted(counts.items())]
     else:

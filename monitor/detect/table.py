@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -204,7 +204,7 @@ def _required_lists(template: str) -> list[str]:
     return out
 
 
-def _score(lits: frozenset[str]) -> float:
+def _score(lits: Set[str]) -> float:
     """Selectivity of an anchor set: its weakest phrase, minus a cost for many phrases."""
     def info(a: str) -> float:
         return sum(2.0 if "\u3400" <= c <= "\u9fff" else 1.0 if c.isalnum() else 0.3 for c in a)
@@ -236,7 +236,7 @@ def _requires(table: Table, spec: dict[str, Any], template: str, anchors: frozen
     return tuple(dict.fromkeys([*derived, *given]))
 
 
-def _load_lists(table: Table, raw: dict[str, Any], where: str) -> None:
+def _load_lists(table: Table, raw: dict[str, Any] | None, where: str) -> None:
     for name, terms in (raw or {}).items():
         if name in table.lists:
             raise TableError(f"{where}: list {name!r} is defined twice")

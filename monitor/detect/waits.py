@@ -10,6 +10,7 @@ null, and a support team cannot act on a number that is not a wait for them.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 DAY = 86400
 _UNITS = {
@@ -238,7 +239,8 @@ def _distance(start: int, end: int, near: list[tuple[int, int]]) -> int:
     return min((max(s - end, start - e, 0) for s, e in near), default=0)
 
 
-def claimed_wait(text: str, cjk: bool, near: list[tuple[int, int]] | None = None) -> tuple[int | None, dict | None]:
+def claimed_wait(text: str, cjk: bool, near: list[tuple[int, int]] | None = None,
+                 ) -> tuple[int, dict[str, Any]] | tuple[None, None]:
     """The duration in ``text`` (normalised) that reads as a wait for support: (seconds, evidence).
 
     ``near``: spans of the complaint evidence; of several accepted durations the one closest to them wins

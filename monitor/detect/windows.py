@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Literal
 
 from monitor.detect import wingrammar as g
 from monitor.detect.wintokens import (
@@ -51,7 +52,7 @@ _END_REACH = 400
 _SAME_START_REACH = 1500
 
 
-def _duration_end(c: Ctx, grp: list[Tok], start: datetime) -> datetime | bool | None:
+def _duration_end(c: Ctx, grp: list[Tok], start: datetime) -> datetime | Literal[False] | None:
     """End from a stated duration near the window; False when none, None when only a lower bound."""
     lo, hi = grp[0].start, grp[-1].end
     sent_end = min((i for i in (c.norm.find(x, hi) for x in (".", "。", "\n\n")) if i >= 0), default=len(c.norm))
@@ -185,7 +186,7 @@ def _window_of(c: Ctx, grp: list[Tok]) -> Window | None:
     if t1 is None:
         dur = _duration_end(c, grp, start)
         if dur is not False:
-            return start, dur  # type: ignore[return-value]
+            return start, dur
         return start, _stated_end(c, grp[-1].end, start, tz)
     day = start.astimezone(tz).date()
     end_dates = [t for t in right[:t1] if t.kind == "date"]

@@ -150,7 +150,7 @@ def day_month(gd: dict[str, str | None], cjk: bool) -> tuple[int, int]:
         if a > 12 or (b <= 12 and (gd.get("sl") != "/" or cjk)):
             return b, a
         return a, b
-    month = int(gd["mo"]) if gd.get("mo") else g.MONTHS[(gd["mon"] or "")[:3]]
+    month = int(gd["mo"] or 0) if gd.get("mo") else g.MONTHS[(gd["mon"] or "")[:3]]
     return month, int(gd["d"] or 0)
 
 
