@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT.parent))
 import storegen  # noqa: E402  (bench/ is not a package)
 
 PASSES, BATCH, OFFICIAL_ID = 5, 200, "999"
+BASE_ID = 3_000_000_000_000_000_000  # the passes' post ids: snowflakes above the generated ones
 
 
 def _config(out: Path) -> Any:
@@ -49,13 +50,13 @@ def _page(path: Path, k: int, at: dt.datetime, parents: list[str]) -> None:
     for i in range(BATCH - len(parents)):
         text = ["support never replies @BitpieWallet 3 days", "客服不回复", "how do I back up? @BitpieWallet",
                 "price is up today"][i % 4]
-        data.append({"id": str(3_000_000_000_000_000_000 + k * 1000 + i), "author_id": str(i % 50), "text": f"{text} #{k}.{i}",
+        data.append({"id": str(BASE_ID + k * 1000 + i), "author_id": str(i % 50), "text": f"{text} #{k}.{i}",
                      "created_at": (at - dt.timedelta(seconds=i)).isoformat()})
     for j, parent in enumerate(parents):
-        data.append({"id": str(3_000_000_000_000_000_000 + k * 1000 + 900 + j), "author_id": OFFICIAL_ID, "text": "we are on it, DM us",
+        data.append({"id": str(BASE_ID + k * 1000 + 900 + j), "author_id": OFFICIAL_ID, "text": "we are on it, DM us",
                      "created_at": at.isoformat(), "referenced_tweets": [{"type": "replied_to", "id": parent}]})
-    users = [{"id": str(i), "username": f"user{i}"} for i in range(50)] + [{"id": OFFICIAL_ID,
-                                                                            "username": "BitpieWallet"}]
+    users = [{"id": str(i), "username": f"user{i}"} for i in range(50)]
+    users.append({"id": OFFICIAL_ID, "username": "BitpieWallet"})
     path.write_text(json.dumps({"data": data, "includes": {"users": users}}) + "\n", encoding="utf-8")
 
 
