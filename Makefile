@@ -22,6 +22,8 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
+# Load benches (report, collect, daemon) run at the store sizes in BENCH_SIZES (default 250k,1M; 4M is a
+# year of history, generated once into bench/out/): `make bench BENCH_SIZES=250k,1M,4M`.
 bench: $(STAMP)
 	$(PY) bench/run.py
 
