@@ -1,16 +1,19 @@
-"""Report generation for one day over a store of 1M posts spread over 90 days.
+"""Report generation for one day over stores of growing history (the same posts per day).
 
-Prints seconds and peak memory (max RSS of a fresh subprocess) for ``reports.build_report`` beside
-the same aggregations done in plain pandas on a frame already in memory (hourly counts for the
-56-day peak history, the 28-day needing-an-answer set with first official reply, the day's
-complaints), as ratios. Targets: < 5 s and < 1 GB. The generated store is cached under bench/out/
-(``rm bench/out/report-*.db`` to regenerate).
+For each store size in ``BENCH_SIZES`` (default ``250k,1M``; ``4M`` = 360 days, slow to generate
+once) prints seconds and peak memory (max RSS of a fresh subprocess) for ``reports.build_report``
+beside the same aggregations done in plain pandas on a frame of the window's rows already in memory
+(hourly counts for the 56-day peak history, the 28-day needing-an-answer set with first official
+reply, the day's complaints), as ratios. A report reads its window, not the store: its time and
+memory should stay flat as history grows (issue 14: <= 400 MB at 4M posts over a year). Stores are
+cached under bench/out/ (bench/storegen.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import resource
 import sqlite3
 import subprocess
@@ -19,65 +22,18 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT.parent))
 
-N_POSTS, DAYS, VERSION = 1_000_000, 90, 1
-DB = ROOT / "out" / f"report-{N_POSTS}-{DAYS}d-v{VERSION}.db"
-T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-REPORT_DAY = (T0 + dt.timedelta(days=DAYS - 2)).date()
-AS_OF = T0 + dt.timedelta(days=DAYS)
+import storegen  # noqa: E402  (bench/ is not a package)
+
 TZ = "Asia/Shanghai"
-TEXTS = ["support never replies @BitpieWallet", "客服不回复", "how do I back up? @BitpieWallet", "比特派很好用",
-         "price is up today", "withdrawal stuck for 2 days", "is Bitpie safe?", "thanks for the quick fix"]
 
 
-def _stamps(seconds: np.ndarray) -> np.ndarray:
-    t = np.datetime64("2026-01-01T00:00:00", "us") + (seconds * 1e6).astype("timedelta64[us]")
-    return np.char.replace(np.datetime_as_string(t, unit="us"), "T", " ")  # SQLAlchemy's SQLite format
-
-
-def generate(path: Path) -> None:
-    """1M posts: 95% users (diurnal, 10% complaints, 60% of those answered), 5% official replies."""
-    from monitor import store
-
-    rng = np.random.default_rng(42)
-    n_user = int(N_POSTS * 0.95)
-    hour_w = 0.5 + np.sin(np.linspace(0, 2 * np.pi, 24, endpoint=False) - 2) ** 2
-    day = rng.integers(0, DAYS, n_user)
-    hour = rng.choice(24, n_user, p=hour_w / hour_w.sum())
-    secs = np.sort(day * 86400 + hour * 3600 + rng.integers(0, 3600, n_user)).astype(np.float64)
-    complaint = rng.random(n_user) < 0.10
-    answered = complaint & (rng.random(n_user) < 0.6)
-    latency = rng.exponential(6 * 3600, n_user)
-    ans_idx = np.nonzero(answered)[0][: N_POSTS - n_user]
-    text_idx = rng.integers(0, len(TEXTS), n_user)
-    created, reply_created = _stamps(secs), _stamps(secs[ans_idx] + latency[ans_idx])
-    store.open_store(f"sqlite:///{path}").dispose()  # schema through the real migrations
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA synchronous=OFF")
-    con.executemany(
-        "INSERT INTO posts (platform, post_id, url, author_handle, is_official, created_at, text, collected_at) "
-        "VALUES ('twitter', ?, ?, ?, 0, ?, ?, ?)",
-        ((f"u{i}", f"https://x.com/u/status/u{i}", f"user{i % 9973}", created[i], TEXTS[text_idx[i]], created[i])
-         for i in range(n_user)))
-    con.executemany(
-        "INSERT INTO posts (platform, post_id, url, author_handle, is_official, created_at, text, reply_to_id, "
-        "collected_at) VALUES ('twitter', ?, ?, 'BitpieWallet', 1, ?, 'we are on it', ?, ?)",
-        ((f"o{k}", f"https://x.com/BitpieWallet/status/o{k}", reply_created[k], f"u{i}", reply_created[k])
-         for k, i in enumerate(ans_idx)))
-    con.executemany(
-        "INSERT INTO detections (platform, post_id, complaint, maintenance, impersonation_suspect, detected_at) "
-        "VALUES ('twitter', ?, ?, 0, 0, ?)", ((f"u{i}", int(complaint[i]), created[i]) for i in range(n_user)))
-    con.executemany(
-        "INSERT INTO reply_links (platform, reply_id, post_id, latency_seconds, linked_by) "
-        "VALUES ('twitter', ?, ?, ?, 'reply_to')",
-        ((f"o{k}", f"u{i}", float(latency[i])) for k, i in enumerate(ans_idx)))
-    con.commit()
-    con.execute("ANALYZE")
-    con.close()
+def _when(days: int) -> tuple[dt.date, dt.datetime]:
+    """The report day (two days before the store's end) and the observation time (its end)."""
+    return (storegen.T0 + dt.timedelta(days=days - 2)).date(), storegen.T0 + dt.timedelta(days=days)
 
 
 def _config(out: Path):  # type: ignore[no-untyped-def]
@@ -87,42 +43,48 @@ def _config(out: Path):  # type: ignore[no-untyped-def]
                          "official_accounts": [{"platform": "twitter", "handle": "BitpieWallet"}]}, out, env={})
 
 
-def child_ours(out: str) -> dict[str, float]:
+def child_ours(db: str, days: int, out: str) -> dict[str, float]:
     from monitor import store
     from reports import build_report
 
-    engine = store.open_store(f"sqlite:///{DB}")
+    day, as_of = _when(days)
+    engine = store.open_store(f"sqlite:///{db}")
     t = time.perf_counter()
-    build_report(engine, _config(Path(out)), REPORT_DAY, now=AS_OF)
+    build_report(engine, _config(Path(out)), day, now=as_of)
     return {"seconds": time.perf_counter() - t}
 
 
-def child_gather() -> dict[str, float]:
+def child_gather(db: str, days: int) -> dict[str, float]:
     """Only the SQL aggregation and figures (reports.build.gather): the part pandas is compared with."""
     from monitor import store
     from reports.build import gather
 
-    engine = store.open_store(f"sqlite:///{DB}")
+    day, as_of = _when(days)
+    engine = store.open_store(f"sqlite:///{db}")
     t = time.perf_counter()
-    gather(engine, _config(ROOT / "out"), REPORT_DAY, AS_OF)
+    gather(engine, _config(ROOT / "out"), day, as_of)
     return {"seconds": time.perf_counter() - t}
 
 
-def child_pandas() -> dict[str, float]:
-    """The same aggregations in plain pandas on frames loaded into memory first (load not timed)."""
+def child_pandas(db: str, days: int) -> dict[str, float]:
+    """The same aggregations in plain pandas on the window's rows loaded into memory first (load not timed)."""
     import pandas as pd
 
-    con = sqlite3.connect(DB)
+    day, as_of_dt = _when(days)
+    day_start = pd.Timestamp(day, tz=TZ).tz_convert("UTC")
+    end, as_of = day_start + pd.Timedelta(days=1), pd.Timestamp(as_of_dt)
+    since = (end - pd.Timedelta(days=56)).strftime("%Y-%m-%d %H:%M:%S")
+    con = sqlite3.connect(db)
     t_load = time.perf_counter()
     posts = pd.read_sql("SELECT p.post_id, p.created_at, p.is_official, p.text, p.reply_to_id, d.complaint "
-                        "FROM posts p LEFT JOIN detections d USING (platform, post_id)", con)
-    links = pd.read_sql("SELECT reply_id, post_id, latency_seconds FROM reply_links", con)
+                        "FROM posts p LEFT JOIN detections d USING (platform, post_id) WHERE p.created_at >= ?",
+                        con, params=(since,))
+    links = pd.read_sql("SELECT l.reply_id, l.post_id, l.latency_seconds FROM reply_links l JOIN posts p "
+                        "ON p.platform = l.platform AND p.post_id = l.reply_id WHERE p.created_at >= ?",
+                        con, params=(since,))
     posts["created_at"] = pd.to_datetime(posts["created_at"], utc=True)
     load = time.perf_counter() - t_load
     t = time.perf_counter()
-    tz = TZ
-    day_start = pd.Timestamp(REPORT_DAY, tz=tz).tz_convert("UTC")
-    end, as_of = day_start + pd.Timedelta(days=1), pd.Timestamp(AS_OF)
     hist = posts[(posts["created_at"] >= end - pd.Timedelta(days=56)) & (posts["created_at"] < end)]
     user = hist["is_official"] == 0
     hourly = pd.DataFrame({"mentions": user, "complaints": user & (hist["complaint"] == 1),
@@ -143,36 +105,42 @@ def child_pandas() -> dict[str, float]:
 
 def run_child(kind: str, *args: str) -> dict[str, float]:
     res = subprocess.run([sys.executable, __file__, "--child", kind, *args], capture_output=True, text=True,
-                         check=True, timeout=600)
+                         check=True, timeout=1800)
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
-    if not DB.exists():
-        DB.parent.mkdir(parents=True, exist_ok=True)
-        t = time.perf_counter()
-        generate(DB.with_suffix(".tmp"))
-        DB.with_suffix(".tmp").rename(DB)
-        print(f"generated {N_POSTS:,} posts over {DAYS} days in {time.perf_counter() - t:.1f}s -> {DB}")
+def sizes() -> list[int]:
+    return [storegen.parse_size(w) for w in os.environ.get("BENCH_SIZES", "250k,1M").split(",") if w.strip()]
+
+
+def bench_size(n_posts: int) -> None:
+    days = storegen.days_for(n_posts)
+    db = str(storegen.cached_store(n_posts))
     with tempfile.TemporaryDirectory() as out:
-        ours = run_child("ours", out)
-    agg = run_child("gather")
-    base = run_child("pandas")
-    print(f"report for {REPORT_DAY} over {N_POSTS:,} posts / {DAYS} days (SQLite, {TZ})")
+        ours = run_child("ours", db, str(days), out)
+    agg = run_child("gather", db, str(days))
+    base = run_child("pandas", db, str(days))
+    print(f"report for {_when(days)[0]} over {n_posts:,} posts / {days} days (SQLite, {TZ})")
     print(f"  reports.build_report : {ours['seconds']:6.2f} s   peak RSS {ours['rss_mb']:7.1f} MB"
-          "   (target < 5 s, < 1 GB)")
+          "   (target: flat across sizes, <= 400 MB at 4M)")
     print(f"  plain pandas in-mem  : {base['seconds']:6.2f} s   peak RSS {base['rss_mb']:7.1f} MB"
-          f"   (+ {base['load_seconds']:.1f} s to load the frame, not counted)")
+          f"   (+ {base['load_seconds']:.1f} s to load the window's rows, not counted)")
     print(f"  of which SQL + figures (gather): {agg['seconds']:6.2f} s   peak RSS {agg['rss_mb']:7.1f} MB")
     print(f"  ratio ours/pandas    : whole report {ours['seconds'] / base['seconds']:.2f}x time, "
           f"{ours['rss_mb'] / base['rss_mb']:.2f}x memory; "
-          f"aggregation only {agg['seconds'] / base['seconds']:.2f}x time")
+          f"aggregation only {agg['seconds'] / base['seconds']:.2f}x time", flush=True)
+
+
+def main() -> None:
+    for n in sizes():
+        bench_size(n)
 
 
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
-        kind = sys.argv[2]
-        result = child_ours(sys.argv[3]) if kind == "ours" else child_gather() if kind == "gather" else child_pandas()
+        kind, db, days = sys.argv[2], sys.argv[3], int(sys.argv[4])
+        result = (child_ours(db, days, sys.argv[5]) if kind == "ours" else child_gather(db, days)
+                  if kind == "gather" else child_pandas(db, days))
         result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
         print(json.dumps(result))
     else:

@@ -1,9 +1,9 @@
 """The store's schema history: append-only, named migrations (never edit a released one).
 
-Each migration is a list of portable DDL statements; ``{autoinc}`` and ``{json}`` are filled per
-dialect by ``monitor.store._ddl`` (SQLite: INTEGER PRIMARY KEY AUTOINCREMENT / TEXT; PostgreSQL:
-identity column / JSONB). When adding a column, add a migration here *and* update the matching
-``Table`` in ``monitor/schema.py``.
+Each migration is a list of portable DDL statements; ``{autoinc}``, ``{json}`` and ``{true}`` are
+filled per dialect by ``monitor.store._ddl`` (SQLite: INTEGER PRIMARY KEY AUTOINCREMENT / TEXT / 1;
+PostgreSQL: identity column / JSONB / TRUE). When adding a column, add a migration here *and* update
+the matching ``Table`` in ``monitor/schema.py``.
 """
 
 from __future__ import annotations
@@ -84,6 +84,17 @@ _TRUST14_REJECTS = [
 # Reply linking reads the posts collected since its last call (monitor.linking): needs this index.
 _TRUST14_COLLECTED = ["CREATE INDEX ix_posts_collected ON posts (collected_at)"]
 
+# A report reads its window, not the store's history (issue 14, load): whether a platform has any official
+# post (the partial index holds only official posts), announcements published in or with a window reaching
+# into the report's window (an expression index on the window's end, spelled as reports.data queries it),
+# and market closes by time across symbols. ``{true}``: the literal SQLAlchemy renders for ``.is_(True)``.
+_PERF14_WINDOW_INDEXES = [
+    "CREATE INDEX ix_posts_official ON posts (platform) WHERE is_official IS {true}",
+    "CREATE INDEX ix_announcements_published ON announcements (published)",
+    "CREATE INDEX ix_announcements_window_end ON announcements ((COALESCE(window_end, window_start)))",
+    "CREATE INDEX ix_market_ts ON market (ts)",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("0001_initial", _INITIAL),
     ("det_fingerprint_0001_label_fingerprints", _DET_FINGERPRINT),
@@ -97,6 +108,7 @@ MIGRATIONS: list[tuple[str, list[str]]] = [
     ("input11_post_edits", _INPUT11_POST_EDITS),
     ("trust14_rejects", _TRUST14_REJECTS),
     ("trust14_posts_collected_index", _TRUST14_COLLECTED),
+    ("perf14_report_window_indexes", _PERF14_WINDOW_INDEXES),
 ]
 
 
