@@ -5,8 +5,10 @@ source fetched from a loopback HTTP server whose feed gains 5 entries a pass (20
 detection, linking, alerts and the report catch-up, as every pass does; the report job runs after each
 pass on a simulated clock moving one hour a pass, so a daily report is built every 24 passes (about
 41 reports). Prints resident memory (RSS) at start (after the first pass), after 100 and after 1,000
-passes, and Python objects alive, beside the floor: a process that only imports the same libraries
-(ratio). ``DAEMON_PASSES`` overrides 1,000.
+passes, and Python objects alive, beside the floor: a process that only imports the libraries a pass
+and a report use (ratio). The daemon builds each report in a child process
+(monitor.reportschedule.build_in_child), so pandas frames and matplotlib never live in it.
+``DAEMON_PASSES`` overrides 1,000.
 """
 
 from __future__ import annotations
@@ -103,7 +105,12 @@ def main() -> None:
         pacer = share_pacer(build_sources(cfg))  # as build_scheduler does: host_spacing_seconds 0
         # The catch-up after a source pass reads the simulated clock too (the real one would build
         # yesterday's report first and leave the simulated days behind it).
-        daemon.catch_up = lambda engine, cfg, now=lambda: clock[0]: catch_up(engine, cfg, now=now)  # type: ignore
+        real_catch_up = catch_up
+
+        def sim_catch_up(engine: Any, cfg: Any, now: Any = lambda: clock[0], **kw: Any) -> Any:
+            return real_catch_up(engine, cfg, now=now, **kw)  # as the daemon calls it: reports in a child
+
+        daemon.catch_up = sim_catch_up  # type: ignore[assignment]
         source_job = daemon._source_job(engine, cfg, "f", pacer)
         report_job = daemon._report_job(engine, cfg, clock=lambda: clock[0])
         marks: dict[int, tuple[float, int]] = {}

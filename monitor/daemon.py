@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 from monitor.config import Config
 from monitor.lock import claim_slot, job_lock
 from monitor.pipeline import build_sources, post_process, run_source
-from monitor.reportschedule import DailyReportTrigger, catch_up
+from monitor.reportschedule import DailyReportTrigger, build_in_child, catch_up
 from sources.http import HostPacer, share_pacer
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def _source_job(engine: Engine, cfg: Config, name: str, pacer: HostPacer,
         if not cfg.multi_host:
             run_source(engine, cfg, source)
             post_process(engine, cfg)
-            catch_up(engine, cfg)  # a report missed while asleep is built on the first pass after waking
+            catch_up(engine, cfg, build=build_in_child)  # a report missed while asleep: built on waking
             return
         # Several hosts: this source's lock, then its slot (interval number since the epoch), so the
         # first host to get there runs it and the others skip it for this slot. Missed reports are the
@@ -65,7 +65,7 @@ def _source_job(engine: Engine, cfg: Config, name: str, pacer: HostPacer,
 def _report_job(engine: Engine, cfg: Config, clock: Callable[[], datetime] = _utcnow) -> Callable[[], None]:
     def job() -> None:
         if not cfg.multi_host:
-            catch_up(engine, cfg, now=clock)  # yesterday, plus any day missed (report.catch_up_days)
+            catch_up(engine, cfg, now=clock, build=build_in_child)  # yesterday + days missed (catch_up_days)
             return
         from reports import default_day
 
@@ -74,7 +74,7 @@ def _report_job(engine: Engine, cfg: Config, clock: Callable[[], datetime] = _ut
             if not got or not claim_slot(engine, "report:daily", day.isoformat()):
                 log.info("report for %s: already built by another host; skipped here", day)
                 return
-            built = catch_up(engine, cfg, now=clock)  # idempotent: builds only the days not yet written
+            built = catch_up(engine, cfg, now=clock, build=build_in_child)  # only the days not yet written
         log.info("reports written: %s", ", ".join(map(str, built)) or "none missing")
 
     return job

@@ -52,6 +52,18 @@ def secrets_known() -> int:
     return len(_secrets)
 
 
+def registered_secrets() -> tuple[str, ...]:
+    """The values :func:`set_secrets` registered (and their URL-quoted forms), for a child process
+    that must mask the same values; never logged."""
+    return _secrets
+
+
+def restore_registered(values: tuple[str, ...]) -> None:
+    """Install values taken from :func:`registered_secrets` in another process."""
+    global _secrets
+    _secrets = tuple(values)
+
+
 def mask_values(text: str) -> str:
     """``text`` with every registered secret value replaced by ``***``."""
     for s in _secrets:

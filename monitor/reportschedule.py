@@ -14,21 +14,29 @@ every day still missing since the last report written (:func:`missing_days`, bou
 ``report.catch_up_days``), at daemon start, after each wake-up (the job's misfire grace is unlimited
 and coalesced) and after source passes. The last day written is kept as the ``report`` cursor; each
 build is a row in ``runs`` (source ``report``) so ``status`` shows it like a source's pass.
+
+The daemon builds each report in a short-lived child process (:func:`build_in_child`): pandas frames,
+matplotlib and the report templates live and die there, so the daemon's resident memory stays flat
+over months (issue 14: < 150 MB after 1,000 passes, ``bench/bench_daemon.py``) and a report that
+crashes its interpreter is one failed run row, not a dead scheduler.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import multiprocessing
 import threading
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import Engine
 
-from monitor import store
+from monitor import redact, store
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +95,36 @@ class DailyReportTrigger(BaseTrigger):
 
     def __str__(self) -> str:
         return f"daily at {self.at:%H:%M} {self.tz.key}"
+
+
+def _child_build(url: str, cfg: Any, day: dt.date, now: dt.datetime | None, secrets: tuple[str, ...],
+                 level: int) -> Path:
+    """In the child: log like the parent (to stderr, secrets masked), open the store (the parent migrated
+    it), build."""
+    from reports import build_report
+
+    redact.restore_registered(secrets)
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(redact.RedactingFilter())
+    logging.basicConfig(level=level, handlers=[handler])
+    engine = store.open_store(url, migrate_schema=False)
+    try:
+        return build_report(engine, cfg, day, now=now)
+    finally:
+        engine.dispose()
+
+
+def build_in_child(engine: Engine, cfg: Any, day: dt.date, *, now: dt.datetime | None = None) -> Path:
+    """``reports.build_report(engine, cfg, day, now=now)`` in a fresh interpreter (``spawn``); returns its path.
+
+    Raises what the child raised (a MonitorError keeps its message) or ``BrokenProcessPool`` when the
+    child died (killed, out of memory); :func:`catch_up` records either on the day's run row.
+    """
+    url = engine.url.render_as_string(hide_password=False)  # handed to the child, never logged
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        job = pool.submit(_child_build, url, cfg, day, now, redact.registered_secrets(), logging.getLogger().level)
+        return job.result()
 
 
 def last_report_day(engine: Engine) -> dt.date | None:

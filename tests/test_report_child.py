@@ -1,0 +1,63 @@
+"""The daemon builds reports in a child process (monitor.reportschedule.build_in_child): the daemon
+itself never loads matplotlib or the report code, a child's error reaches the run row with its
+message, and the report is the one an in-process build writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from monitor import store
+from monitor.errors import MonitorError
+from monitor.reportschedule import RUN_SOURCE, build_in_child, catch_up
+from reports import build_report
+from tests.test_report_golden import AS_OF, DAY, build_store, make_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_child_build_writes_the_same_csvs_as_an_in_process_build(tmp_path: Path) -> None:
+    engine = build_store(f"sqlite:///{tmp_path / 'store.db'}")
+    here = build_report(engine, make_config(tmp_path / "in-process"), DAY, now=AS_OF)
+    child = build_in_child(engine, make_config(tmp_path / "child"), DAY, now=AS_OF)
+    assert child != here and child.is_file()
+    csvs = sorted(p.name for p in here.parent.glob("*.csv"))
+    assert len(csvs) >= 7
+    for name in csvs:
+        assert (child.parent / name).read_bytes() == (here.parent / name).read_bytes(), name
+
+
+def test_a_childs_error_keeps_its_message(tmp_path: Path) -> None:
+    engine = build_store(f"sqlite:///{tmp_path / 'store.db'}")
+    with pytest.raises(MonitorError, match="is in the future"):
+        build_in_child(engine, make_config(tmp_path / "out"), dt.date(2099, 1, 1))
+
+
+def test_catch_up_records_a_failed_child_build_on_the_run_row(tmp_path: Path) -> None:
+    engine = store.open_store(f"sqlite:///{tmp_path / 'empty.db'}")  # nothing collected: the child refuses
+    cfg = make_config(tmp_path / "out")
+    now = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
+    assert catch_up(engine, cfg, now=lambda: now, build=build_in_child) == []
+    with engine.connect() as conn:
+        row = conn.execute(store.runs.select().where(store.runs.c.source == RUN_SOURCE)).mappings().one()
+    assert row["status"] == "error" and "nothing collected yet" in row["error"]
+
+
+def test_the_daemon_process_never_loads_the_report_code(tmp_path: Path) -> None:
+    script = textwrap.dedent(f"""
+        import sys
+        from tests.test_report_golden import AS_OF, DAY, build_store, make_config
+        from monitor.reportschedule import build_in_child
+        import monitor.daemon  # everything the daemon imports
+        engine = build_store("sqlite:///{tmp_path / 'store.db'}")
+        path = build_in_child(engine, make_config(__import__("pathlib").Path("{tmp_path / 'out'}")), DAY)
+        print(path.is_file(), "matplotlib" in sys.modules, "reports.output" in sys.modules)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "False", "False"]
