@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -78,6 +79,16 @@ class MarketSource(Source):
                     "userAgent": self.settings.user_agent,
                     "options": {"fetchMarkets": {"types": ["spot"]}, "defaultType": "spot"}})
 
+    def _bar(self, asset: str, r: Any, since: int, open_hour: int) -> MarketBar | None:
+        """One closed candle ``[ms, open, high, low, close, volume]`` in [since, open_hour), or None for
+        a row an exchange sent in another shape (a number where a list belongs, text where a price does)."""
+        if not (isinstance(r, list | tuple) and len(r) >= 6 and all(v is None or _number(v) for v in r[:6])
+                and r[0] is not None and r[4] is not None and since <= int(float(r[0])) < open_hour):
+            return None
+        return MarketBar(symbol=asset, ts=datetime.fromtimestamp(int(float(r[0])) / 1000, UTC), price=float(r[4]),
+                         open=_f(r[1]), high=_f(r[2]), low=_f(r[3]), volume=_f(r[5]),
+                         exchange=self.config.exchange, pair=self.pair(asset))
+
     def fetch(self, ctx: SourceContext) -> Iterator[Batch]:
         if ctx.dry_run:
             return
@@ -105,11 +116,7 @@ class MarketSource(Source):
             since = max(since, int(st["last"]) + HOUR_MS)
         while since < open_hour:
             rows = calls.ohlcv(self.pair(asset), since)
-            bars = [MarketBar(symbol=asset, ts=datetime.fromtimestamp(r[0] / 1000, UTC), price=float(r[4]),
-                              open=_f(r[1]), high=_f(r[2]), low=_f(r[3]), volume=_f(r[5]),
-                              exchange=self.config.exchange, pair=self.pair(asset))
-                    for r in rows if isinstance(r, list | tuple) and len(r) >= 6 and r[4] is not None
-                    and since <= int(r[0]) < open_hour]
+            bars = [b for r in rows if (b := self._bar(asset, r, since, open_hour)) is not None]
             if not bars:
                 yield calls.batch([], {}, len(rows))
                 return
@@ -121,6 +128,15 @@ class MarketSource(Source):
 
 def _f(v: Any) -> float | None:
     return float(v) if v is not None else None
+
+
+def _number(v: Any) -> bool:
+    if isinstance(v, str):
+        return _NUM.fullmatch(v) is not None
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+_NUM = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
 class _Calls:
@@ -174,6 +190,12 @@ class _Calls:
                 text = " ".join(str(exc).split())[:160]
                 raise SourceError(name, f"{self.src.config.exchange} OHLCV {pair}: {type(exc).__name__}: "
                                   f"{text}") from None
+            except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+                # ccxt parses the exchange's answer itself and lets these escape on one it cannot read
+                # (undecodable bytes, a list where its markets object belongs): the answer, not our bug.
+                self.requests += max(1, self._http_calls() - before)
+                raise SourceError(name, f"{self.src.config.exchange} OHLCV {pair}: the exchange's answer could "
+                                  f"not be read ({type(exc).__name__}); the next pass retries") from None
 
     def _http_calls(self) -> int:
         return self.src.http_calls

@@ -130,6 +130,11 @@ class _Api:
                                          "resumes") from None
         except prawcore.PrawcoreException as exc:
             raise SourceError(self.name, f"Reddit {path}: {type(exc).__name__}: {exc}") from None
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            # prawcore reads the token answer itself and lets a JSON error (requests' JSONDecodeError is a
+            # ValueError) or a missing field escape when Reddit sends something else: the answer, not us.
+            raise SourceError(self.name, f"Reddit {path}: the answer could not be read ({type(exc).__name__}); "
+                                         "the next pass resumes") from None
 
     def _reset(self, resp: Any) -> datetime:
         now = self.ctx.now()
