@@ -35,6 +35,9 @@ OFFICIAL_ID = "1300000000000000001"
 FIRST_DAY = dt.date(2026, 11, 9)
 LAST_DAY = dt.date(2026, 11, 22)
 BURST_DAY = dt.date(2026, 11, 18)  # the maintenance day (Asia/Shanghai) with the complaint burst
+# The demo is observed the morning after its data ends (09:00 in Asia/Shanghai), not at the real clock:
+# every run prints the same backlog ages, censored reply times and tiles, whatever the date.
+AS_OF = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
 STORE_FILES = ("mention-monitor.db", "mention-monitor.db-wal", "mention-monitor.db-shm")
 # Settings a user's config may lend the demo (their rules and brand terms); the rest is the demo's.
 BORROWED = ("brand", "detection", "report")
@@ -130,10 +133,10 @@ def _build(cfg: Config, build_range: Any, build_report: Any) -> Path:
     engine = fresh_store(cfg)
     try:
         load_demo(engine, cfg)
-        pages = build_range(engine, cfg, FIRST_DAY, LAST_DAY)
+        pages = build_range(engine, cfg, FIRST_DAY, LAST_DAY, now=AS_OF)
         # build_range already wrote the burst day; build it alone only if its page is not among them.
         index = next((p for p in pages if p.parent.name == BURST_DAY.isoformat()), None) \
-            or build_report(engine, cfg, BURST_DAY)
+            or build_report(engine, cfg, BURST_DAY, now=AS_OF)
     finally:
         engine.dispose()
     log.info("demo: wrote %d daily reports under %s", len(pages), cfg.out_dir)

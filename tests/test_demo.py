@@ -177,3 +177,11 @@ def test_run_demo_end_to_end(tmp_path):
     assert f"discourse: 1 of 2 posts needing an answer in 28 days answered, median first reply {hours:.1f} h" in page
     assert "googleplay: 3 of 4 posts needing an answer in 28 days answered" in page
     assert re.search(r"market: BTC −1[0-9] % in (6|24) h", page), "no market move named on the burst day"
+
+
+def test_demo_figures_do_not_follow_the_clock(tmp_path: Path) -> None:
+    """The demo is observed at demo.AS_OF, not now: the same figures on every day it is run."""
+    index = demo.run_demo(tmp_path / "demo-out")
+    row = next(csv.DictReader((index.parent / "summary.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert row["as_of"] == "2026-11-23T09:00:00+08:00" == demo.AS_OF.astimezone(demo.dt.timezone(
+        demo.dt.timedelta(hours=8))).isoformat()
