@@ -340,7 +340,10 @@ def demo(out_dir: str) -> None:
     """Load the bundled demo data into a fresh store and write the reports; print the HTML path."""
     from monitor.demo import run_demo
 
-    click.echo(str(run_demo(Path(out_dir))))
+    index = run_demo(Path(out_dir))
+    click.echo(str(index))
+    config = Path(out_dir).resolve() / "config.yaml"
+    click.echo(f"explore the demo store: mention-monitor --config {config} status", err=True)
 
 
 @cli.command()

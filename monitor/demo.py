@@ -69,6 +69,11 @@ def demo_settings(out_dir: Path) -> dict[str, Any]:
 def demo_config(out_dir: Path, base_cfg_path: Path | None = None) -> Config:
     """Build the demo Config; with ``base_cfg_path``, borrow that file's brand, detection and report
     settings (so ``demo --config`` shows how *your* rules label the demo data)."""
+    return parse_config(demo_tree(out_dir, base_cfg_path), out_dir)
+
+
+def demo_tree(out_dir: Path, base_cfg_path: Path | None = None) -> dict[str, Any]:
+    """The settings :func:`demo_config` validates, as the tree ``demo-out/config.yaml`` holds."""
     data = demo_settings(out_dir)
     if base_cfg_path is not None:
         try:
@@ -79,7 +84,19 @@ def demo_config(out_dir: Path, base_cfg_path: Path | None = None) -> Config:
             if key in base:
                 data[key] = base[key]
         data["report"] = {**(data.get("report") or {}), "out_dir": str(out_dir / "reports")}
-    return parse_config(data, out_dir)
+    return data
+
+
+def write_config(out_dir: Path, data: dict[str, Any]) -> Path:
+    """``<out_dir>/config.yaml``: the demo's settings, so ``status``, ``report`` or ``rules`` can be
+    pointed at the demo store (``mention-monitor --config demo-out/config.yaml status``)."""
+    path = out_dir / "config.yaml"
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("# Written by `mention-monitor demo`: the demo's settings, to explore its store.\n")
+        yaml.dump(data, fh)
+    return path
 
 
 def fresh_store(cfg: Config) -> Engine:
@@ -122,11 +139,14 @@ def run_demo(out_dir: Path | None = None, *, base_cfg_path: Path | None = None) 
 
     out = (out_dir or Path("demo-out")).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    cfg = demo_config(out, base_cfg_path)
+    tree = demo_tree(out, base_cfg_path)
+    cfg = parse_config(tree, out)
     # The lock is taken before the old demo database is deleted: a second `demo` on the same folder
     # must not pull the store out from under the first.
     with file_lock(cfg.lock_dir):
-        return _build(cfg, build_range, build_report)
+        index = _build(cfg, build_range, build_report)
+    write_config(out, tree)
+    return index
 
 
 def _build(cfg: Config, build_range: Any, build_report: Any) -> Path:

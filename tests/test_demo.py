@@ -185,3 +185,15 @@ def test_demo_figures_do_not_follow_the_clock(tmp_path: Path) -> None:
     row = next(csv.DictReader((index.parent / "summary.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert row["as_of"] == "2026-11-23T09:00:00+08:00" == demo.AS_OF.astimezone(demo.dt.timezone(
         demo.dt.timedelta(hours=8))).isoformat()
+
+
+def test_the_demo_leaves_a_config_that_points_at_its_store(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from monitor.cli import cli
+
+    demo.run_demo(tmp_path / "demo-out")
+    config = tmp_path / "demo-out" / "config.yaml"
+    res = CliRunner().invoke(cli, ["--config", str(config), "status"])
+    assert res.exit_code == 0, res.output
+    assert f"posts={len(LABELS)}" in res.output and "demo-x-archive: last run" in res.output
