@@ -71,7 +71,7 @@ def one_pass(engine: Any, cfg: Any, page: Path, now: dt.datetime) -> dict[str, f
     """What pipeline.collect does for one source, each step timed (alerts with a sender that accepts)."""
     from monitor import store
     from monitor.alerts import check_alerts
-    from monitor.detect import detect_pending
+    from monitor.labelling import detect_pending
     from monitor.linking import link_replies
     from monitor.pipeline import run_source
     from sources.twarc import TwarcSource
