@@ -15,9 +15,9 @@ import prawcore
 import pytest
 import responses
 
-from monitor.pipeline import build_sources, run_source
+from monitor.pipeline import build_sources
 from tests.conftest import base_config
-from tests.test_fault_matrix import HTTP_FAULTS, UNCAUGHT
+from tests.test_fault_matrix import HTTP_FAULTS, UNCAUGHT, _run  # the same run: backoffs never wait
 
 # (source config, every URL it may call, a body of the right shape to truncate/mangle)
 MORE: dict[str, tuple[dict[str, Any], re.Pattern[str], bytes]] = {
@@ -46,21 +46,6 @@ def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REDDIT_CLIENT_ID", "cid")
     monkeypatch.setenv("REDDIT_CLIENT_SECRET", "csecret")
     monkeypatch.setattr(prawcore.sessions.FiniteRetryStrategy, "_sleep_seconds", lambda self: None)
-
-
-def _run(tmp_path: Path, source_cfg: dict[str, Any]) -> Any:
-    from monitor.store import open_store
-
-    cfg = base_config(tmp_path, sources=[source_cfg])
-    engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
-    try:
-        (source,) = build_sources(cfg)
-        source.sleep = lambda _s: None  # type: ignore[attr-defined]  # backoffs never wait in tests
-        if hasattr(source, "pacer"):
-            source.pacer.spacing = 0
-        return run_source(engine, cfg, source)
-    finally:
-        engine.dispose()
 
 
 @pytest.mark.parametrize("kind", list(MORE))
