@@ -71,12 +71,12 @@ def one_pass(engine: Any, cfg: Any, page: Path, now: dt.datetime) -> dict[str, f
     """What pipeline.collect does for one source, each step timed (alerts with a sender that accepts)."""
     from monitor import store
     from monitor.alerts import check_alerts
-    from monitor.detect import detect_pending
+    from monitor.labelling import detect_pending
     from monitor.linking import link_replies
     from monitor.pipeline import run_source
     from sources.twarc import TwarcSource
 
-    store.now_utc = lambda: now  # type: ignore[assignment]  # the store's clock: its own end
+    store.now_utc = lambda: now  # the store's clock: its own end
     took: dict[str, float] = {}
     src = TwarcSource.for_paths([page], cfg, name="bench")
     _timed(lambda: run_source(engine, cfg, src, now=lambda: now), took, "commit")
