@@ -78,7 +78,7 @@ def test_official_replies_link_and_impersonators_do_not(loaded):
         linked = link_replies(conn)
         rows = conn.execute(select(store.reply_links.c.post_id, store.reply_links.c.latency_seconds)).all()
     assert linked == sum(r["label"] == "official_reply" for r in X_LABELS)
-    first = {}
+    first: dict[str, float] = {}
     for post_id, latency in rows:
         first[post_id] = min(latency, first.get(post_id, latency))
     by_id = {r["post_id"]: r for r in X_LABELS}

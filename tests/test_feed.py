@@ -226,7 +226,8 @@ def test_302_is_followed_but_not_stored(tmp_path: Path) -> None:
     responses.get(NEW_URL, body=atom(), content_type="application/atom+xml")
     [batch] = list(source_of(cfg).fetch(ctx()))
     assert len(batch.announcements) == 2
-    assert batch.cursors[query_key(URL)]["url"] == URL and not batch.notes
+    saved = batch.cursors[query_key(URL)]
+    assert saved is not None and saved["url"] == URL and not batch.notes
 
 
 @responses.activate

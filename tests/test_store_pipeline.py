@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -33,7 +34,8 @@ class ScriptedSource(Source):
 
     def __init__(self, name: str, batches: list[Batch], error: Exception | None = None) -> None:
         super().__init__(SimpleNamespace(name=name), None)
-        self.batches, self.error, self.seen_cursors = batches, error, None
+        self.batches, self.error = batches, error
+        self.seen_cursors: dict[str, dict[str, Any]] | None = None
 
     def fetch(self, ctx: SourceContext) -> Iterator[Batch]:
         self.seen_cursors = dict(ctx.cursors)

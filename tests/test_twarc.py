@@ -16,7 +16,7 @@ from monitor import store
 from monitor.config import parse_config
 from monitor.errors import SourceError
 from monitor.pipeline import run_source
-from monitor.records import query_key
+from monitor.records import Batch, query_key
 from sources.base import SourceContext
 from sources.twarc import TwarcSource, snowflake_time
 
@@ -108,7 +108,7 @@ def test_official_by_id_or_handle(tmp_path, account, official_ids):
 
 def test_malformed_lines_are_noted_and_the_rest_imported(tmp_path):
     cfg = make_cfg(tmp_path, [str(FIXTURES / "bad.jsonl")])
-    batches = []
+    batches: list[Batch] = []
     with pytest.raises(SourceError, match=r"bad\.jsonl: 5 of 7 line\(s\) could not be imported"):
         batches.extend(TwarcSource(cfg.sources[0], cfg).fetch(ctx()))  # the good lines come first
     posts = posts_of(batches)
@@ -234,7 +234,7 @@ def test_other_recorded_bodies(tmp_path, name):
     data = body["data"] if isinstance(body["data"], list) else [body["data"]]
     if "text" not in data[0]:  # a users page (get_users): every entry noted, nothing imported, an error
         cfg = make_cfg(tmp_path, ["rec.jsonl"])
-        batches = []
+        batches: list[Batch] = []
         with pytest.raises(SourceError, match="could not be imported"):
             batches.extend(TwarcSource(cfg.sources[0], cfg).fetch(ctx()))
         assert posts_of(batches) == {} and len([n for b in batches for n in b.notes]) == len(data)

@@ -26,6 +26,7 @@ from tests.test_twitter_support import (
     page,
     recorded,
     runs,
+    saved_cursor,
     search_calls,
     snowflake,
     source,
@@ -111,7 +112,7 @@ def test_multipage_pass_on_the_recorded_body_then_idle_poll(tmp_path, engine) ->
     ]
     assert calls[0]["query"] == "Tweepy -is:retweet" and calls[0]["sort_order"] == "recency"
     assert "conversation_id" in calls[0]["tweet.fields"] and calls[0]["expansions"] == "author_id"
-    state = cursor(engine, "Tweepy -is:retweet")
+    state = saved_cursor(engine, "Tweepy -is:retweet")
     assert state["since_id"] == "1578516068309794817" and state["pending"] is None
     # the recorded tweets lack created_at: the id's timestamp must match the time written in the text
     with engine.connect() as conn:
@@ -144,9 +145,9 @@ def test_interrupted_pass_resumes_at_the_next_page_without_reread_or_gap(tmp_pat
     responses.add(responses.GET, SEARCH, body=requests.ConnectionError("connection reset"))
     responses.add(responses.GET, SEARCH, body=requests.ConnectionError("connection reset"))
     first = run_source(engine, cfg, source(cfg), now=lambda: NOW)
-    assert first.status == "error" and "failed 2 times (ConnectionError)" in first.error
+    assert first.status == "error" and first.error is not None and "failed 2 times (ConnectionError)" in first.error
     assert first.requests == 4  # two pages plus the two failed attempts are accounted
-    mid = cursor(engine, q)
+    mid = saved_cursor(engine, q)
     assert mid["since_id"] == old_since  # since_id waits for the last page
     assert mid["pending"]["next_token"] == "tok-2" and mid["pending"]["newest_id"] == pages[0][0]["id"]
     assert len(stored_ids(engine)) == 6
@@ -162,7 +163,7 @@ def test_interrupted_pass_resumes_at_the_next_page_without_reread_or_gap(tmp_pat
         {"since_id": pages[0][0]["id"], "max_results": "100"}]
     assert stored_ids(engine) == sorted(t["id"] for p in pages for t in p)
     assert sum(r["fetched"] for r in runs(engine)) == 8  # every post read exactly once
-    done = cursor(engine, q)
+    done = saved_cursor(engine, q)
     assert done["since_id"] == pages[0][0]["id"] and done["pending"] is None
 
 
@@ -188,7 +189,7 @@ def test_expired_next_token_resumes_with_until_id(tmp_path, engine) -> None:
         {"since_id": old_since, "next_token": "tok-2", "max_results": "100"},
         {"since_id": old_since, "until_id": pages[1][-1]["id"], "max_results": "100"},
         {"since_id": pages[0][0]["id"], "max_results": "100"}]
-    assert cursor(engine, q)["since_id"] == pages[0][0]["id"]
+    assert saved_cursor(engine, q)["since_id"] == pages[0][0]["id"]
 
 
 @responses.activate
@@ -209,7 +210,7 @@ def test_since_id_moves_only_after_the_commit(tmp_path, engine, monkeypatch) -> 
 
     monkeypatch.setattr(store, "upsert_posts", disk_full)
     failed = run_source(engine, cfg, source(cfg), now=lambda: NOW)
-    assert failed.status == "error" and "disk is full" in failed.error
+    assert failed.status == "error" and failed.error is not None and "disk is full" in failed.error
     assert cursor(engine, q) == seed and stored_ids(engine) == []
 
     monkeypatch.setattr(store, "upsert_posts", real_upsert)
@@ -218,7 +219,7 @@ def test_since_id_moves_only_after_the_commit(tmp_path, engine, monkeypatch) -> 
     calls = search_calls(responses.calls)
     # the same range is asked again, nothing skipped
     assert bounds(calls[0]) == bounds(calls[1]) == {"since_id": seed["since_id"], "max_results": "100"}
-    assert cursor(engine, q)["since_id"] == data[0]["id"]
+    assert saved_cursor(engine, q)["since_id"] == data[0]["id"]
 
 
 # --- window and backfill -------------------------------------------------------------------------------
@@ -257,7 +258,7 @@ def test_backfill_reads_only_the_range_before_the_floor_once(tmp_path, engine, c
     assert [bounds(c) for c in search_calls(responses.calls)] == [
         {"since_id": "2125000000000000000", "max_results": "100"},
         {"start_time": "2026-11-21T00:00:00Z", "end_time": "2026-11-24T12:00:00Z", "max_results": "100"}]
-    assert cursor(engine, q)["floor"] == "2026-11-21T00:00:00+00:00"
+    assert saved_cursor(engine, q)["floor"] == "2026-11-21T00:00:00+00:00"
     responses.calls.reset()
     again = run_source(engine, cfg, source(cfg), since=since, now=lambda: NOW)
     assert again.requests == 1  # the forward poll only: the backfilled range is not read twice
@@ -289,6 +290,6 @@ def test_pass_interrupted_before_the_window_moved_resumes_inside_it(tmp_path, en
     assert [bounds(c) for c in search_calls(responses.calls)] == [
         {"start_time": "2026-11-18T12:01:00Z", "until_id": oldest, "max_results": "100"},
         {"since_id": pending["newest_id"], "max_results": "100"}]
-    state = cursor(engine, q)
+    state = saved_cursor(engine, q)
     assert state["since_id"] == pending["newest_id"] and state["floor"] == "2026-11-18T12:01:00+00:00"
     assert any("cannot be collected" in r.getMessage() for r in caplog.records)

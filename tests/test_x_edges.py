@@ -25,6 +25,7 @@ from tests.test_twitter_support import (
     make_cfg,
     page,
     runs,
+    saved_cursor,
     search_calls,
     snowflake,
     source,
@@ -90,7 +91,8 @@ def test_truncated_200_is_retried_then_one_line(tmp_path, engine, body: str) -> 
     for _ in range(3):
         responses.add(responses.GET, SEARCH, body=body, status=200, content_type="application/json")
     res = run_source(engine, cfg, source(cfg), now=lambda: NOW)
-    assert res.status == "error" and "\n" not in res.error and "truncated JSON body" in res.error
+    assert res.status == "error" and res.error is not None
+    assert "\n" not in res.error and "truncated JSON body" in res.error
     assert res.requests == 3 and runs(engine)[-1]["requests"] == 3
 
 
@@ -148,7 +150,7 @@ def test_query_too_long_names_the_setting_and_official_queries_still_run(tmp_pat
 
     responses.add_callback(responses.GET, SEARCH, callback=reply)
     res = run_source(engine, cfg, source(cfg), now=lambda: NOW)
-    assert res.status == "error" and "sources[0].query_max_length" in res.error
+    assert res.status == "error" and res.error is not None and "sources[0].query_max_length" in res.error
     assert "'mentions (Bitpie …)'" in res.error
     assert res.new == 1  # the official query ran
 
@@ -221,7 +223,7 @@ def test_edited_keywords_continue_from_the_old_cursor(tmp_path, engine, caplog) 
     with caplog.at_level(logging.WARNING):
         run_source(engine, cfg, source(cfg), now=lambda: NOW)
     assert search_calls(responses.calls)[0]["since_id"] == since  # not 24 h back
-    assert cursor(engine, old_q) is None and cursor(engine, new_q)["since_id"] != since
+    assert cursor(engine, old_q) is None and saved_cursor(engine, new_q)["since_id"] != since
     assert len([r for r in caplog.records if "keywords changed" in r.getMessage()]) == 1
 
 
@@ -234,7 +236,7 @@ def test_first_backfill_survives_a_429_on_the_first_request(tmp_path, engine) ->
                   headers={"x-rate-limit-reset": str(int(NOW.timestamp()) + 60)})
     first = run_source(engine, cfg, source(cfg), since=since, now=lambda: NOW)
     assert first.status == "skipped"
-    assert cursor(engine, q)["requested_since"] == since.isoformat()
+    assert saved_cursor(engine, q)["requested_since"] == since.isoformat()
     # The next plain pass (after the reset, no --since) still starts at D, not 24 h back.
     with engine.begin() as conn:
         store.save_cursors(conn, "x", {pipeline.STATE_KEY: None})
