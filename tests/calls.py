@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import re
 
+from requests import PreparedRequest
 from responses import Call
 
+Reply = tuple[int, dict[str, str], str]  # what a `responses` callback returns: status, headers, body
 
-def url(call: Call) -> str:
-    """The request's full URL (query string included)."""
-    assert call.request.url is not None
-    return call.request.url
+
+def url(call: Call | PreparedRequest) -> str:
+    """The request's full URL (query string included), of a recorded call or of a callback's request."""
+    request = call.request if isinstance(call, Call) else call
+    assert request.url is not None
+    return request.url
 
 
 def body(call: Call) -> str | bytes:

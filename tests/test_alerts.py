@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import responses
 from click.testing import CliRunner
+from sqlalchemy import Engine
 
 import tests.test_report_golden as G
 from monitor import store
@@ -33,7 +34,7 @@ def config(tmp_path: Path, language: str = "en", **alerts: object) -> Config:
 
 
 @pytest.fixture
-def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
     monkeypatch.setenv(ENV, "json://hooks.example.com/alert")
     return G.build_store(f"sqlite:///{tmp_path / 's.db'}")
 
@@ -48,7 +49,7 @@ AT = dt.datetime(2026, 3, 10, 20, 10, tzinfo=G.TZ)
 
 
 @responses.activate
-def test_impersonator_alert_is_sent_once_with_the_link(engine, tmp_path: Path) -> None:
+def test_impersonator_alert_is_sent_once_with_the_link(engine: Engine, tmp_path: Path) -> None:
     responses.post(HOOK, json={})
     cfg = config(tmp_path, spike=False)
     assert check_alerts(engine, cfg, now=AT) == ["impersonator:twitter:1008"]
@@ -64,7 +65,7 @@ def test_impersonator_alert_is_sent_once_with_the_link(engine, tmp_path: Path) -
 
 
 @responses.activate
-def test_spike_respects_the_cooldown_and_texts_follow_the_language(engine, tmp_path: Path) -> None:
+def test_spike_respects_the_cooldown_and_texts_follow_the_language(engine: Engine, tmp_path: Path) -> None:
     responses.post(HOOK, json={})
     cfg = config(tmp_path, language="zh", cooldown_minutes=60)
     at = dt.datetime(2026, 3, 10, 20, 45, tzinfo=G.TZ)  # 4 complaints 20:00-20:30, none that hour on 7 days
@@ -99,7 +100,7 @@ def test_urgent_complaint_waiting_beyond_the_threshold(tmp_path: Path, monkeypat
 
 
 @responses.activate
-def test_failing_source_alert_after_n_passes(engine, tmp_path: Path) -> None:
+def test_failing_source_alert_after_n_passes(engine: Engine, tmp_path: Path) -> None:
     responses.post(HOOK, json={})
     cfg = config(tmp_path, spike=False, failing_passes=3)
     with engine.begin() as conn:
@@ -115,7 +116,7 @@ def test_failing_source_alert_after_n_passes(engine, tmp_path: Path) -> None:
 
 
 @responses.activate
-def test_delivery_failure_is_logged_retried_and_never_raises(engine, tmp_path: Path,
+def test_delivery_failure_is_logged_retried_and_never_raises(engine: Engine, tmp_path: Path,
                                                              caplog: pytest.LogCaptureFixture) -> None:
     responses.post(HOOK, status=500)
     cfg = config(tmp_path, spike=False)

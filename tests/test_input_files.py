@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import cli
-from monitor.config import parse_config
+from monitor.config import Config, parse_config
 from monitor.errors import SourceError
 from monitor.records import Batch
 from sources.base import SourceContext
@@ -90,7 +90,7 @@ REFUSED: dict[str, tuple[bytes, str]] = {
 }
 
 
-def _cfg(tmp_path: Path, paths: list[str]):  # type: ignore[no-untyped-def]
+def _cfg(tmp_path: Path, paths: list[str]) -> Config:
     return parse_config({"brand": {"names": ["Bitpie"]}, "data_dir": str(tmp_path / "d"),
                          "sources": [{"name": "archive", "type": "twarc", "paths": paths}]}, tmp_path, env={})
 

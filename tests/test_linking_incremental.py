@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from monitor import store
 from monitor.linking import LINK_STATE, link_replies
@@ -34,7 +34,8 @@ CASES = [
 
 
 @pytest.mark.parametrize(("case", "first", "second", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_links_whichever_side_arrives_first(engine, case, first, second, expected) -> None:  # type: ignore[no-untyped-def]
+def test_links_whichever_side_arrives_first(engine: Engine, case: str, first: list[Post], second: list[Post],
+                                            expected: dict[str, tuple[str, str]]) -> None:
     with engine.begin() as c:
         store.upsert_posts(c, first)
         link_replies(c)
@@ -48,7 +49,7 @@ def test_links_whichever_side_arrives_first(engine, case, first, second, expecte
     assert datetime.fromisoformat(mark["at"]) > T0
 
 
-def test_candidates_are_what_arrived_since_the_last_call(engine) -> None:  # type: ignore[no-untyped-def]
+def test_candidates_are_what_arrived_since_the_last_call(engine: Engine) -> None:
     """300 unlinkable official replies stored an hour before the last call are not looked at again;
     one new user post brings exactly the replies that point at it."""
     from monitor.linking import RETRY_WINDOW, _candidates, _since

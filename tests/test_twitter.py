@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import requests
 import responses
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from monitor import store
 from monitor.errors import ConfigError
 from monitor.pipeline import run_source
-from monitor.records import query_key
+from monitor.records import Post, query_key
 from sources.base import SourceContext
 from sources.twitter_query import planned_queries, snowflake_time
 from tests.test_twitter_support import (
@@ -48,7 +51,7 @@ ALIASES = ["比特派", "比特派钱包", "Bitpie Wallet", "bitpie.com", "#Bitp
            "比特派客服", "bitpie support", "Bitpie提币", "bitpie swap", "比特派交易所", "bitpie exchange"]
 
 
-def test_queries_split_at_the_cap_each_term_once(tmp_path) -> None:
+def test_queries_split_at_the_cap_each_term_once(tmp_path: Path) -> None:
     cfg = make_cfg(tmp_path, officials=["BitpieWallet"], aliases=ALIASES, languages=["en", "zh"],
                    exclude_terms=["airdrop", "giveaway"], query_max_length=260)
     qs = planned_queries(cfg, cfg.sources[0])
@@ -72,14 +75,14 @@ def test_queries_split_at_the_cap_each_term_once(tmp_path) -> None:
     assert len({query_key(q) for q in qs}) == len(qs)
 
 
-def test_a_term_that_cannot_fit_names_the_setting(tmp_path) -> None:
+def test_a_term_that_cannot_fit_names_the_setting(tmp_path: Path) -> None:
     cfg = make_cfg(tmp_path, aliases=["x" * 70], query_max_length=64)
     with pytest.raises(ConfigError, match=r"^sources\[0\]\.query_max_length: the term"):
         planned_queries(cfg, cfg.sources[0])
 
 
 @responses.activate
-def test_describe_and_dry_run_send_nothing(tmp_path) -> None:
+def test_describe_and_dry_run_send_nothing(tmp_path: Path) -> None:
     cfg = make_cfg(tmp_path, officials=["BitpieWallet"])
     src = source(cfg)
     lines = src.describe()
@@ -93,7 +96,7 @@ def test_describe_and_dry_run_send_nothing(tmp_path) -> None:
 # --- pagination ------------------------------------------------------------------------------------
 
 @responses.activate
-def test_multipage_pass_on_the_recorded_body_then_idle_poll(tmp_path, engine) -> None:
+def test_multipage_pass_on_the_recorded_body_then_idle_poll(tmp_path: Path, engine: Engine) -> None:
     if not RECORDED.is_dir():
         pytest.skip(f"recorded X API bodies not present at {RECORDED}")
     first = recorded("search_recent_tweets.json")  # real page: 10 tweets, a next_token, no created_at
@@ -133,7 +136,7 @@ def _three_pages() -> tuple[list[list[dict]], list[dict]]:
 
 
 @responses.activate
-def test_interrupted_pass_resumes_at_the_next_page_without_reread_or_gap(tmp_path, engine) -> None:
+def test_interrupted_pass_resumes_at_the_next_page_without_reread_or_gap(tmp_path: Path, engine: Engine) -> None:
     cfg = make_cfg(tmp_path)
     q = "Bitpie -is:retweet"
     old_since = snowflake(NOW - timedelta(hours=1))
@@ -168,7 +171,7 @@ def test_interrupted_pass_resumes_at_the_next_page_without_reread_or_gap(tmp_pat
 
 
 @responses.activate
-def test_expired_next_token_resumes_with_until_id(tmp_path, engine) -> None:
+def test_expired_next_token_resumes_with_until_id(tmp_path: Path, engine: Engine) -> None:
     cfg = make_cfg(tmp_path)
     q = "Bitpie -is:retweet"
     pages, bodies = _three_pages()
@@ -193,7 +196,7 @@ def test_expired_next_token_resumes_with_until_id(tmp_path, engine) -> None:
 
 
 @responses.activate
-def test_since_id_moves_only_after_the_commit(tmp_path, engine, monkeypatch) -> None:
+def test_since_id_moves_only_after_the_commit(tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = make_cfg(tmp_path)
     q = "Bitpie -is:retweet"
     seed = {"query": q, "kind": "mentions", "since_id": snowflake(NOW - timedelta(hours=1))}
@@ -203,7 +206,7 @@ def test_since_id_moves_only_after_the_commit(tmp_path, engine, monkeypatch) -> 
     responses.add(responses.GET, SEARCH, json=page(data))
     real_upsert = store.upsert_posts
 
-    def disk_full(conn, items):  # type: ignore[no-untyped-def]
+    def disk_full(conn: Connection, items: Sequence[Post]) -> int:
         if items:
             raise OperationalError("INSERT INTO posts", {}, Exception("database or disk is full"))
         return real_upsert(conn, items)
@@ -225,7 +228,8 @@ def test_since_id_moves_only_after_the_commit(tmp_path, engine, monkeypatch) -> 
 # --- window and backfill -------------------------------------------------------------------------------
 
 @responses.activate
-def test_gap_beyond_seven_days_is_reported_with_its_size(tmp_path, engine, caplog) -> None:
+def test_gap_beyond_seven_days_is_reported_with_its_size(tmp_path: Path, engine: Engine,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
     cfg = make_cfg(tmp_path)
     q = "Bitpie -is:retweet"
     last = NOW - timedelta(days=9)
@@ -242,7 +246,8 @@ def test_gap_beyond_seven_days_is_reported_with_its_size(tmp_path, engine, caplo
 
 
 @responses.activate
-def test_backfill_reads_only_the_range_before_the_floor_once(tmp_path, engine, caplog) -> None:
+def test_backfill_reads_only_the_range_before_the_floor_once(tmp_path: Path, engine: Engine,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
     cfg = make_cfg(tmp_path)
     q = "Bitpie -is:retweet"
     floor = "2026-11-24T12:00:00+00:00"
@@ -274,7 +279,8 @@ def test_backfill_reads_only_the_range_before_the_floor_once(tmp_path, engine, c
 
 
 @responses.activate
-def test_pass_interrupted_before_the_window_moved_resumes_inside_it(tmp_path, engine, caplog) -> None:
+def test_pass_interrupted_before_the_window_moved_resumes_inside_it(tmp_path: Path, engine: Engine,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
     cfg = make_cfg(tmp_path)
     q = "Bitpie -is:retweet"
     oldest = snowflake(NOW - timedelta(days=6))

@@ -5,20 +5,23 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
-from sqlalchemy import select
+from requests import PreparedRequest
+from sqlalchemy import Engine, select
 
 from monitor import pipeline, store
-from monitor.config import parse_config
+from monitor.config import Config, parse_config
 from monitor.linking import link_replies
 from monitor.pipeline import run_source
 from monitor.usage import usage_lines
 from sources.twitter import TwitterSource
-from tests.calls import url
+from tests.calls import Reply, url
 from tests.test_twitter_support import (
     LOOKUP,
     OFFICIAL_ID,
@@ -47,16 +50,16 @@ def token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
 
 
-def source(cfg, sleeps: list[float] | None = None, index: int = 0):  # type: ignore[no-untyped-def]
+def source(cfg: Config, sleeps: list[float] | None = None, index: int = 0) -> TwitterSource:
     src = TwitterSource(cfg.sources[index], cfg)
     src.sleep = (sleeps.append if sleeps is not None else (lambda _s: None))
     return src
 
 
-def _search_by_query(bodies: dict[str, dict]):  # type: ignore[no-untyped-def]
+def _search_by_query(bodies: dict[str, dict]) -> Callable[[PreparedRequest], Reply]:
     """Serve recent search by query prefix (the mention and the official query differ)."""
-    def reply(request):  # type: ignore[no-untyped-def]
-        query = parse_qs(urlsplit(request.url).query)["query"][0]
+    def reply(request: PreparedRequest) -> Reply:
+        query = parse_qs(urlsplit(url(request)).query)["query"][0]
         for prefix, body in bodies.items():
             if query.startswith(prefix):
                 return 200, {}, json.dumps(body)
@@ -65,7 +68,8 @@ def _search_by_query(bodies: dict[str, dict]):  # type: ignore[no-untyped-def]
 
 
 @responses.activate
-def test_official_replies_link_and_a_missing_parent_is_looked_up(tmp_path, engine, caplog) -> None:
+def test_official_replies_link_and_a_missing_parent_is_looked_up(tmp_path: Path, engine: Engine,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
     cfg = make_cfg(tmp_path, officials=["BitpieWallet"], aliases=["比特派"])
     mentions, official = fixture("mentions_page.json"), fixture("official_page.json")
     responses.add(responses.GET, USERS_BY, json=fixture("users_by.json"))
@@ -110,11 +114,11 @@ def test_official_replies_link_and_a_missing_parent_is_looked_up(tmp_path, engin
 
 
 @responses.activate
-def test_official_ids_from_the_recorded_user_lookup_and_pins(tmp_path, engine) -> None:
+def test_official_ids_from_the_recorded_user_lookup_and_pins(tmp_path: Path, engine: Engine) -> None:
     if not RECORDED.is_dir():
         pytest.skip(f"recorded X API bodies not present at {RECORDED}")
 
-    def cfg_with(accounts):  # type: ignore[no-untyped-def]
+    def cfg_with(accounts: list[dict[str, str]]) -> Config:
         return parse_config({"brand": {"names": ["API"]}, "official_accounts": accounts,
                              "sources": [{"type": "twitter", "name": "x"}]}, tmp_path, env={})
 
@@ -149,13 +153,14 @@ def test_official_ids_from_the_recorded_user_lookup_and_pins(tmp_path, engine) -
 
 
 @responses.activate
-def test_rate_limit_skips_until_reset_while_the_other_source_runs(tmp_path, engine, monkeypatch) -> None:
+def test_rate_limit_skips_until_reset_while_the_other_source_runs(tmp_path: Path, engine: Engine,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     other = {"type": "twitter", "name": "x-zh", "languages": ["zh"], "max_retries": 1}
     cfg = make_cfg(tmp_path, languages=["en"], extra_sources=[other])
     reset = int(time.time()) + 900
 
-    def reply(request):  # type: ignore[no-untyped-def]
-        if "lang%3Aen" in request.url:
+    def reply(request: PreparedRequest) -> Reply:
+        if "lang%3Aen" in url(request):
             return 429, {"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"}, json.dumps(
                 {"title": "Too Many Requests", "detail": "Too Many Requests", "status": 429})
         return 200, {}, json.dumps(page(tweets(datetime.now(UTC) - timedelta(minutes=3), 2)))
@@ -180,7 +185,7 @@ def test_rate_limit_skips_until_reset_while_the_other_source_runs(tmp_path, engi
 
 
 @responses.activate
-def test_server_errors_are_retried_with_backoff_then_given_up(tmp_path, engine) -> None:
+def test_server_errors_are_retried_with_backoff_then_given_up(tmp_path: Path, engine: Engine) -> None:
     cfg = make_cfg(tmp_path, max_retries=3)
     for _ in range(4):
         responses.add(responses.GET, SEARCH, status=503, json={"title": "Service Unavailable"})
@@ -196,7 +201,7 @@ def test_server_errors_are_retried_with_backoff_then_given_up(tmp_path, engine) 
 
 
 @responses.activate
-def test_a_503_then_success_keeps_the_page(tmp_path, engine) -> None:
+def test_a_503_then_success_keeps_the_page(tmp_path: Path, engine: Engine) -> None:
     cfg = make_cfg(tmp_path)
     responses.add(responses.GET, SEARCH, status=503)
     responses.add(responses.GET, SEARCH, json=page(tweets(NOW - timedelta(minutes=1), 3)))
@@ -205,7 +210,7 @@ def test_a_503_then_success_keeps_the_page(tmp_path, engine) -> None:
 
 
 @responses.activate
-def test_401_is_one_line_naming_the_variable_never_the_token(tmp_path, engine) -> None:
+def test_401_is_one_line_naming_the_variable_never_the_token(tmp_path: Path, engine: Engine) -> None:
     cfg = make_cfg(tmp_path)
     responses.add(responses.GET, SEARCH, status=401, json={
         "title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})
@@ -215,7 +220,7 @@ def test_401_is_one_line_naming_the_variable_never_the_token(tmp_path, engine) -
 
 
 @responses.activate
-def test_403_names_the_access_tier(tmp_path, engine) -> None:
+def test_403_names_the_access_tier(tmp_path: Path, engine: Engine) -> None:
     cfg = make_cfg(tmp_path)
     responses.add(responses.GET, SEARCH, status=403, json={
         "client_id": "123", "title": "Client Forbidden", "reason": "client-not-enrolled",
@@ -228,7 +233,8 @@ def test_403_names_the_access_tier(tmp_path, engine) -> None:
     assert "403" in res.error and "access tier" in res.error and "attached to a Project" in res.error
 
 
-def test_missing_token_variable_is_named_and_nothing_is_sent(tmp_path, engine, monkeypatch) -> None:
+def test_missing_token_variable_is_named_and_nothing_is_sent(tmp_path: Path, engine: Engine,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("X_BEARER_TOKEN")
     cfg = make_cfg(tmp_path)
     with responses.RequestsMock() as mock:
@@ -239,7 +245,8 @@ def test_missing_token_variable_is_named_and_nothing_is_sent(tmp_path, engine, m
 
 
 @responses.activate
-def test_partial_errors_in_a_200_are_logged_and_the_page_kept(tmp_path, engine, caplog) -> None:
+def test_partial_errors_in_a_200_are_logged_and_the_page_kept(tmp_path: Path, engine: Engine,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
     cfg = make_cfg(tmp_path)
     body = page(tweets(NOW - timedelta(minutes=1), 2))
     body["errors"] = [{"title": "Authorization Error", "resource_type": "user", "value": "4004",
@@ -252,7 +259,7 @@ def test_partial_errors_in_a_200_are_logged_and_the_page_kept(tmp_path, engine, 
 
 
 @responses.activate
-def test_budget_stops_before_it_is_exceeded(tmp_path, engine, caplog) -> None:
+def test_budget_stops_before_it_is_exceeded(tmp_path: Path, engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
     now = store.now_utc()  # month_usage reads run rows stamped with the real clock
     cfg = make_cfg(tmp_path, monthly_read_budget=250)
     earlier = store.start_run(engine, "x")
@@ -280,7 +287,8 @@ def test_budget_stops_before_it_is_exceeded(tmp_path, engine, caplog) -> None:
 
 
 @responses.activate
-def test_changed_keywords_drop_the_old_cursor_and_no_bar_off_a_terminal(tmp_path, engine, capsys) -> None:
+def test_changed_keywords_drop_the_old_cursor_and_no_bar_off_a_terminal(tmp_path: Path, engine: Engine,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
     cfg = make_cfg(tmp_path)
     with engine.begin() as conn:
         store.save_cursors(conn, "x", {"0123456789abcdef": {"query": "Bitpei -is:retweet", "since_id": "5"},
@@ -294,12 +302,12 @@ def test_changed_keywords_drop_the_old_cursor_and_no_bar_off_a_terminal(tmp_path
 
 
 @responses.activate
-def test_a_pass_killed_mid_pagination_still_counts_what_it_read(tmp_path, engine) -> None:
+def test_a_pass_killed_mid_pagination_still_counts_what_it_read(tmp_path: Path, engine: Engine) -> None:
     now = store.now_utc()  # month_usage reads run rows stamped with the real clock
     cfg = make_cfg(tmp_path, monthly_read_budget=1000)
     served = iter([page(tweets(now - timedelta(minutes=1), 100, step_s=2), "tok-1")])
 
-    def reply(request):  # type: ignore[no-untyped-def]
+    def reply(request: PreparedRequest) -> Reply:
         body = next(served, None)
         if body is None:
             raise KeyboardInterrupt  # the operator's Ctrl-C (or a kill) between two pages
