@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -18,9 +19,9 @@ from tests.conftest import base_config
 PUB_UTC = datetime(2025, 6, 1, 16, tzinfo=UTC)  # 09:00 in California (PDT)
 
 
-def ann(text: str, **kw: object) -> Announcement:
-    return Announcement(source="s", entry_id="e", title=kw.pop("title", "Notice"), text=text,  # type: ignore[arg-type]
-                        published=kw.pop("published", PUB_UTC), **kw)  # type: ignore[arg-type]
+def ann(text: str, **kw: Any) -> Announcement:
+    return Announcement(source="s", entry_id="e", title=kw.pop("title", "Notice"), text=text,
+                        published=kw.pop("published", PUB_UTC), **kw)
 
 
 @pytest.mark.parametrize(("raw", "offset"), [

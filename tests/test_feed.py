@@ -404,8 +404,9 @@ def test_same_host_feeds_are_spaced_within_a_pass(tmp_path: Path) -> None:
     pacer = HostPacer(spacing=5.0, clock=lambda: clock[0], sleep=slept.append)
     sources = build_sources(cfg)
     share_pacer(sources, pacer)
-    assert all(s.pacer is pacer for s in sources)  # type: ignore[attr-defined]
+    assert all(isinstance(s, FeedSource) and s.pacer is pacer for s in sources)
     for s in sources:
-        s.pacer.wait(s.config.url)  # type: ignore[attr-defined]
+        assert isinstance(s, FeedSource)
+        s.pacer.wait(s.config.url)
         clock[0] += 1.0
     assert slept == [4.0]  # only b waited, for a's host; c is another host

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -14,9 +15,9 @@ from monitor.records import Post
 T0 = datetime.now(UTC) - timedelta(hours=2)
 
 
-def _p(pid: str, minutes: int = 0, official: bool = False, **kw: object) -> Post:
+def _p(pid: str, minutes: int = 0, official: bool = False, **kw: Any) -> Post:
     return Post(platform="twitter", post_id=pid, created_at=T0 + timedelta(minutes=minutes), text=pid,
-                is_official=official, **kw)  # type: ignore[arg-type]
+                is_official=official, **kw)
 
 
 # (case, first batch, second batch, links expected after both calls: reply id -> (post id, linked_by))

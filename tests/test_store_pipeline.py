@@ -23,9 +23,9 @@ from tests.pg import pg_schema_url
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
-def _post(pid: str, minutes: int = 0, **kw: object) -> Post:
+def _post(pid: str, minutes: int = 0, **kw: Any) -> Post:
     return Post(platform="twitter", post_id=pid, created_at=T0 + timedelta(minutes=minutes), text=f"post {pid}",
-                **kw)  # type: ignore[arg-type]
+                **kw)
 
 
 class ScriptedSource(Source):

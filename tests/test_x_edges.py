@@ -211,7 +211,8 @@ def test_carry_over_takes_the_old_position(old_state: dict, expected: dict) -> N
 def test_carry_over_of_several_takes_the_oldest() -> None:
     a = {"since_id": snowflake(NOW - timedelta(hours=2))}
     b = {"since_time": "2026-11-25T06:00:00+00:00"}
-    assert carry_over([a, b])["since_time"] == "2026-11-25T06:00:00+00:00"  # type: ignore[index]
+    got = carry_over([a, b])
+    assert got is not None and got["since_time"] == "2026-11-25T06:00:00+00:00"
     assert carry_over([{"query": "x"}]) is None
 
 
