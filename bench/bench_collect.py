@@ -76,7 +76,7 @@ def one_pass(engine: Any, cfg: Any, page: Path, now: dt.datetime) -> dict[str, f
     from monitor.pipeline import run_source
     from sources.twarc import TwarcSource
 
-    store.now_utc = lambda: now  # type: ignore[assignment]  # the store's clock: its own end
+    store.now_utc = lambda: now  # the store's clock: its own end
     took: dict[str, float] = {}
     src = TwarcSource.for_paths([page], cfg, name="bench")
     _timed(lambda: run_source(engine, cfg, src, now=lambda: now), took, "commit")

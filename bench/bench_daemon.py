@@ -101,7 +101,7 @@ def main() -> None:
                             "sources": [{"name": "f", "type": "feed", "host_spacing_seconds": 0,
                                          "url": f"http://127.0.0.1:{server.server_address[1]}/f.rss"}]},
                            Path(tmp), env={})
-        engine = store.open_store(cfg.store_url)
+        engine = store.open_store(cfg.resolved_store_url)
         pacer = share_pacer(build_sources(cfg))  # as build_scheduler does: host_spacing_seconds 0
         # The catch-up after a source pass reads the simulated clock too (the real one would build
         # yesterday's report first and leave the simulated days behind it).
@@ -110,7 +110,7 @@ def main() -> None:
         def sim_catch_up(engine: Any, cfg: Any, now: Any = lambda: clock[0], **kw: Any) -> Any:
             return real_catch_up(engine, cfg, now=now, **kw)  # as the daemon calls it: reports in a child
 
-        daemon.catch_up = sim_catch_up  # type: ignore[assignment]
+        daemon.catch_up = sim_catch_up
         source_job = daemon._source_job(engine, cfg, "f", pacer)
         report_job = daemon._report_job(engine, cfg, clock=lambda: clock[0])
         marks: dict[int, tuple[float, int]] = {}

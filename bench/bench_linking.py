@@ -41,7 +41,7 @@ def build() -> None:
     start = NOW - dt.timedelta(days=DAYS)
     sql = ("INSERT INTO posts (platform, post_id, is_official, created_at, text, reply_to_id, collected_at) "
            "VALUES ('twitter', ?, ?, ?, ?, ?, ?)")
-    rows = []
+    rows: list[tuple[str, int, str, str, str | None, str]] = []
     n_user = N_POSTS - UNLINKABLE - LINKED
     for i in range(n_user):
         t = start + dt.timedelta(seconds=rng.randrange(DAYS * 86400))

@@ -21,12 +21,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT.parent))
 
 import storegen  # noqa: E402  (bench/ is not a package)
+
+if TYPE_CHECKING:
+    from monitor.config import Config
 
 TZ = "Asia/Shanghai"
 
@@ -36,7 +40,7 @@ def _when(days: int) -> tuple[dt.date, dt.datetime]:
     return (storegen.T0 + dt.timedelta(days=days - 2)).date(), storegen.T0 + dt.timedelta(days=days)
 
 
-def _config(out: Path):  # type: ignore[no-untyped-def]
+def _config(out: Path) -> Config:
     from monitor.config import parse_config
 
     return parse_config({"brand": {"names": ["Bitpie"]}, "timezone": TZ, "report": {"out_dir": str(out)},
@@ -94,8 +98,8 @@ def child_pandas(db: str, days: int) -> dict[str, float]:
     need = win[(win["complaint"] == 1) | question]
     official = posts.loc[posts["is_official"] == 1, ["post_id", "created_at"]].rename(
         columns={"post_id": "reply_id", "created_at": "replied_at"})
-    first = links.merge(official, on="reply_id")
-    first = first[first["replied_at"] <= as_of].groupby("post_id")["latency_seconds"].min()
+    replies = links.merge(official, on="reply_id")
+    first = replies[replies["replied_at"] <= as_of].groupby("post_id")["latency_seconds"].min()
     need = need.assign(latency=need["post_id"].map(first))
     day_complaints = need[(need["created_at"] >= day_start) & (need["complaint"] == 1)]
     took = time.perf_counter() - t

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -53,7 +54,7 @@ def ours(path: Path) -> int:
     return sum(len(b.posts) for b in src.fetch(ctx))
 
 
-def timed(fn, path: Path) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+def timed(fn: Callable[[Path], int], path: Path) -> tuple[int, float]:
     t0 = time.perf_counter()
     n = fn(path)
     return n, time.perf_counter() - t0

@@ -23,10 +23,12 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 import responses
+from requests import PreparedRequest
 
 from monitor import store
 from monitor.config import parse_config
@@ -52,7 +54,7 @@ class Tw:
     deleted_at: datetime | None = None
 
     def json(self) -> dict:
-        out = {"id": str(self.id), "text": f"{self.kind} post", "author_id": self.author, "lang": "en",
+        out: dict[str, Any] = {"id": str(self.id), "text": f"{self.kind} post", "author_id": self.author, "lang": "en",
                "created_at": self.at.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "edit_history_tweet_ids": [str(self.id)],
                "conversation_id": str(self.reply_to or self.id)}
         if self.reply_to:
@@ -105,8 +107,9 @@ class FakeX:
     def visible(self, p: Tw) -> bool:
         return p.at <= self.now and not (p.deleted_at and p.deleted_at <= self.now)
 
-    def search(self, request):  # type: ignore[no-untyped-def]
+    def search(self, request: PreparedRequest) -> tuple[int, dict[str, str], str]:
         self.requests += 1
+        assert request.url is not None
         q = {k: v[0] for k, v in parse_qs(urlsplit(request.url).query).items()}
         if "next_token" in q and self.rng.random() < FAULT_RATE:  # interrupted pagination
             code = self.rng.choice([429, 503])
@@ -129,7 +132,7 @@ class FakeX:
                     break
         self.read += len(out)
         more = len(out) == int(q["max_results"])
-        meta = {"result_count": len(out)}
+        meta: dict[str, int | str] = {"result_count": len(out)}
         if out:
             meta.update(newest_id=str(out[0].id), oldest_id=str(out[-1].id))
         if more:
@@ -138,8 +141,9 @@ class FakeX:
                 "includes": {"users": [{"id": p.author, "username": f"u{p.author}", "name": "n"} for p in out]}}
         return 200, {}, json.dumps(body)
 
-    def lookup(self, request):  # type: ignore[no-untyped-def]
+    def lookup(self, request: PreparedRequest) -> tuple[int, dict[str, str], str]:
         self.requests += 1
+        assert request.url is not None
         ids = parse_qs(urlsplit(request.url).query)["ids"][0].split(",")
         found = [self.by_id[int(i)] for i in ids if int(i) in self.by_id and self.visible(self.by_id[int(i)])]
         self.read += len(found)

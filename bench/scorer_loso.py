@@ -39,6 +39,7 @@ import tarfile
 import time
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 # One BLAS thread: the machine is shared, and threaded BLAS on small matrices under load is slower, not faster.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -59,6 +60,7 @@ RULES_SNIPPET = r"""
 import json, sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from monitor.config import parse_config
 from monitor.detect.engine import DetectInput, build_detector
 cfg = parse_config({"brand": {"names": ["Bitpie", "比特派"]}}, Path("."), env={})
@@ -236,7 +238,7 @@ def loso(x: np.ndarray, y: np.ndarray, rows: list[dict], rules: list[np.ndarray]
     srcs = np.array([r["src"] for r in rows])
     groups = np.array([r["group"] for r in rows])
     n = len(rows)
-    out = {"model": np.zeros(n, bool), "prob": np.zeros(n), "choices": {}}
+    out: dict[str, Any] = {"model": np.zeros(n, bool), "prob": np.zeros(n), "choices": {}}
     out.update({f"combo{i}": np.zeros(n, bool) for i in range(len(rules))})
     for g in sorted(set(groups)):
         test = groups == g

@@ -29,7 +29,7 @@ import json
 import logging
 import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -79,7 +79,7 @@ class _Paged(Source):
         super().__init__(config, settings)
         self.session = session or requests.Session()
         self.pacer = pacer or HostPacer()
-        self.sleep = time.sleep  # injectable: tests never wait on a retry backoff
+        self.sleep: Callable[[float], None] = time.sleep  # injectable: tests never wait on a retry backoff
 
     def _api(self, ctx: SourceContext) -> JsonApi:
         c = self.config

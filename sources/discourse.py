@@ -34,7 +34,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -67,7 +67,7 @@ class DiscourseSource(Source):
         super().__init__(config, settings)
         self.session = session or requests.Session()
         self.pacer = pacer or HostPacer()
-        self.sleep = time.sleep  # injectable: tests never wait on a retry backoff
+        self.sleep: Callable[[float], None] = time.sleep  # injectable: tests never wait on a retry backoff
 
     @property
     def base(self) -> str:

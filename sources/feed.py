@@ -18,7 +18,7 @@ import hashlib
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -65,7 +65,7 @@ _ID_KEY = "_monitor_entry_id"  # set by fetch(): the entry's id once repeats and
 _URI = re.compile(r"^[a-z][a-z0-9+.-]*:(?!\d)", re.I)  # http:, tag:, urn: (not "12:30" or sha256:)
 
 
-def entry_ids(entries: list[Mapping[str, Any]], scope: str | None) -> list[str]:
+def entry_ids(entries: Sequence[Mapping[str, Any]], scope: str | None) -> list[str]:
     """Ids for one fetch's entries, unique within it and, with ``scope``, across feeds.
 
     An id repeated inside one fetch (a CMS giving every item the same guid) would make the entries

@@ -25,7 +25,7 @@ import logging
 import random
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -67,7 +67,7 @@ class TwitterSource(Source):
     def __init__(self, config: Any, settings: Any) -> None:
         super().__init__(config, settings)
         # Injectable so tests and the benchmark never wait on a retry backoff.
-        self.sleep = time.sleep
+        self.sleep: Callable[[float], None] = time.sleep
         self.rng = random.Random()
 
     def describe(self) -> list[str]:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
 from monitor.config import Config, parse_config
 from monitor.store import open_store
@@ -66,7 +68,7 @@ def cfg(tmp_path: Path) -> Config:
 
 
 @pytest.fixture
-def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
+def engine(tmp_path: Path) -> Iterator[Engine]:
     eng = open_store(f"sqlite:///{tmp_path / 'store.db'}")
     yield eng
     eng.dispose()

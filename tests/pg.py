@@ -9,6 +9,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import NoReturn
 
 import pytest
@@ -53,7 +54,7 @@ def pg_schema_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def any_store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def any_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """The store URL for SQLite and, when a server answers, PostgreSQL."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.db'}"

@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 import responses
 from click.testing import CliRunner
+from sqlalchemy import Engine
 
 import tests.test_report_golden as G
 from monitor import store
 from monitor.alerts import check_alerts, run_alerts
 from monitor.cli import cli
 from monitor.config import Config, parse_config
+from tests.calls import body
 
 HOOK = "http://hooks.example.com/alert"
 ENV = "TEST_ALERT_URLS"
@@ -32,13 +34,13 @@ def config(tmp_path: Path, language: str = "en", **alerts: object) -> Config:
 
 
 @pytest.fixture
-def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
     monkeypatch.setenv(ENV, "json://hooks.example.com/alert")
     return G.build_store(f"sqlite:///{tmp_path / 's.db'}")
 
 
 def bodies(rsps: responses.RequestsMock) -> list[dict]:
-    return [json.loads(c.request.body) for c in rsps.calls]
+    return [json.loads(body(c)) for c in rsps.calls]
 
 
 # The golden store at 2026-03-10 20:10 local: the look-alike replied to frank at 20:05 (impersonator);
@@ -47,11 +49,11 @@ AT = dt.datetime(2026, 3, 10, 20, 10, tzinfo=G.TZ)
 
 
 @responses.activate
-def test_impersonator_alert_is_sent_once_with_the_link(engine, tmp_path: Path) -> None:
+def test_impersonator_alert_is_sent_once_with_the_link(engine: Engine, tmp_path: Path) -> None:
     responses.post(HOOK, json={})
     cfg = config(tmp_path, spike=False)
     assert check_alerts(engine, cfg, now=AT) == ["impersonator:twitter:1008"]
-    (msg,) = bodies(responses)
+    (msg,) = bodies(responses.mock)
     assert msg["title"] == "Bitpie: suspected impersonator"
     assert "@BitpieSupport_Help replied to @frank" in msg["message"]
     assert "recovery phrase; DM us" in msg["message"]
@@ -63,13 +65,13 @@ def test_impersonator_alert_is_sent_once_with_the_link(engine, tmp_path: Path) -
 
 
 @responses.activate
-def test_spike_respects_the_cooldown_and_texts_follow_the_language(engine, tmp_path: Path) -> None:
+def test_spike_respects_the_cooldown_and_texts_follow_the_language(engine: Engine, tmp_path: Path) -> None:
     responses.post(HOOK, json={})
     cfg = config(tmp_path, language="zh", cooldown_minutes=60)
     at = dt.datetime(2026, 3, 10, 20, 45, tzinfo=G.TZ)  # 4 complaints 20:00-20:30, none that hour on 7 days
     sent = check_alerts(engine, cfg, now=at)
     assert "spike:hour" in sent and "spike:day" in sent  # 7 complaints in 24 h against 0-1 on earlier days
-    spike = next(b for b in bodies(responses) if "投诉激增" in b["title"])
+    spike = next(b for b in bodies(responses.mock) if "投诉激增" in b["title"])
     assert spike["message"] == "最近1 小时有 4 条投诉（通常约 0 条）。"
     n = len(responses.calls)
     again = check_alerts(engine, cfg, now=at + dt.timedelta(minutes=10))  # both still spiking, within cooldown
@@ -93,12 +95,12 @@ def test_urgent_complaint_waiting_beyond_the_threshold(tmp_path: Path, monkeypat
         "impersonator:twitter:1008"]  # 80 min: not yet
     got = check_alerts(engine, cfg, now=dt.datetime(2026, 3, 10, 21, 55, tzinfo=G.TZ))
     assert got == ["urgent:twitter:1010"]
-    msg = bodies(responses)[-1]["message"]
+    msg = bodies(responses.mock)[-1]["message"]
     assert "@heidi" in msg and "1.6 h" in msg and "https://x.com/heidi/status/1010" in msg
 
 
 @responses.activate
-def test_failing_source_alert_after_n_passes(engine, tmp_path: Path) -> None:
+def test_failing_source_alert_after_n_passes(engine: Engine, tmp_path: Path) -> None:
     responses.post(HOOK, json={})
     cfg = config(tmp_path, spike=False, failing_passes=3)
     with engine.begin() as conn:
@@ -110,11 +112,11 @@ def test_failing_source_alert_after_n_passes(engine, tmp_path: Path) -> None:
         conn.execute(store.runs.insert().values(source="weibo-search", started_at=AT, status="error",
                                                 error="feed weibo-search: HTTP 503"))
     assert "source:weibo-search" in check_alerts(engine, cfg, now=AT + dt.timedelta(minutes=1))
-    assert "failed its last 3 passes: feed weibo-search: HTTP 503" in bodies(responses)[-1]["message"]
+    assert "failed its last 3 passes: feed weibo-search: HTTP 503" in bodies(responses.mock)[-1]["message"]
 
 
 @responses.activate
-def test_delivery_failure_is_logged_retried_and_never_raises(engine, tmp_path: Path,
+def test_delivery_failure_is_logged_retried_and_never_raises(engine: Engine, tmp_path: Path,
                                                              caplog: pytest.LogCaptureFixture) -> None:
     responses.post(HOOK, status=500)
     cfg = config(tmp_path, spike=False)
@@ -151,7 +153,7 @@ def test_cli_alert_test_sends_one_message(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv(ENV, "json://hooks.example.com/alert")
     res = CliRunner().invoke(cli, ["--config", str(tmp_path / "c.yaml"), "alert", "--test"])
     assert res.exit_code == 0, res.output
-    assert [b["title"] for b in bodies(responses)] == ["mention-monitor 测试"]
+    assert [b["title"] for b in bodies(responses.mock)] == ["mention-monitor 测试"]
     monkeypatch.setenv(ENV, "")
     res = CliRunner().invoke(cli, ["--config", str(tmp_path / "c.yaml"), "alert", "--test"])
     assert res.exit_code == 1 and f"alerts.urls_env: environment variable {ENV} is empty" in res.output

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 
 from monitor.detect.announcements import label_announcement, label_announcements
 from monitor.detect.runner import detect_jsonl
@@ -16,9 +19,9 @@ from tests.conftest import base_config
 PUB_UTC = datetime(2025, 6, 1, 16, tzinfo=UTC)  # 09:00 in California (PDT)
 
 
-def ann(text: str, **kw: object) -> Announcement:
-    return Announcement(source="s", entry_id="e", title=kw.pop("title", "Notice"), text=text,  # type: ignore[arg-type]
-                        published=kw.pop("published", PUB_UTC), **kw)  # type: ignore[arg-type]
+def ann(text: str, **kw: Any) -> Announcement:
+    return Announcement(source="s", entry_id="e", title=kw.pop("title", "Notice"), text=text,
+                        published=kw.pop("published", PUB_UTC), **kw)
 
 
 @pytest.mark.parametrize(("raw", "offset"), [
@@ -36,7 +39,7 @@ def test_stated_offset(raw: str, offset: timedelta | None) -> None:
         assert got == PUB_UTC  # the same instant, only shown in the publisher's offset
 
 
-def test_feed_zone_then_publication_offset_then_report_zone(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_feed_zone_then_publication_offset_then_report_zone(tmp_path: Path) -> None:
     text = "Scheduled maintenance on June 5, 2025 from 15:00 to 17:00; logins are disabled."
     local = PUB_UTC.astimezone(timezone(timedelta(hours=-7)))
     cfg = base_config(tmp_path)  # report zone Asia/Shanghai
@@ -73,7 +76,7 @@ def test_a_kind_stated_by_the_source_structure_is_kept() -> None:
     assert (a.kind, a.window_start, a.window_end) == ("maintenance", start, None)
 
 
-def test_detect_input_published_offset_is_used(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_detect_input_published_offset_is_used(tmp_path: Path) -> None:
     cfg = base_config(tmp_path, timezone="UTC")
     line = {"id": 1, "text": "Scheduled maintenance: login nodes reboot on 5 June 2025 at 15:00.",
             "published": "2025-06-01T09:00:00-07:00"}
@@ -85,7 +88,7 @@ def test_detect_input_published_offset_is_used(tmp_path) -> None:  # type: ignor
     assert out["window_start"] == "2025-06-05T15:00:00Z"  # UTC stamp: the report zone (UTC here)
 
 
-def test_feed_entry_keeps_its_stated_offset_for_detection(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_feed_entry_keeps_its_stated_offset_for_detection(tmp_path: Path) -> None:
     import feedparser
 
     from monitor.config import parse_config
@@ -108,7 +111,7 @@ def test_feed_entry_keeps_its_stated_offset_for_detection(tmp_path) -> None:  # 
                                                       datetime(2025, 6, 5, 23, tzinfo=UTC))
 
 
-def test_stored_announcements_keep_their_facts_and_relabel(tmp_path, engine) -> None:  # type: ignore[no-untyped-def]
+def test_stored_announcements_keep_their_facts_and_relabel(tmp_path: Path, engine: Engine) -> None:
     from sqlalchemy import select, update
 
     from monitor import store

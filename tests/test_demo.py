@@ -7,28 +7,32 @@ import datetime as dt
 import random
 import re
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Engine, Table, func, select
 
 from monitor import demo, store
+from monitor.config import Config
 from monitor.linking import link_replies
-from monitor.pipeline import build_sources, run_source
+from monitor.pipeline import RunResult, build_sources, run_source
+from sources.base import Source
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = list(csv.DictReader((demo.DATA_DIR / "labels.csv").read_text(encoding="utf-8").splitlines()))
 X_LABELS = [r for r in LABELS if r["platform"] == "twitter"]  # what the twarc archives hold
+Loaded = tuple[Config, Engine, Source, RunResult]  # the demo archive loaded: config, store, source, result
 
 
-def count(engine, table, *where) -> int:
+def count(engine: Engine, table: Table, *where: ColumnElement[bool]) -> int:
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
 
 
 @pytest.fixture
-def loaded(tmp_path):
+def loaded(tmp_path: Path) -> Iterator[Loaded]:
     cfg = demo.demo_config(tmp_path)
     engine = demo.fresh_store(cfg)
     archive = next(s for s in build_sources(cfg) if s.kind == "twarc")
@@ -38,7 +42,7 @@ def loaded(tmp_path):
     engine.dispose()
 
 
-def test_archives_load_with_the_labelled_counts(loaded):
+def test_archives_load_with_the_labelled_counts(loaded: Loaded) -> None:
     _cfg, engine, _src, res = loaded
     labels = Counter(r["label"] for r in X_LABELS)
     assert res.new == res.fetched == len(X_LABELS) == count(engine, store.posts)
@@ -55,7 +59,7 @@ def test_archives_load_with_the_labelled_counts(loaded):
     assert set(langs) == {"en", "zh"}
 
 
-def test_second_pass_changes_nothing(loaded):
+def test_second_pass_changes_nothing(loaded: Loaded) -> None:
     cfg, engine, src, _res = loaded
     with engine.connect() as conn:
         before = store.table_counts(conn)
@@ -72,13 +76,13 @@ def test_second_pass_changes_nothing(loaded):
            {k: v for k, v in before.items() if k not in ("runs", "cursors")}
 
 
-def test_official_replies_link_and_impersonators_do_not(loaded):
+def test_official_replies_link_and_impersonators_do_not(loaded: Loaded) -> None:
     _cfg, engine, _src, _res = loaded
     with engine.begin() as conn:
         linked = link_replies(conn)
         rows = conn.execute(select(store.reply_links.c.post_id, store.reply_links.c.latency_seconds)).all()
     assert linked == sum(r["label"] == "official_reply" for r in X_LABELS)
-    first = {}
+    first: dict[str, float] = {}
     for post_id, latency in rows:
         first[post_id] = min(latency, first.get(post_id, latency))
     by_id = {r["post_id"]: r for r in X_LABELS}
@@ -92,7 +96,7 @@ def test_official_replies_link_and_impersonators_do_not(loaded):
     assert all(by_id[p]["label"] != "impersonator" for p in first)
 
 
-def test_readme_counts_match_the_data():
+def test_readme_counts_match_the_data() -> None:
     text = (demo.DATA_DIR / "README.md").read_text(encoding="utf-8")
     labels = Counter(r["label"] for r in LABELS)
     table = dict(re.findall(r"^\| (\w+) \| (\d+) \|$", text, re.M))
@@ -111,7 +115,7 @@ def test_readme_counts_match_the_data():
     assert "2026-11-12" in ranked[1:]
 
 
-def test_committed_data_is_what_the_generator_writes(tmp_path, monkeypatch):
+def test_committed_data_is_what_the_generator_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(ROOT))
     from demo import story as gen
     from demo.write import write_all
@@ -124,7 +128,7 @@ def test_committed_data_is_what_the_generator_writes(tmp_path, monkeypatch):
     assert written == sorted(p.relative_to(demo.DATA_DIR) for p in demo.DATA_DIR.rglob("*") if p.is_file())
 
 
-def test_base_config_lends_rules_but_not_sources(tmp_path):
+def test_base_config_lends_rules_but_not_sources(tmp_path: Path) -> None:
     base = tmp_path / "config.yaml"
     base.write_text("brand: {names: [Bitpie]}\ndetection:\n  complaint:\n    en:\n      include: ['no answer']\n"
                     "sources:\n  - {name: x, type: twitter}\n", encoding="utf-8")
@@ -135,7 +139,7 @@ def test_base_config_lends_rules_but_not_sources(tmp_path):
     assert cfg.out_dir == tmp_path / "out" / "reports"
 
 
-def test_run_demo_end_to_end(tmp_path):
+def test_run_demo_end_to_end(tmp_path: Path) -> None:
     index = demo.run_demo(tmp_path / "demo-out")
     assert index.name == "index.html" and index.is_file()
     assert demo.BURST_DAY.isoformat() in str(index)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from monitor import store
 from monitor.detect import DetectInput, build_detector, detect_jsonl, list_rules, validate_rules
-from monitor.detect.engine import Detector
+from monitor.detect.engine import Detector, DetectResult
 from monitor.errors import ConfigError, MonitorError
 from monitor.labelling import detect_pending
 from monitor.records import Post
@@ -23,8 +24,8 @@ def det(tmp_path_factory: pytest.TempPathFactory) -> Detector:
     return build_detector(base_config(tmp_path_factory.mktemp("cfg")))
 
 
-def _d(det: Detector, text: str, **kw: object):  # type: ignore[no-untyped-def]
-    return det.detect(DetectInput(id="x", text=text, **kw))  # type: ignore[arg-type]
+def _d(det: Detector, text: str, **kw: Any) -> DetectResult:
+    return det.detect(DetectInput(id="x", text=text, **kw))
 
 
 @pytest.mark.parametrize(("text", "urgency"), [
@@ -184,7 +185,7 @@ def test_detect_jsonl_malformed_line(tmp_path: Path, bad: str, message: str) -> 
         list(detect_jsonl(base_config(tmp_path), lines))
 
 
-def test_detect_pending_labels_store_and_flags_impersonator(tmp_path: Path, engine) -> None:  # type: ignore[no-untyped-def]
+def test_detect_pending_labels_store_and_flags_impersonator(tmp_path: Path, engine: Engine) -> None:
     cfg = base_config(tmp_path)
     t0 = datetime(2026, 11, 20, 8, tzinfo=UTC)
     posts = [
@@ -226,7 +227,7 @@ def test_maintenance_shortcut_agrees_with_notices(det: Detector, text: str) -> N
 
 
 def test_detect_pending_finds_the_parent_in_later_batches_and_earlier_passes(
-        tmp_path: Path, engine, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     from monitor import labelling as runner
 
     cfg = base_config(tmp_path)

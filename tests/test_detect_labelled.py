@@ -37,7 +37,8 @@ def test_maintenance_through_notices_functions(shared_data: Path, tmp_path: Path
     assert any(n.startswith("window exact (zh all)") for n in notes)
 
 
-def test_evaluate_returns_lines_and_verdict(shared_data: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_evaluate_returns_lines_and_verdict(shared_data: Path, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
     lines, ok = evaluate(shared_data / "labelled", examples=2)
     assert any(x.startswith("complaint/en ") and "tp=" in x for x in lines)
     assert any(x.startswith("complaint/zh ") for x in lines)

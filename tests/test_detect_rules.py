@@ -12,7 +12,7 @@ import pytest
 
 from monitor.detect import DetectInput, build_detector
 from monitor.detect.anchors import required_literals
-from monitor.detect.engine import Detector
+from monitor.detect.engine import Detector, DetectResult
 from monitor.detect.table import load_table
 from tests.conftest import base_config
 
@@ -228,7 +228,7 @@ def det(tmp_path_factory: pytest.TempPathFactory) -> Detector:
     return build_detector(base_config(tmp_path_factory.mktemp("cfg")))
 
 
-def _detect(det: Detector, text: str):  # type: ignore[no-untyped-def]
+def _detect(det: Detector, text: str) -> DetectResult:
     return det.detect(DetectInput(id="t", text=text))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from monitor.pipeline import run_source
 from sources.base import SourceContext
 from sources.discourse import CURSOR, DiscourseSource
 from sources.http import HostPacer
+from tests.calls import group1, url
 from tests.conftest import base_config, key_paths
 
 BASE = "https://community.bitpie.example"
@@ -126,7 +126,9 @@ def test_real_category_listing_as_latest_queues_its_topics(tmp_path: Path, share
                       since=datetime(2014, 1, 1, tzinfo=UTC))
     gen = src.fetch(c)
     first = next(gen)
-    ids = [t for t, _ in first.cursors[CURSOR]["queue"]]
+    saved = first.cursors[CURSOR]
+    assert saved is not None
+    ids = [t for t, _ in saved["queue"]]
     expected = [t["id"] for t in sorted(json.loads(body)["topic_list"]["topics"], key=lambda t: t["bumped_at"])]
     assert ids == expected and first.requests == 1
 
@@ -164,7 +166,7 @@ def test_pass_reads_changed_topics_pages_posts_and_links_staff_reply(tmp_path: P
     assert rows["725"]["is_official"] and rows["801"]["is_official"]  # staff; configured handle
     assert not rows["700"]["is_official"] and rows["700"]["text"].startswith("Withdrawal stuck\n")
     assert rows["725"]["reply_to_id"] == "700" and rows["801"]["conversation_id"] == "800"
-    post_ids = responses.calls[3].request.url
+    post_ids = url(responses.calls[3])
     assert post_ids.count("post_ids") == 5 and "post_ids%5B%5D=721" in post_ids
     state = cursor(engine)
     assert state["queue"] is None and state["since"] == (t0 + timedelta(hours=5)).isoformat()
@@ -203,7 +205,7 @@ def test_kill_between_topics_resumes_at_the_unfinished_one(tmp_path: Path, engin
         post(800, 1, t0 + timedelta(hours=1), "How do I export keys?")]))
     res = run_source(engine, cfg, make_source(cfg), now=lambda: NOW)
     assert res.status == "ok" and res.new == 1
-    assert [c.request.url for c in responses.calls[calls:]] == [url8]  # no rescan, no re-read of topic 7
+    assert [url(c) for c in responses.calls[calls:]] == [url8]  # no rescan, no re-read of topic 7
     assert cursor(engine)["queue"] is None
 
 
@@ -217,7 +219,7 @@ def test_known_posts_beyond_the_first_page_are_not_fetched_again(tmp_path: Path)
     state = {CURSOR: {"since": iso(t0), "high": iso(NOW), "queue": [[9, iso(NOW)]]}}
     batches = list(src.fetch(ctx(state, known={str(900 + n) for n in range(21, 41)})))
     assert [p.post_id for p in batches[0].posts][-5:] == [str(900 + n) for n in range(41, 46)]
-    assert len(responses.calls) == 2 and responses.calls[1].request.url.count("post_ids") == 5
+    assert len(responses.calls) == 2 and url(responses.calls[1]).count("post_ids") == 5
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -241,13 +243,14 @@ def test_known_posts_beyond_the_first_page_are_not_fetched_again(tmp_path: Path)
 def test_errors_fail_the_source_with_one_line_and_keep_the_cursor(tmp_path: Path, engine: Any, reply: dict,
                                                                    kind: str, words: str) -> None:
     cfg = make_cfg(tmp_path, max_retries=2)
-    before = {CURSOR: {"since": iso(NOW - timedelta(hours=1)), "high": None, "queue": None}}
+    before: dict[str, dict[str, Any] | None] = {CURSOR: {"since": iso(NOW - timedelta(hours=1)), "high": None,
+                                                         "queue": None}}
     with engine.begin() as conn:
         store.save_cursors(conn, "forum", before)
     responses.get(f"{BASE}/latest.json", **reply)
     res = run_source(engine, cfg, make_source(cfg), now=lambda: NOW)
     planned = "skipped" if kind == "RateLimited" else "error"  # a rate limit is a planned skip (exit 0)
-    assert res.status == planned and words in (res.error or "") and res.error.startswith("forum: ")
+    assert res.status == planned and res.error is not None and words in res.error and res.error.startswith("forum: ")
     assert cursor(engine) == before[CURSOR]
     run = last_run(engine)
     assert run["status"] == planned and words in run["error"] and run["requests"] == len(responses.calls)
@@ -359,7 +362,7 @@ def test_capped_scan_reads_the_backlog_in_later_passes_without_a_gap(tmp_path: P
     bumped11 = [t0 + timedelta(hours=5)]
 
     def serve(req: Any) -> Any:
-        n = int(re.search(r"page=(\d+)", req.url).group(1))  # type: ignore[union-attr]
+        n = int(group1(r"page=(\d+)", req.url))
         pages = [[topic_item(11, bumped11[0]), topic_item(12, t0 + timedelta(hours=4))],
                  [topic_item(13, t0 + timedelta(hours=3)), topic_item(14, t0 + timedelta(hours=2))],
                  [topic_item(15, t0 - timedelta(days=10))]]
@@ -371,8 +374,8 @@ def test_capped_scan_reads_the_backlog_in_later_passes_without_a_gap(tmp_path: P
     cfg = make_cfg(tmp_path, max_topics_per_pass=2)
 
     def topics_read() -> list[int]:
-        return [int(re.search(r"/t/(\d+)\.json", c.request.url).group(1))  # type: ignore[union-attr]
-                for c in responses.calls if "/t/" in c.request.url]
+        return [int(group1(r"/t/(\d+)\.json", url(c)))
+                for c in responses.calls if "/t/" in url(c)]
 
     run_source(engine, cfg, make_source(cfg), now=lambda: NOW)
     assert topics_read() == [12, 11] and cursor(engine)["backlog"] == (t0 + timedelta(hours=4)).isoformat()

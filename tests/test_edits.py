@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from monitor import store
+from monitor.config import Config
 from monitor.edits import edit_chain
 from monitor.pipeline import post_process
 from monitor.records import Post
@@ -57,7 +59,7 @@ def _apply(engine: Any, cfg: Any, batches: list[list[Post]]) -> None:
 
 
 @pytest.mark.parametrize("order", sorted(ORDERS))
-def test_an_edited_post_is_one_mention_one_complaint_answered(engine, cfg, order: str) -> None:
+def test_an_edited_post_is_one_mention_one_complaint_answered(engine: Engine, cfg: Config, order: str) -> None:
     batches = ORDERS[order]
     _apply(engine, cfg, batches)
     latest = max((p.post_id for b in batches for p in b if not p.is_official), key=int)
@@ -75,13 +77,13 @@ def test_an_edited_post_is_one_mention_one_complaint_answered(engine, cfg, order
         assert [c["version_id"] for c in chain] == sorted(set(CHAINS[latest][:-1]), key=int)
 
 
-def test_version_text_is_kept_when_it_was_seen(engine, cfg) -> None:
+def test_version_text_is_kept_when_it_was_seen(engine: Engine, cfg: Config) -> None:
     _apply(engine, cfg, [[user(V1)], [user(V2)]])
     with engine.connect() as conn:
         assert edit_chain(conn, "twitter", V2)[0]["text"] == TEXT[V1]
 
 
-def test_posts_without_edits_are_untouched(engine, cfg) -> None:
+def test_posts_without_edits_are_untouched(engine: Engine, cfg: Config) -> None:
     plain = [Post(platform="forum", post_id="a1", created_at=T1, text="Bitpie 客服不回复", raw={}),
              Post(platform="twitter", post_id=V1, created_at=T1, text="hi Bitpie",
                   raw={"edit_history_tweet_ids": [V1]})]
@@ -92,7 +94,7 @@ def test_posts_without_edits_are_untouched(engine, cfg) -> None:
 
 
 @pytest.fixture
-def pg_engine():  # type: ignore[no-untyped-def]
+def pg_engine() -> Iterator[Engine]:
     """A store in its own PostgreSQL schema (the server is shared), dropped afterwards."""
     with pg_schema_url() as url:
         eng = store.open_store(url)
@@ -103,5 +105,5 @@ def pg_engine():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("order", ["v1-reply-to-v1-then-v2", "v2-then-stale-v1", "v1-v2-v3-one-by-one-reply-to-v2"])
-def test_edit_chains_on_postgresql(pg_engine, cfg, order: str) -> None:  # type: ignore[no-untyped-def]
+def test_edit_chains_on_postgresql(pg_engine: Engine, cfg: Config, order: str) -> None:
     test_an_edited_post_is_one_mention_one_complaint_answered(pg_engine, cfg, order)

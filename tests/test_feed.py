@@ -226,7 +226,8 @@ def test_302_is_followed_but_not_stored(tmp_path: Path) -> None:
     responses.get(NEW_URL, body=atom(), content_type="application/atom+xml")
     [batch] = list(source_of(cfg).fetch(ctx()))
     assert len(batch.announcements) == 2
-    assert batch.cursors[query_key(URL)]["url"] == URL and not batch.notes
+    saved = batch.cursors[query_key(URL)]
+    assert saved is not None and saved["url"] == URL and not batch.notes
 
 
 @responses.activate
@@ -403,8 +404,9 @@ def test_same_host_feeds_are_spaced_within_a_pass(tmp_path: Path) -> None:
     pacer = HostPacer(spacing=5.0, clock=lambda: clock[0], sleep=slept.append)
     sources = build_sources(cfg)
     share_pacer(sources, pacer)
-    assert all(s.pacer is pacer for s in sources)  # type: ignore[attr-defined]
+    assert all(isinstance(s, FeedSource) and s.pacer is pacer for s in sources)
     for s in sources:
-        s.pacer.wait(s.config.url)  # type: ignore[attr-defined]
+        assert isinstance(s, FeedSource)
+        s.pacer.wait(s.config.url)
         clock[0] += 1.0
     assert slept == [4.0]  # only b waited, for a's host; c is another host

@@ -49,7 +49,7 @@ def _read(raw: str, tz: str | None) -> datetime | None:
     ("20240305T140000Z", None, (2024, 3, 5, 14, 0, 0)),                      # feedparser drops the time
 ])
 def test_dates_feedparser_misreads_are_read_from_the_text(raw: str, tz: str | None,
-                                                         expected: tuple[int, ...]) -> None:
+                                                         expected: tuple[int, int, int, int, int, int]) -> None:
     assert _read(raw, tz) == datetime(*expected, tzinfo=UTC)
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from monitor import store
 from monitor.linking import LINK_STATE, link_replies
@@ -14,9 +15,9 @@ from monitor.records import Post
 T0 = datetime.now(UTC) - timedelta(hours=2)
 
 
-def _p(pid: str, minutes: int = 0, official: bool = False, **kw: object) -> Post:
+def _p(pid: str, minutes: int = 0, official: bool = False, **kw: Any) -> Post:
     return Post(platform="twitter", post_id=pid, created_at=T0 + timedelta(minutes=minutes), text=pid,
-                is_official=official, **kw)  # type: ignore[arg-type]
+                is_official=official, **kw)
 
 
 # (case, first batch, second batch, links expected after both calls: reply id -> (post id, linked_by))
@@ -34,7 +35,8 @@ CASES = [
 
 
 @pytest.mark.parametrize(("case", "first", "second", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_links_whichever_side_arrives_first(engine, case, first, second, expected) -> None:  # type: ignore[no-untyped-def]
+def test_links_whichever_side_arrives_first(engine: Engine, case: str, first: list[Post], second: list[Post],
+                                            expected: dict[str, tuple[str, str]]) -> None:
     with engine.begin() as c:
         store.upsert_posts(c, first)
         link_replies(c)
@@ -48,7 +50,7 @@ def test_links_whichever_side_arrives_first(engine, case, first, second, expecte
     assert datetime.fromisoformat(mark["at"]) > T0
 
 
-def test_candidates_are_what_arrived_since_the_last_call(engine) -> None:  # type: ignore[no-untyped-def]
+def test_candidates_are_what_arrived_since_the_last_call(engine: Engine) -> None:
     """300 unlinkable official replies stored an hour before the last call are not looked at again;
     one new user post brings exactly the replies that point at it."""
     from monitor.linking import RETRY_WINDOW, _candidates, _since

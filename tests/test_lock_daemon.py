@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine
 
 from monitor.daemon import MISFIRE_GRACE_SECONDS, build_scheduler
 from monitor.errors import LockError
@@ -19,7 +20,7 @@ from tests.pg import pg_url, unreachable
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_lock_refuses_a_second_process(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_lock_refuses_a_second_process(engine: Engine, tmp_path: Path) -> None:
     lock_dir = tmp_path / "data"
     code = textwrap.dedent(f"""
         import sys
@@ -45,7 +46,7 @@ def test_lock_refuses_a_second_process(engine, tmp_path: Path) -> None:  # type:
     assert out.strip() == "got it"
 
 
-def test_daemon_jobs_built_from_config(tmp_path: Path, engine) -> None:  # type: ignore[no-untyped-def]
+def test_daemon_jobs_built_from_config(tmp_path: Path, engine: Engine) -> None:
     cfg = base_config(tmp_path, report={"time": "06:45"}, sources=[
         {"name": "news", "type": "feed", "url": "https://example.org/feed", "interval_minutes": 30,
          "jitter_seconds": 20},

@@ -3,6 +3,8 @@ near misses run here, asserting the label (maintenance or not), not which rule f
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from monitor.detect import maintable
@@ -54,7 +56,7 @@ def test_announce_examples_are_found_by_their_own_rule_and_anchors() -> None:
                 assert any(a in m.group(0) for a in req), (r.name, m.group(0), sorted(req))
 
 
-def test_include_anchors_cover_config_patterns(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_include_anchors_cover_config_patterns(tmp_path: Path) -> None:
     from tests.conftest import base_config
 
     cfg = base_config(tmp_path, detection={"maintenance": {"zh": {"include": ["钱包.{0,4}停机"]}}})

@@ -19,6 +19,7 @@ from monitor.pipeline import run_source
 from monitor.records import MarketBar, query_key
 from reports.data import market_moves
 from sources.market import HOUR_MS, MarketSource
+from tests.calls import group1, url
 from tests.conftest import base_config, key_paths
 
 NOW = datetime(2026, 11, 20, 12, 30, tzinfo=UTC)
@@ -64,7 +65,7 @@ def cursor(engine: Any, pair: str) -> Any:
 
 
 def since_param(call: Any) -> int:
-    return int(re.search(r"startTime=(\d+)", call.request.url).group(1))  # type: ignore[union-attr]
+    return int(group1(r"startTime=(\d+)", url(call)))
 
 
 @responses.activate
@@ -75,8 +76,8 @@ def test_backfill_covers_28_days_pages_and_drops_the_open_hour(tmp_path: Path, e
     served: dict[str, int] = {}
 
     def serve(req: Any) -> Any:
-        sym = re.search(r"symbol=(\w+)USDT", req.url).group(1)  # type: ignore[union-attr]
-        since = int(re.search(r"startTime=(\d+)", req.url).group(1))  # type: ignore[union-attr]
+        sym = group1(r"symbol=(\w+)USDT", req.url)
+        since = int(group1(r"startTime=(\d+)", req.url))
         first = int((datetime.fromtimestamp(since / 1000, UTC) - start) / timedelta(hours=1))
         n = min(1000, hours + 1 - first)  # the exchange also serves the still-open hour
         served[sym] = served.get(sym, 0) + 1
@@ -99,7 +100,7 @@ def test_backfill_covers_28_days_pages_and_drops_the_open_hour(tmp_path: Path, e
     calls = len(responses.calls)
     res2 = run_source(engine, cfg, make_source(cfg), now=lambda: NOW + timedelta(hours=1))
     assert res2.new == 2
-    kl = [c for c in responses.calls[calls:] if "klines" in c.request.url]
+    kl = [c for c in responses.calls[calls:] if "klines" in url(c)]
     assert since_param(kl[0]) == int(NOW.replace(minute=0).timestamp() * 1000)
 
 
@@ -136,7 +137,7 @@ def test_errors_fail_the_source_with_one_line(tmp_path: Path, engine: Any, reply
     cfg = make_cfg(tmp_path, max_retries=2)
     res = run_source(engine, cfg, make_source(cfg), now=lambda: NOW)
     assert res.status == ("skipped" if limited else "error") and words in (res.error or ""), res.error
-    assert res.error.startswith("market: ") and bars(engine) == []
+    assert res.error is not None and res.error.startswith("market: ") and bars(engine) == []
     with engine.connect() as conn:
         state = store.load_cursors(conn, "market").get("_state") or {}
     assert ("skip_until" in state) == limited
@@ -148,7 +149,8 @@ def test_unknown_pair_names_the_setting(tmp_path: Path, engine: Any) -> None:
     cfg = make_cfg(tmp_path, assets=["BTC", "NOPE"])
     responses.get(KLINES, json=[])
     res = run_source(engine, cfg, make_source(cfg), now=lambda: NOW)
-    assert res.status == "error" and "sources.market.assets" in (res.error or "") and "NOPE/USDT" in res.error
+    assert res.status == "error" and res.error is not None
+    assert "sources.market.assets" in res.error and "NOPE/USDT" in res.error
 
 
 def put(engine: Any, symbol: str, start: datetime, prices: list[float]) -> None:

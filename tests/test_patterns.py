@@ -163,7 +163,8 @@ _LITERAL = [("SUPPORT", "support"), ("Ticket", "ticket"), ("ＤＭ", "dm"), ("�
 
 
 def _random_pattern(rng: Any) -> tuple[str, str]:
-    written, prepared = [], []
+    written: list[str] = []
+    prepared: list[str] = []
     for _ in range(rng.randint(1, 8)):
         if rng.random() < 0.5:
             w, p = rng.choice(_LITERAL)

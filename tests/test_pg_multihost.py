@@ -70,7 +70,10 @@ def test_two_daemons_run_each_job_once_per_slot(tmp_path: Path) -> None:
     from monitor.daemon import _report_job, _source_job
     from sources.http import HostPacer
 
-    slow = lambda h: (time.sleep(0.2), _ok(h))  # noqa: E731 (holds the job lock while the other daemon tries)
+    def slow(h: Any) -> None:  # holds the job lock while the other daemon tries
+        time.sleep(0.2)
+        _ok(h)
+
     with pg_schema_url() as url, serve({f"/f{i}": slow for i in range(3)}) as lb:
         engines = [store.open_store(url), store.open_store(_respell(url, "localhost", None))]
         cfgs = [_multi_cfg(tmp_path / f"h{i}", url, lb.port) for i in range(2)]

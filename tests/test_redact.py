@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import responses
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from monitor import store
 from monitor.pipeline import run_source
@@ -44,7 +44,7 @@ def test_logging_filter_masks_messages() -> None:
 
 
 @responses.activate
-def test_feed_key_not_in_store_errors_or_cursor_and_301_still_authenticates(tmp_path: Path, engine) -> None:  # type: ignore[no-untyped-def]
+def test_feed_key_not_in_store_errors_or_cursor_and_301_still_authenticates(tmp_path: Path, engine: Engine) -> None:
     url = f"https://rsshub.example/weibo/keyword/bitpie?key={KEY}"
     moved = f"https://rsshub.example/v2/weibo/keyword/bitpie?key={KEY}"  # same host: the key goes back
     cfg = base_config(tmp_path, sources=[{"name": "weibo", "type": "feed", "url": url, "platform": "weibo"}])

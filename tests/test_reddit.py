@@ -21,6 +21,7 @@ from monitor.linking import link_replies
 from monitor.pipeline import run_source
 from monitor.records import query_key
 from sources.reddit import RedditSource, reddit_query
+from tests.calls import url
 from tests.conftest import base_config, key_paths
 
 TOKEN = "https://www.reddit.com/api/v1/access_token"
@@ -105,7 +106,7 @@ def test_real_search_recording_through_praw(tmp_path: Path, engine: Any, shared_
     r = rows["t3_3gpbiu"]
     assert r["author_handle"] == "dClauzel" and r["text"].startswith("[PRAW][OAuth2Util] Problem")
     assert r["created_at"] == datetime.fromtimestamp(1439370514.0, UTC) and r["raw"]["edited"] == 1439447718.0
-    q = responses.calls[1].request.url
+    q = url(responses.calls[1])
     assert "sort=new" in q and "q=%22Bitpie%22+OR" in q and "raw_json=1" in q
     assert responses.calls[1].request.headers["Authorization"] == "bearer tok"
     assert cursors(engine)[SEARCH_KEY]["pending"] is None
@@ -122,7 +123,7 @@ def test_real_new_listing_pages_with_after(tmp_path: Path, engine: Any, shared_d
     cfg = make_cfg(tmp_path, read_comments=False)
     res = run_source(engine, cfg, make_source(cfg), since=datetime.fromtimestamp(oldest - 1, UTC), now=lambda: NOW)
     assert res.status == "ok" and res.new == 100 and res.requests == 2
-    assert f"after={doc['data']['after']}" in responses.calls[2].request.url
+    assert f"after={doc['data']['after']}" in url(responses.calls[2])
 
 
 def thread(t0: datetime) -> None:
@@ -154,7 +155,7 @@ def test_pass_pages_reads_threads_officials_parents_and_links(tmp_path: Path, en
     assert {"t3_s1", "t3_s2", "t3_s3", "t1_c1", "t1_c2", "t1_c9", "t3_s0"} == set(rows)
     assert rows["t1_c2"]["is_official"] and rows["t1_c2"]["reply_to_id"] == "t1_c1"
     assert rows["t1_c1"]["conversation_id"] == "t3_s1" and not rows["t1_c1"]["is_official"]
-    info = [c.request.url for c in responses.calls if "/api/info" in c.request.url]
+    info = [url(c) for c in responses.calls if "/api/info" in url(c)]
     assert len(info) == 1 and "id=t3_old" in info[0]
     with engine.begin() as conn:
         link_replies(conn, now=store.now_utc())
@@ -185,7 +186,7 @@ def test_kill_between_pages_resumes_at_the_next_page(tmp_path: Path, engine: Any
     responses.get(SEARCH_RE, json=listing([sub(1, t0, "Bitpie support never answers")]))
     res = run_source(engine, cfg, make_source(cfg), now=lambda: NOW)
     assert res.status == "ok" and res.new == 1
-    search = [c.request.url for c in responses.calls if "/search" in c.request.url]
+    search = [url(c) for c in responses.calls if "/search" in url(c)]
     assert len(search) == 1 and "after=t3_s2" in search[0]
     assert cursors(engine)[SEARCH_KEY] == {"since": (t0 + timedelta(hours=2)).timestamp(), "pending": None}
 
@@ -219,7 +220,8 @@ def test_missing_credentials_name_the_variables(tmp_path: Path, engine: Any, mon
     monkeypatch.delenv("REDDIT_CLIENT_SECRET")
     cfg = make_cfg(tmp_path)
     res = run_source(engine, cfg, make_source(cfg), now=lambda: NOW)
-    assert res.status == "error" and "REDDIT_CLIENT_SECRET" in (res.error or "") and "csecret" not in res.error
+    assert res.status == "error" and res.error is not None
+    assert "REDDIT_CLIENT_SECRET" in res.error and "csecret" not in res.error
 
 
 @responses.activate

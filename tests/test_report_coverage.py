@@ -6,6 +6,7 @@ Each store here is written by hand; the expected figures are counted from it in 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -49,7 +50,7 @@ def official_reply(pid: str, when: dt.datetime, parent: str) -> tuple:
                  reply_to_id=parent, origin="twarc:a.jsonl"), False)
 
 
-def make_store(url: str, records: list[tuple], runs: list[tuple[str, dt.datetime]] = ()) -> Engine:
+def make_store(url: str, records: list[tuple], runs: Sequence[tuple[str, dt.datetime]] = ()) -> Engine:
     engine = store.open_store(url)
     now = store.now_utc()
     with engine.begin() as conn:

@@ -26,6 +26,7 @@ from monitor.linking import link_replies
 from monitor.records import Announcement, Post
 from reports import build_report
 from reports.csvout import ENCODING
+from tests.calls import group1
 from tests.pg import pg_schema_url
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "report"
@@ -179,10 +180,10 @@ def tiles(page: str) -> list[tuple[str, str, str, str]]:
     """(label, value, delta, previous) of every tile on a page, tags stripped."""
     out = []
     for block in re.findall(r'<div class="tile [a-z]+">(.*?)</div>', page, re.S):
-        label = re.search(r'class="label">(.*?)</span>', block).group(1)
-        value = re.search(r"<b>(.*?)</b>", block).group(1)
-        delta = (re.search(r'class="delta">(.*?)</span>', block) or [None, ""])[1]
-        prev = (re.search(r'class="prev">(.*?)</span>', block) or [None, ""])[1]
+        label = group1(r'class="label">(.*?)</span>', block)
+        value = group1(r"<b>(.*?)</b>", block)
+        delta = m[1] if (m := re.search(r'class="delta">(.*?)</span>', block)) else ""
+        prev = m[1] if (m := re.search(r'class="prev">(.*?)</span>', block)) else ""
         out.append((label, value, delta, prev))
     return out
 

@@ -4,6 +4,7 @@ baselines, half-hour zones, and the API card on the day page."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ from reports.csvout import read_csv
 from reports.data import mention_pattern
 
 
-def add(engine: Engine, records: list[tuple[Post, bool, bool]], anns: list[Announcement] = ()) -> None:
+def add(engine: Engine, records: list[tuple[Post, bool, bool]], anns: Sequence[Announcement] = ()) -> None:
     """Store posts with (complaint, maintenance) detections, and announcements."""
     now = store.now_utc()
     with engine.begin() as conn:

@@ -21,8 +21,8 @@ G = golden
 NY = ZoneInfo("America/New_York")
 
 
-def ts(*args: int, tz: ZoneInfo = NY) -> float:
-    return dt.datetime(*args, tzinfo=tz).timestamp()
+def ts(year: int, month: int, day: int, hour: int = 0, minute: int = 0, tz: ZoneInfo = NY) -> float:
+    return dt.datetime(year, month, day, hour, minute, tzinfo=tz).timestamp()
 
 
 def test_business_hours_keep_local_opening_hours_across_dst() -> None:

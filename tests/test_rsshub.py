@@ -147,7 +147,7 @@ def test_one_complaint_and_two_reposts_count_once(tmp_path: Path, engine: Any) -
     ([{"id": "1", "title": "A"}, {"id": "1", "title": "A"}], "f", None),  # truly identical: one id is right
 ])
 def test_entry_ids(entries: list[dict[str, str]], scope: str | None, expected: list[str] | None) -> None:
-    got = entry_ids(entries, scope)  # type: ignore[arg-type]
+    got = entry_ids(entries, scope)
     if expected is not None:
         assert got == expected
     elif entries[0] == entries[1]:

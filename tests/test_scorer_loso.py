@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def loso_mod():
+def loso_mod() -> ModuleType:
     spec = importlib.util.spec_from_file_location("scorer_loso", ROOT / "bench" / "scorer_loso.py")
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
@@ -38,7 +40,7 @@ def synthetic(n_per: int = 30, seed: int = 1) -> tuple[np.ndarray, np.ndarray, l
     return np.vstack(xs), np.concatenate(ys), rows
 
 
-def test_fit_lr_separates_a_linear_problem(loso_mod) -> None:
+def test_fit_lr_separates_a_linear_problem(loso_mod: ModuleType) -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(300, 5))
     y = x @ np.array([2.0, -1.0, 0.0, 0.0, 0.5]) > 0.2
@@ -50,7 +52,7 @@ def test_fit_lr_separates_a_linear_problem(loso_mod) -> None:
 
 
 @pytest.mark.parametrize("held", ["en/b", "zh/d", "en/a"])
-def test_held_out_labels_never_reach_their_predictions(loso_mod, held: str) -> None:
+def test_held_out_labels_never_reach_their_predictions(loso_mod: ModuleType, held: str) -> None:
     x, y, rows = synthetic()
     rules = (x[:, 0] > 1.0)  # a fake rule: precise, low recall
     groups = np.array([r["group"] for r in rows])
@@ -66,12 +68,13 @@ def test_held_out_labels_never_reach_their_predictions(loso_mod, held: str) -> N
     assert not np.array_equal(first["prob"][~m], second["prob"][~m])
 
 
-def test_same_prefix_in_the_other_language_is_held_out_too(loso_mod, monkeypatch) -> None:
+def test_same_prefix_in_the_other_language_is_held_out_too(loso_mod: ModuleType,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     x, y, rows = synthetic()
     seen: list[int] = []
     real_fit = loso_mod.fit_lr
 
-    def spy(xt, yt, alpha):
+    def spy(xt: np.ndarray, yt: np.ndarray, alpha: float) -> Any:
         seen.append(len(xt))
         return real_fit(xt, yt, alpha)
 
@@ -81,12 +84,12 @@ def test_same_prefix_in_the_other_language_is_held_out_too(loso_mod, monkeypatch
     assert max(seen) == 150 and 120 in seen
 
 
-def test_same_lang_trains_on_the_held_out_language_only(loso_mod, monkeypatch) -> None:
+def test_same_lang_trains_on_the_held_out_language_only(loso_mod: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
     x, y, rows = synthetic()
     seen: list[int] = []
     real_fit = loso_mod.fit_lr
 
-    def spy(xt, yt, alpha):
+    def spy(xt: np.ndarray, yt: np.ndarray, alpha: float) -> Any:
         seen.append(len(xt))
         return real_fit(xt, yt, alpha)
 
@@ -96,7 +99,7 @@ def test_same_lang_trains_on_the_held_out_language_only(loso_mod, monkeypatch) -
     assert max(seen) == 60
 
 
-def test_combination_only_adds_verdicts_to_the_rules(loso_mod) -> None:
+def test_combination_only_adds_verdicts_to_the_rules(loso_mod: ModuleType) -> None:
     x, y, rows = synthetic(seed=3)
     rules = x[:, 0] - x[:, 1] > 1.5
     res = loso_mod.loso(x, y, rows, [rules])
@@ -104,21 +107,21 @@ def test_combination_only_adds_verdicts_to_the_rules(loso_mod) -> None:
 
 
 @pytest.mark.parametrize(("wins", "losses", "p"), [(0, 5, 0.0625), (6, 5, 1.0), (0, 0, 1.0), (10, 0, 2 / 1024)])
-def test_sign_test(loso_mod, wins: int, losses: int, p: float) -> None:
+def test_sign_test(loso_mod: ModuleType, wins: int, losses: int, p: float) -> None:
     assert loso_mod.sign_test(wins, losses) == pytest.approx(p)
 
 
-def test_skips_cleanly_without_data(loso_mod, tmp_path: Path, capsys) -> None:
+def test_skips_cleanly_without_data(loso_mod: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert loso_mod.main([str(tmp_path)]) == 0
     assert "skipped" in capsys.readouterr().out
 
 
-def test_unknown_commit_is_a_clear_skip(loso_mod) -> None:
+def test_unknown_commit_is_a_clear_skip(loso_mod: ModuleType) -> None:
     with pytest.raises(loso_mod.ExperimentSkip, match="no such commit"):
         loso_mod.git_commit("0" * 40)
 
 
-def test_rule_verdicts_from_the_working_tree(loso_mod) -> None:
+def test_rule_verdicts_from_the_working_tree(loso_mod: ModuleType) -> None:
     rows = [
         {"id": "t:1", "text": "Emailed support five times over two weeks and nobody has replied", "lang": "en",
          "created_at": None},

@@ -12,6 +12,8 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import quote
 
@@ -37,7 +39,7 @@ def _rss(port: int) -> bytes:
 
 
 @pytest.fixture(autouse=True)
-def _forget_secrets():  # type: ignore[no-untyped-def]
+def _forget_secrets() -> Iterator[None]:
     yield
     set_secrets([])
 
@@ -100,7 +102,7 @@ def test_planted_tokens_appear_in_no_output_store_or_log(tmp_path: Path, monkeyp
     assert "***" in (tmp_path / "data" / "mention-monitor.db").read_bytes().decode("utf-8", "replace")
 
 
-def _moved_or_feed(h, port: int, rss) -> None:  # type: ignore[no-untyped-def]
+def _moved_or_feed(h: BaseHTTPRequestHandler, port: int, rss: tuple[int, dict[str, str], bytes]) -> None:
     if h.headers.get("Host", "").startswith("127.0.0.1"):
         h.send_response(301)
         h.send_header("Location", f"http://localhost:{port}{h.path}")

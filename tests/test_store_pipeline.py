@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Connection, Engine, select
 
 from monitor import store
+from monitor.config import Config
 from monitor.errors import RateLimited, SourceError
 from monitor.linking import link_replies
 from monitor.pipeline import run_source
@@ -21,9 +23,9 @@ from tests.pg import pg_schema_url
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 
-def _post(pid: str, minutes: int = 0, **kw: object) -> Post:
+def _post(pid: str, minutes: int = 0, **kw: Any) -> Post:
     return Post(platform="twitter", post_id=pid, created_at=T0 + timedelta(minutes=minutes), text=f"post {pid}",
-                **kw)  # type: ignore[arg-type]
+                **kw)
 
 
 class ScriptedSource(Source):
@@ -33,7 +35,8 @@ class ScriptedSource(Source):
 
     def __init__(self, name: str, batches: list[Batch], error: Exception | None = None) -> None:
         super().__init__(SimpleNamespace(name=name), None)
-        self.batches, self.error, self.seen_cursors = batches, error, None
+        self.batches, self.error = batches, error
+        self.seen_cursors: dict[str, dict[str, Any]] | None = None
 
     def fetch(self, ctx: SourceContext) -> Iterator[Batch]:
         self.seen_cursors = dict(ctx.cursors)
@@ -42,7 +45,7 @@ class ScriptedSource(Source):
             raise self.error
 
 
-def _counts(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as c:
         return store.table_counts(c)
 
@@ -54,7 +57,7 @@ def test_migrations_are_recorded_and_run_once(tmp_path: Path) -> None:
     assert store.migrate(eng) == []
 
 
-def test_same_pass_twice_stores_nothing_twice(engine, cfg) -> None:  # type: ignore[no-untyped-def]
+def test_same_pass_twice_stores_nothing_twice(engine: Engine, cfg: Config) -> None:
     def batches() -> list[Batch]:
         return [Batch(posts=[_post("1"), _post("2"), _post("2")],
                       announcements=[Announcement(source="feed", entry_id="a", title="t", text="x")],
@@ -70,14 +73,14 @@ def test_same_pass_twice_stores_nothing_twice(engine, cfg) -> None:  # type: ign
     assert after_second["posts"] == 2 and after_second["runs"] == 2
 
 
-def test_upsert_updates_edited_rows(engine) -> None:  # type: ignore[no-untyped-def]
+def test_upsert_updates_edited_rows(engine: Engine) -> None:
     with engine.begin() as c:
         store.upsert_announcements(c, [Announcement(source="f", entry_id="1", title="v1", text="a")])
         assert store.upsert_announcements(c, [Announcement(source="f", entry_id="1", title="v2", text="b")]) == 0
         assert c.execute(select(store.announcements.c.title)).scalar() == "v2"
 
 
-def test_times_round_trip_as_aware_utc(engine) -> None:  # type: ignore[no-untyped-def]
+def test_times_round_trip_as_aware_utc(engine: Engine) -> None:
     local = datetime(2026, 11, 20, 16, 0, tzinfo=__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
     with engine.begin() as c:
         store.upsert_posts(c, [Post(platform="x", post_id="1", created_at=local, text="t")])
@@ -85,7 +88,7 @@ def test_times_round_trip_as_aware_utc(engine) -> None:  # type: ignore[no-untyp
     assert got == datetime(2026, 11, 20, 8, 0, tzinfo=UTC) and got.tzinfo is UTC
 
 
-def test_cursor_saved_only_with_committed_batches(engine, cfg) -> None:  # type: ignore[no-untyped-def]
+def test_cursor_saved_only_with_committed_batches(engine: Engine, cfg: Config) -> None:
     """A failure after page 1 keeps page 1 and its cursor; page 2's cursor is never written."""
     src = ScriptedSource("s", [Batch(posts=[_post("1")], cursors={"q": {"page": 1}}, fetched=1)],
                          error=SourceError("s", "HTTP 503 after 3 tries"))
@@ -98,10 +101,10 @@ def test_cursor_saved_only_with_committed_batches(engine, cfg) -> None:  # type:
     assert (run.status, run.fetched, run.new) == ("error", 1, 1)
 
 
-def test_failed_commit_leaves_cursor_unchanged(engine, cfg, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_failed_commit_leaves_cursor_unchanged(engine: Engine, cfg: Config, monkeypatch: pytest.MonkeyPatch) -> None:
     run_source(engine, cfg, ScriptedSource("s", [Batch(posts=[_post("1")], cursors={"q": {"since": "1"}})]))
 
-    def boom(conn, items):  # type: ignore[no-untyped-def]
+    def boom(conn: Connection, items: Sequence[Post]) -> int:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(store, "upsert_posts", boom)
@@ -111,7 +114,7 @@ def test_failed_commit_leaves_cursor_unchanged(engine, cfg, monkeypatch) -> None
         assert store.load_cursors(c, "s") == {"q": {"since": "1"}}
 
 
-def test_rate_limited_source_is_skipped_until_reset(engine, cfg) -> None:  # type: ignore[no-untyped-def]
+def test_rate_limited_source_is_skipped_until_reset(engine: Engine, cfg: Config) -> None:
     reset = datetime.now(UTC) + timedelta(minutes=10)
     res = run_source(engine, cfg, ScriptedSource("s", [], error=RateLimited("s", "HTTP 429", reset)))
     assert res.status == "skipped" and not res.failed and "HTTP 429" in (res.error or "")
@@ -123,12 +126,12 @@ def test_rate_limited_source_is_skipped_until_reset(engine, cfg) -> None:  # typ
     assert later.status == "ok" and later.new == 1
 
 
-def test_unexpected_exception_is_recorded_not_raised(engine, cfg) -> None:  # type: ignore[no-untyped-def]
+def test_unexpected_exception_is_recorded_not_raised(engine: Engine, cfg: Config) -> None:
     res = run_source(engine, cfg, ScriptedSource("s", [], error=KeyError("entries")))
     assert res.failed and "unexpected KeyError" in (res.error or "")
 
 
-def test_reply_linking_by_reply_to_then_conversation(engine) -> None:  # type: ignore[no-untyped-def]
+def test_reply_linking_by_reply_to_then_conversation(engine: Engine) -> None:
     with engine.begin() as c:
         store.upsert_posts(c, [
             _post("10", 0, conversation_id="10"),
@@ -160,7 +163,8 @@ def test_postgres_store_round_trip() -> None:
             eng2.dispose()
 
 
-def test_budget_stop_is_a_warning_and_skips_until_next_month(engine, cfg, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_budget_stop_is_a_warning_and_skips_until_next_month(engine: Engine, cfg: Config,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
     from monitor.errors import BudgetExceeded
 
     nov = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -175,7 +179,7 @@ def test_budget_stop_is_a_warning_and_skips_until_next_month(engine, cfg, caplog
     assert run_source(engine, cfg, ScriptedSource("s", []), now=lambda: december).status == "ok"
 
 
-def test_disabled_source_warns_on_every_pass(engine, cfg, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_disabled_source_warns_on_every_pass(engine: Engine, cfg: Config, caplog: pytest.LogCaptureFixture) -> None:
     from monitor.errors import SourceDisabled
 
     run_source(engine, cfg, ScriptedSource("s", [], error=SourceDisabled("s", "410 Gone")))
@@ -185,7 +189,7 @@ def test_disabled_source_warns_on_every_pass(engine, cfg, caplog) -> None:  # ty
     assert any(r.levelname == "WARNING" and "skipped" in r.getMessage() for r in caplog.records)
 
 
-def test_linking_stops_retrying_replies_whose_parent_never_came(engine) -> None:  # type: ignore[no-untyped-def]
+def test_linking_stops_retrying_replies_whose_parent_never_came(engine: Engine) -> None:
     with engine.begin() as c:
         store.upsert_posts(c, [_post("51", 3, is_official=True, reply_to_id="50")])
     later = store.now_utc() + timedelta(days=8)

@@ -6,17 +6,18 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, Table, func, select
 
 from monitor import store
-from monitor.config import parse_config
+from monitor.config import Config, parse_config
 from monitor.errors import SourceError
 from monitor.pipeline import run_source
-from monitor.records import query_key
+from monitor.records import Batch, Post, query_key
 from sources.base import SourceContext
 from sources.twarc import TwarcSource, snowflake_time
 
@@ -26,7 +27,7 @@ OFFICIAL_ID = "1300000000000000001"
 IMPERSONATOR_ID = "1411000000000000299"
 
 
-def make_cfg(tmp_path: Path, paths: list[str], official: dict | None = None):
+def make_cfg(tmp_path: Path, paths: list[str], official: dict | None = None) -> Config:
     account = official or {"platform": "twitter", "handle": "@BitpieWallet", "user_id": OFFICIAL_ID}
     return parse_config({
         "brand": {"names": ["Bitpie", "比特派"]},
@@ -40,16 +41,16 @@ def ctx(cursors: dict | None = None) -> SourceContext:
                          now=lambda: datetime.now(UTC))
 
 
-def read_all(cfg, cursors: dict | None = None):
+def read_all(cfg: Config, cursors: dict | None = None) -> list[Batch]:
     src = TwarcSource(cfg.sources[0], cfg)
     return list(src.fetch(ctx(cursors)))
 
 
-def posts_of(batches):
+def posts_of(batches: Iterable[Batch]) -> dict[str, Post]:
     return {p.post_id: p for b in batches for p in b.posts}
 
 
-def test_page_layout_joins_authors_and_threads(tmp_path):
+def test_page_layout_joins_authors_and_threads(tmp_path: Path) -> None:
     cfg = make_cfg(tmp_path, [str(FIXTURES / "pages.jsonl")])
     batches = read_all(cfg)
     posts = posts_of(batches)
@@ -73,11 +74,11 @@ def test_page_layout_joins_authors_and_threads(tmp_path):
     # One cursor per file, set only on the file's last batch, with what was read.
     assert [list(b.cursors) for b in batches][-1] == [query_key(str((FIXTURES / "pages.jsonl").resolve()))]
     state = batches[-1].cursors[query_key(str((FIXTURES / "pages.jsonl").resolve()))]
-    assert state["size"] == (FIXTURES / "pages.jsonl").stat().st_size and state["lines"] == 3
+    assert state is not None and state["size"] == (FIXTURES / "pages.jsonl").stat().st_size and state["lines"] == 3
     assert sum(b.fetched for b in batches) == 6
 
 
-def test_flattened_layout_gives_the_same_posts(tmp_path):
+def test_flattened_layout_gives_the_same_posts(tmp_path: Path) -> None:
     # flat.jsonl is pages.jsonl run through twarc2's flatten (author, referenced tweets inline).
     pages = posts_of(read_all(make_cfg(tmp_path, [str(FIXTURES / "pages.jsonl")])))
     flat = posts_of(read_all(make_cfg(tmp_path, [str(FIXTURES / "flat.jsonl")])))
@@ -86,7 +87,7 @@ def test_flattened_layout_gives_the_same_posts(tmp_path):
               "lang", "reply_to_id", "conversation_id")
     for pid, post in flat.items():
         assert {f: getattr(post, f) for f in fields} == {f: getattr(pages[pid], f) for f in fields}
-        assert "__twarc" in post.raw and post.raw["author"]["id"] == post.author_id
+        assert post.raw is not None and "__twarc" in post.raw and post.raw["author"]["id"] == post.author_id
 
 
 @pytest.mark.parametrize(("account", "official_ids"), [
@@ -99,16 +100,16 @@ def test_flattened_layout_gives_the_same_posts(tmp_path):
     # A pinned id is authoritative: whoever holds the configured handle now is not official by it.
     ({"platform": "twitter", "handle": "BitpieSupport_Help", "user_id": OFFICIAL_ID}, {OFFICIAL_ID}),
 ])
-def test_official_by_id_or_handle(tmp_path, account, official_ids):
+def test_official_by_id_or_handle(tmp_path: Path, account: dict[str, str], official_ids: set[str]) -> None:
     cfg = make_cfg(tmp_path, [str(FIXTURES / "flat.jsonl")], official=account)
     posts = posts_of(read_all(cfg)).values()
     assert {p.author_id for p in posts if p.is_official} == official_ids
     assert sum(p.is_official for p in posts) == (2 if official_ids else 0)
 
 
-def test_malformed_lines_are_noted_and_the_rest_imported(tmp_path):
+def test_malformed_lines_are_noted_and_the_rest_imported(tmp_path: Path) -> None:
     cfg = make_cfg(tmp_path, [str(FIXTURES / "bad.jsonl")])
-    batches = []
+    batches: list[Batch] = []
     with pytest.raises(SourceError, match=r"bad\.jsonl: 5 of 7 line\(s\) could not be imported"):
         batches.extend(TwarcSource(cfg.sources[0], cfg).fetch(ctx()))  # the good lines come first
     posts = posts_of(batches)
@@ -120,7 +121,7 @@ def test_malformed_lines_are_noted_and_the_rest_imported(tmp_path):
     assert "not a snowflake" in notes[2] and "not a tweet" in notes[4]
 
 
-def test_missing_file_raises_after_the_others(tmp_path):
+def test_missing_file_raises_after_the_others(tmp_path: Path) -> None:
     cfg = make_cfg(tmp_path, ["nope/missing.jsonl", str(FIXTURES / "pages.jsonl")])
     src = TwarcSource(cfg.sources[0], cfg)
     got = []
@@ -131,7 +132,7 @@ def test_missing_file_raises_after_the_others(tmp_path):
     assert str(tmp_path / "nope" / "missing.jsonl") in str(err.value) and "archive" in str(err.value)
 
 
-def test_directory_means_its_jsonl_files(tmp_path):
+def test_directory_means_its_jsonl_files(tmp_path: Path) -> None:
     for name in ("pages.jsonl", "flat.jsonl"):
         shutil.copy(FIXTURES / name, tmp_path / name)
     (tmp_path / "notes.txt").write_text("not an archive")
@@ -140,12 +141,12 @@ def test_directory_means_its_jsonl_files(tmp_path):
     assert len(posts_of(batches)) == 6
 
 
-def _count(engine, table) -> int:
+def _count(engine: Engine, table: Table) -> int:
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(table)).scalar_one()
 
 
-def test_pipeline_pass_is_idempotent_and_resumes_appended_files(tmp_path):
+def test_pipeline_pass_is_idempotent_and_resumes_appended_files(tmp_path: Path) -> None:
     archive = tmp_path / "search.jsonl"
     lines = (FIXTURES / "flat.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
     archive.write_text("".join(lines[:4]), encoding="utf-8")
@@ -174,7 +175,7 @@ def test_pipeline_pass_is_idempotent_and_resumes_appended_files(tmp_path):
     assert saved["size"] == archive.stat().st_size and saved["lines"] == 6
 
 
-def test_half_written_last_line_waits_for_the_next_pass(tmp_path):
+def test_half_written_last_line_waits_for_the_next_pass(tmp_path: Path) -> None:
     archive = tmp_path / "live.jsonl"
     lines = (FIXTURES / "flat.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
     archive.write_text(lines[0] + lines[1][:40], encoding="utf-8")
@@ -183,18 +184,18 @@ def test_half_written_last_line_waits_for_the_next_pass(tmp_path):
     assert len(posts_of(batches)) == 1
     assert any("incomplete last line" in n for b in batches for n in b.notes)
     state = batches[-1].cursors[query_key(str(archive.resolve()))]
-    assert state["size"] == len(lines[0].encode("utf-8"))
+    assert state is not None and state["size"] == len(lines[0].encode("utf-8"))
     archive.write_text(lines[0] + lines[1], encoding="utf-8")
     later = read_all(cfg, cursors={query_key(str(archive.resolve())): state})
     assert [p.post_id for b in later for p in b.posts] == [json.loads(lines[1])["id"]]
 
 
-def test_snowflake_time():
+def test_snowflake_time() -> None:
     assert snowflake_time("1578516068309794817") == datetime(2022, 10, 7, 22, 42, 12, 752000, tzinfo=UTC)
     assert snowflake_time("abc") is None and snowflake_time("12") is None
 
 
-def test_for_paths_builds_an_adhoc_source(tmp_path):
+def test_for_paths_builds_an_adhoc_source(tmp_path: Path) -> None:
     cfg = make_cfg(tmp_path, [str(FIXTURES / "flat.jsonl")])
     src = TwarcSource.for_paths([FIXTURES / "pages.jsonl"], cfg)
     assert len(posts_of(src.fetch(ctx()))) == 6
@@ -202,7 +203,7 @@ def test_for_paths_builds_an_adhoc_source(tmp_path):
     assert str((FIXTURES / "pages.jsonl").resolve()) in src.describe()[0]
 
 
-def test_real_recorded_search_body_wrapped_as_a_page(tmp_path):
+def test_real_recorded_search_body_wrapped_as_a_page(tmp_path: Path) -> None:
     recorded = SHARED / "x-api-v2" / "search_recent_tweets.json"
     if not recorded.exists():
         pytest.skip(f"{recorded} not present")
@@ -225,7 +226,7 @@ def test_real_recorded_search_body_wrapped_as_a_page(tmp_path):
 
 @pytest.mark.parametrize("name", ["search_all_tweets.json", "get_users_mentions.json", "get_tweet.json",
                                   "get_quote_tweets.json", "get_users.json"])
-def test_other_recorded_bodies(tmp_path, name):
+def test_other_recorded_bodies(tmp_path: Path, name: str) -> None:
     recorded = SHARED / "x-api-v2" / name
     if not recorded.exists():
         pytest.skip(f"{recorded} not present")
@@ -234,7 +235,7 @@ def test_other_recorded_bodies(tmp_path, name):
     data = body["data"] if isinstance(body["data"], list) else [body["data"]]
     if "text" not in data[0]:  # a users page (get_users): every entry noted, nothing imported, an error
         cfg = make_cfg(tmp_path, ["rec.jsonl"])
-        batches = []
+        batches: list[Batch] = []
         with pytest.raises(SourceError, match="could not be imported"):
             batches.extend(TwarcSource(cfg.sources[0], cfg).fetch(ctx()))
         assert posts_of(batches) == {} and len([n for b in batches for n in b.notes]) == len(data)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import requests
 import responses
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from monitor import store
 from monitor.errors import ConfigError
 from monitor.pipeline import run_source
-from monitor.records import query_key
+from monitor.records import Post, query_key
 from sources.base import SourceContext
 from sources.twitter_query import planned_queries, snowflake_time
 from tests.test_twitter_support import (
@@ -26,6 +29,7 @@ from tests.test_twitter_support import (
     page,
     recorded,
     runs,
+    saved_cursor,
     search_calls,
     snowflake,
     source,
@@ -47,7 +51,7 @@ ALIASES = ["比特派", "比特派钱包", "Bitpie Wallet", "bitpie.com", "#Bitp
            "比特派客服", "bitpie support", "Bitpie提币", "bitpie swap", "比特派交易所", "bitpie exchange"]
 
 
-def test_queries_split_at_the_cap_each_term_once(tmp_path) -> None:
+def test_queries_split_at_the_cap_each_term_once(tmp_path: Path) -> None:
     cfg = make_cfg(tmp_path, officials=["BitpieWallet"], aliases=ALIASES, languages=["en", "zh"],
                    exclude_terms=["airdrop", "giveaway"], query_max_length=260)
     qs = planned_queries(cfg, cfg.sources[0])
@@ -71,14 +75,14 @@ def test_queries_split_at_the_cap_each_term_once(tmp_path) -> None:
     assert len({query_key(q) for q in qs}) == len(qs)
 
 
-def test_a_term_that_cannot_fit_names_the_setting(tmp_path) -> None:
+def test_a_term_that_cannot_fit_names_the_setting(tmp_path: Path) -> None:
     cfg = make_cfg(tmp_path, aliases=["x" * 70], query_max_length=64)
     with pytest.raises(ConfigError, match=r"^sources\[0\]\.query_max_length: the term"):
         planned_queries(cfg, cfg.sources[0])
 
 
 @responses.activate
-def test_describe_and_dry_run_send_nothing(tmp_path) -> None:
+def test_describe_and_dry_run_send_nothing(tmp_path: Path) -> None:
     cfg = make_cfg(tmp_path, officials=["BitpieWallet"])
     src = source(cfg)
     lines = src.describe()
@@ -92,7 +96,7 @@ def test_describe_and_dry_run_send_nothing(tmp_path) -> None:
 # --- pagination ------------------------------------------------------------------------------------
 
 @responses.activate
-def test_multipage_pass_on_the_recorded_body_then_idle_poll(tmp_path, engine) -> None:
+def test_multipage_pass_on_the_recorded_body_then_idle_poll(tmp_path: Path, engine: Engine) -> None:
     if not RECORDED.is_dir():
         pytest.skip(f"recorded X API bodies not present at {RECORDED}")
     first = recorded("search_recent_tweets.json")  # real page: 10 tweets, a next_token, no created_at
@@ -111,7 +115,7 @@ def test_multipage_pass_on_the_recorded_body_then_idle_poll(tmp_path, engine) ->
     ]
     assert calls[0]["query"] == "Tweepy -is:retweet" and calls[0]["sort_order"] == "recency"
     assert "conversation_id" in calls[0]["tweet.fields"] and calls[0]["expansions"] == "author_id"
-    state = cursor(engine, "Tweepy -is:retweet")
+    state = saved_cursor(engine, "Tweepy -is:retweet")
     assert state["since_id"] == "1578516068309794817" and state["pending"] is None
     # the recorded tweets lack created_at: the id's timestamp must match the time written in the text
     with engine.connect() as conn:
@@ -132,7 +136,7 @@ def _three_pages() -> tuple[list[list[dict]], list[dict]]:
 
 
 @responses.activate
-def test_interrupted_pass_resumes_at_the_next_page_without_reread_or_gap(tmp_path, engine) -> None:
+def test_interrupted_pass_resumes_at_the_next_page_without_reread_or_gap(tmp_path: Path, engine: Engine) -> None:
     cfg = make_cfg(tmp_path)
     q = "Bitpie -is:retweet"
     old_since = snowflake(NOW - timedelta(hours=1))
@@ -144,9 +148,9 @@ def test_interrupted_pass_resumes_at_the_next_page_without_reread_or_gap(tmp_pat
     responses.add(responses.GET, SEARCH, body=requests.ConnectionError("connection reset"))
     responses.add(responses.GET, SEARCH, body=requests.ConnectionError("connection reset"))
     first = run_source(engine, cfg, source(cfg), now=lambda: NOW)
-    assert first.status == "error" and "failed 2 times (ConnectionError)" in first.error
+    assert first.status == "error" and first.error is not None and "failed 2 times (ConnectionError)" in first.error
     assert first.requests == 4  # two pages plus the two failed attempts are accounted
-    mid = cursor(engine, q)
+    mid = saved_cursor(engine, q)
     assert mid["since_id"] == old_since  # since_id waits for the last page
     assert mid["pending"]["next_token"] == "tok-2" and mid["pending"]["newest_id"] == pages[0][0]["id"]
     assert len(stored_ids(engine)) == 6
@@ -162,12 +166,12 @@ def test_interrupted_pass_resumes_at_the_next_page_without_reread_or_gap(tmp_pat
         {"since_id": pages[0][0]["id"], "max_results": "100"}]
     assert stored_ids(engine) == sorted(t["id"] for p in pages for t in p)
     assert sum(r["fetched"] for r in runs(engine)) == 8  # every post read exactly once
-    done = cursor(engine, q)
+    done = saved_cursor(engine, q)
     assert done["since_id"] == pages[0][0]["id"] and done["pending"] is None
 
 
 @responses.activate
-def test_expired_next_token_resumes_with_until_id(tmp_path, engine) -> None:
+def test_expired_next_token_resumes_with_until_id(tmp_path: Path, engine: Engine) -> None:
     cfg = make_cfg(tmp_path)
     q = "Bitpie -is:retweet"
     pages, bodies = _three_pages()
@@ -188,11 +192,11 @@ def test_expired_next_token_resumes_with_until_id(tmp_path, engine) -> None:
         {"since_id": old_since, "next_token": "tok-2", "max_results": "100"},
         {"since_id": old_since, "until_id": pages[1][-1]["id"], "max_results": "100"},
         {"since_id": pages[0][0]["id"], "max_results": "100"}]
-    assert cursor(engine, q)["since_id"] == pages[0][0]["id"]
+    assert saved_cursor(engine, q)["since_id"] == pages[0][0]["id"]
 
 
 @responses.activate
-def test_since_id_moves_only_after_the_commit(tmp_path, engine, monkeypatch) -> None:
+def test_since_id_moves_only_after_the_commit(tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = make_cfg(tmp_path)
     q = "Bitpie -is:retweet"
     seed = {"query": q, "kind": "mentions", "since_id": snowflake(NOW - timedelta(hours=1))}
@@ -202,14 +206,14 @@ def test_since_id_moves_only_after_the_commit(tmp_path, engine, monkeypatch) -> 
     responses.add(responses.GET, SEARCH, json=page(data))
     real_upsert = store.upsert_posts
 
-    def disk_full(conn, items):  # type: ignore[no-untyped-def]
+    def disk_full(conn: Connection, items: Sequence[Post]) -> int:
         if items:
             raise OperationalError("INSERT INTO posts", {}, Exception("database or disk is full"))
         return real_upsert(conn, items)
 
     monkeypatch.setattr(store, "upsert_posts", disk_full)
     failed = run_source(engine, cfg, source(cfg), now=lambda: NOW)
-    assert failed.status == "error" and "disk is full" in failed.error
+    assert failed.status == "error" and failed.error is not None and "disk is full" in failed.error
     assert cursor(engine, q) == seed and stored_ids(engine) == []
 
     monkeypatch.setattr(store, "upsert_posts", real_upsert)
@@ -218,13 +222,14 @@ def test_since_id_moves_only_after_the_commit(tmp_path, engine, monkeypatch) -> 
     calls = search_calls(responses.calls)
     # the same range is asked again, nothing skipped
     assert bounds(calls[0]) == bounds(calls[1]) == {"since_id": seed["since_id"], "max_results": "100"}
-    assert cursor(engine, q)["since_id"] == data[0]["id"]
+    assert saved_cursor(engine, q)["since_id"] == data[0]["id"]
 
 
 # --- window and backfill -------------------------------------------------------------------------------
 
 @responses.activate
-def test_gap_beyond_seven_days_is_reported_with_its_size(tmp_path, engine, caplog) -> None:
+def test_gap_beyond_seven_days_is_reported_with_its_size(tmp_path: Path, engine: Engine,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
     cfg = make_cfg(tmp_path)
     q = "Bitpie -is:retweet"
     last = NOW - timedelta(days=9)
@@ -241,7 +246,8 @@ def test_gap_beyond_seven_days_is_reported_with_its_size(tmp_path, engine, caplo
 
 
 @responses.activate
-def test_backfill_reads_only_the_range_before_the_floor_once(tmp_path, engine, caplog) -> None:
+def test_backfill_reads_only_the_range_before_the_floor_once(tmp_path: Path, engine: Engine,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
     cfg = make_cfg(tmp_path)
     q = "Bitpie -is:retweet"
     floor = "2026-11-24T12:00:00+00:00"
@@ -257,7 +263,7 @@ def test_backfill_reads_only_the_range_before_the_floor_once(tmp_path, engine, c
     assert [bounds(c) for c in search_calls(responses.calls)] == [
         {"since_id": "2125000000000000000", "max_results": "100"},
         {"start_time": "2026-11-21T00:00:00Z", "end_time": "2026-11-24T12:00:00Z", "max_results": "100"}]
-    assert cursor(engine, q)["floor"] == "2026-11-21T00:00:00+00:00"
+    assert saved_cursor(engine, q)["floor"] == "2026-11-21T00:00:00+00:00"
     responses.calls.reset()
     again = run_source(engine, cfg, source(cfg), since=since, now=lambda: NOW)
     assert again.requests == 1  # the forward poll only: the backfilled range is not read twice
@@ -273,7 +279,8 @@ def test_backfill_reads_only_the_range_before_the_floor_once(tmp_path, engine, c
 
 
 @responses.activate
-def test_pass_interrupted_before_the_window_moved_resumes_inside_it(tmp_path, engine, caplog) -> None:
+def test_pass_interrupted_before_the_window_moved_resumes_inside_it(tmp_path: Path, engine: Engine,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
     cfg = make_cfg(tmp_path)
     q = "Bitpie -is:retweet"
     oldest = snowflake(NOW - timedelta(days=6))
@@ -289,6 +296,6 @@ def test_pass_interrupted_before_the_window_moved_resumes_inside_it(tmp_path, en
     assert [bounds(c) for c in search_calls(responses.calls)] == [
         {"start_time": "2026-11-18T12:01:00Z", "until_id": oldest, "max_results": "100"},
         {"since_id": pending["newest_id"], "max_results": "100"}]
-    state = cursor(engine, q)
+    state = saved_cursor(engine, q)
     assert state["since_id"] == pending["newest_id"] and state["floor"] == "2026-11-18T12:01:00+00:00"
     assert any("cannot be collected" in r.getMessage() for r in caplog.records)

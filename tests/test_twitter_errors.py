@@ -5,19 +5,23 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
-from sqlalchemy import select
+from requests import PreparedRequest
+from sqlalchemy import Engine, select
 
 from monitor import pipeline, store
-from monitor.config import parse_config
+from monitor.config import Config, parse_config
 from monitor.linking import link_replies
 from monitor.pipeline import run_source
 from monitor.usage import usage_lines
 from sources.twitter import TwitterSource
+from tests.calls import Reply, url
 from tests.test_twitter_support import (
     LOOKUP,
     OFFICIAL_ID,
@@ -33,6 +37,7 @@ from tests.test_twitter_support import (
     params,
     recorded,
     runs,
+    saved_cursor,
     search_calls,
     tweets,
 )
@@ -45,16 +50,16 @@ def token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
 
 
-def source(cfg, sleeps: list[float] | None = None, index: int = 0):  # type: ignore[no-untyped-def]
+def source(cfg: Config, sleeps: list[float] | None = None, index: int = 0) -> TwitterSource:
     src = TwitterSource(cfg.sources[index], cfg)
     src.sleep = (sleeps.append if sleeps is not None else (lambda _s: None))
     return src
 
 
-def _search_by_query(bodies: dict[str, dict]):  # type: ignore[no-untyped-def]
+def _search_by_query(bodies: dict[str, dict]) -> Callable[[PreparedRequest], Reply]:
     """Serve recent search by query prefix (the mention and the official query differ)."""
-    def reply(request):  # type: ignore[no-untyped-def]
-        query = parse_qs(urlsplit(request.url).query)["query"][0]
+    def reply(request: PreparedRequest) -> Reply:
+        query = parse_qs(urlsplit(url(request)).query)["query"][0]
         for prefix, body in bodies.items():
             if query.startswith(prefix):
                 return 200, {}, json.dumps(body)
@@ -63,7 +68,8 @@ def _search_by_query(bodies: dict[str, dict]):  # type: ignore[no-untyped-def]
 
 
 @responses.activate
-def test_official_replies_link_and_a_missing_parent_is_looked_up(tmp_path, engine, caplog) -> None:
+def test_official_replies_link_and_a_missing_parent_is_looked_up(tmp_path: Path, engine: Engine,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
     cfg = make_cfg(tmp_path, officials=["BitpieWallet"], aliases=["比特派"])
     mentions, official = fixture("mentions_page.json"), fixture("official_page.json")
     responses.add(responses.GET, USERS_BY, json=fixture("users_by.json"))
@@ -80,7 +86,7 @@ def test_official_replies_link_and_a_missing_parent_is_looked_up(tmp_path, engin
     qs = [p["query"] for p in search_calls(responses.calls)]
     assert qs == ["(Bitpie OR 比特派 OR @BitpieWallet OR to:BitpieWallet) -is:retweet -from:BitpieWallet",
                   "from:BitpieWallet -is:retweet"]
-    lookups = [params(call) for call in responses.calls if call.request.url.startswith(LOOKUP + "?")]
+    lookups = [params(call) for call in responses.calls if url(call).startswith(LOOKUP + "?")]
     assert [lk["ids"] for lk in lookups] == [",".join(sorted([b, d]))]  # one batched look-up
     assert any("1 × Not Found Error" in r.getMessage() for r in caplog.records)
     assert cursor(engine, "_officials") == {"ids": {"bitpiewallet": OFFICIAL_ID}}
@@ -104,15 +110,15 @@ def test_official_replies_link_and_a_missing_parent_is_looked_up(tmp_path, engin
     responses.calls.reset()  # next poll: idle, ids already resolved, the deleted parent not re-asked
     again = run_source(engine, cfg, source(cfg), now=lambda: NOW + timedelta(minutes=15))
     assert again.requests == 2 and len(responses.calls) == 2
-    assert all(c.request.url.startswith(SEARCH) for c in responses.calls)
+    assert all(url(c).startswith(SEARCH) for c in responses.calls)
 
 
 @responses.activate
-def test_official_ids_from_the_recorded_user_lookup_and_pins(tmp_path, engine) -> None:
+def test_official_ids_from_the_recorded_user_lookup_and_pins(tmp_path: Path, engine: Engine) -> None:
     if not RECORDED.is_dir():
         pytest.skip(f"recorded X API bodies not present at {RECORDED}")
 
-    def cfg_with(accounts):  # type: ignore[no-untyped-def]
+    def cfg_with(accounts: list[dict[str, str]]) -> Config:
         return parse_config({"brand": {"names": ["API"]}, "official_accounts": accounts,
                              "sources": [{"type": "twitter", "name": "x"}]}, tmp_path, env={})
 
@@ -126,7 +132,7 @@ def test_official_ids_from_the_recorded_user_lookup_and_pins(tmp_path, engine) -
     responses.add(responses.GET, SEARCH, json={"meta": {"result_count": 0}})
     assert run_source(engine, cfg, source(cfg), now=lambda: NOW).status == "ok"
     assert params(responses.calls[0])["usernames"] == "Twitter,TwitterDev"  # the pinned one is not asked
-    assert cursor(engine, "_officials")["ids"] == {"twitter": "783214", "twitterdev": "2244994945"}
+    assert saved_cursor(engine, "_officials")["ids"] == {"twitter": "783214", "twitterdev": "2244994945"}
 
     def official() -> dict[str, bool]:
         with engine.connect() as conn:
@@ -142,18 +148,19 @@ def test_official_ids_from_the_recorded_user_lookup_and_pins(tmp_path, engine) -
         conn.execute(store.posts.delete())
         store.save_cursors(conn, "x", {k: None for k in store.load_cursors(conn, "x") if k != "_officials"})
     assert run_source(engine, cfg, source(cfg), now=lambda: NOW).status == "ok"
-    assert all(c.request.url.startswith(SEARCH) for c in responses.calls)
+    assert all(url(c).startswith(SEARCH) for c in responses.calls)
     assert official() == {"2244994945": False}
 
 
 @responses.activate
-def test_rate_limit_skips_until_reset_while_the_other_source_runs(tmp_path, engine, monkeypatch) -> None:
+def test_rate_limit_skips_until_reset_while_the_other_source_runs(tmp_path: Path, engine: Engine,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     other = {"type": "twitter", "name": "x-zh", "languages": ["zh"], "max_retries": 1}
     cfg = make_cfg(tmp_path, languages=["en"], extra_sources=[other])
     reset = int(time.time()) + 900
 
-    def reply(request):  # type: ignore[no-untyped-def]
-        if "lang%3Aen" in request.url:
+    def reply(request: PreparedRequest) -> Reply:
+        if "lang%3Aen" in url(request):
             return 429, {"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"}, json.dumps(
                 {"title": "Too Many Requests", "detail": "Too Many Requests", "status": 429})
         return 200, {}, json.dumps(page(tweets(datetime.now(UTC) - timedelta(minutes=3), 2)))
@@ -162,21 +169,23 @@ def test_rate_limit_skips_until_reset_while_the_other_source_runs(tmp_path, engi
     # detection is another module's business; the pass here is collect + linking only
     monkeypatch.setattr(pipeline, "post_process", lambda e, c: {"linked": 0})
     first = {r.source: r for r in pipeline.collect(engine, cfg)}
-    assert first["x"].status == "skipped" and "rate limit" in first["x"].error and not first["x"].failed
+    assert first["x"].status == "skipped" and first["x"].error is not None
+    assert "rate limit" in first["x"].error and not first["x"].failed
     assert first["x"].requests == 1  # the 429 itself is accounted
     assert first["x-zh"].status == "ok" and first["x-zh"].new == 2
-    state = cursor(engine, "_state")
+    state = saved_cursor(engine, "_state")
     assert datetime.fromisoformat(state["skip_until"]) == datetime.fromtimestamp(reset, UTC)
 
     responses.calls.reset()
     second = {r.source: r for r in pipeline.collect(engine, cfg)}
-    assert second["x"].status == "skipped" and "rate limited until" in second["x"].error
-    assert all("lang%3Aen" not in c.request.url for c in responses.calls)  # no request for x at all
+    assert second["x"].status == "skipped" and second["x"].error is not None
+    assert "rate limited until" in second["x"].error
+    assert all("lang%3Aen" not in url(c) for c in responses.calls)  # no request for x at all
     assert second["x-zh"].status == "ok"
 
 
 @responses.activate
-def test_server_errors_are_retried_with_backoff_then_given_up(tmp_path, engine) -> None:
+def test_server_errors_are_retried_with_backoff_then_given_up(tmp_path: Path, engine: Engine) -> None:
     cfg = make_cfg(tmp_path, max_retries=3)
     for _ in range(4):
         responses.add(responses.GET, SEARCH, status=503, json={"title": "Service Unavailable"})
@@ -192,7 +201,7 @@ def test_server_errors_are_retried_with_backoff_then_given_up(tmp_path, engine) 
 
 
 @responses.activate
-def test_a_503_then_success_keeps_the_page(tmp_path, engine) -> None:
+def test_a_503_then_success_keeps_the_page(tmp_path: Path, engine: Engine) -> None:
     cfg = make_cfg(tmp_path)
     responses.add(responses.GET, SEARCH, status=503)
     responses.add(responses.GET, SEARCH, json=page(tweets(NOW - timedelta(minutes=1), 3)))
@@ -201,17 +210,17 @@ def test_a_503_then_success_keeps_the_page(tmp_path, engine) -> None:
 
 
 @responses.activate
-def test_401_is_one_line_naming_the_variable_never_the_token(tmp_path, engine) -> None:
+def test_401_is_one_line_naming_the_variable_never_the_token(tmp_path: Path, engine: Engine) -> None:
     cfg = make_cfg(tmp_path)
     responses.add(responses.GET, SEARCH, status=401, json={
         "title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})
     res = run_source(engine, cfg, source(cfg), now=lambda: NOW)
-    assert res.status == "error" and "\n" not in res.error
+    assert res.status == "error" and res.error is not None and "\n" not in res.error
     assert "401" in res.error and "X_BEARER_TOKEN" in res.error and TOKEN not in res.error
 
 
 @responses.activate
-def test_403_names_the_access_tier(tmp_path, engine) -> None:
+def test_403_names_the_access_tier(tmp_path: Path, engine: Engine) -> None:
     cfg = make_cfg(tmp_path)
     responses.add(responses.GET, SEARCH, status=403, json={
         "client_id": "123", "title": "Client Forbidden", "reason": "client-not-enrolled",
@@ -220,10 +229,12 @@ def test_403_names_the_access_tier(tmp_path, engine) -> None:
                   "tokens from a Twitter developer App that is attached to a Project.",
         "type": "https://api.twitter.com/2/problems/client-forbidden"})
     res = run_source(engine, cfg, source(cfg), now=lambda: NOW)
+    assert res.error is not None
     assert "403" in res.error and "access tier" in res.error and "attached to a Project" in res.error
 
 
-def test_missing_token_variable_is_named_and_nothing_is_sent(tmp_path, engine, monkeypatch) -> None:
+def test_missing_token_variable_is_named_and_nothing_is_sent(tmp_path: Path, engine: Engine,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("X_BEARER_TOKEN")
     cfg = make_cfg(tmp_path)
     with responses.RequestsMock() as mock:
@@ -234,7 +245,8 @@ def test_missing_token_variable_is_named_and_nothing_is_sent(tmp_path, engine, m
 
 
 @responses.activate
-def test_partial_errors_in_a_200_are_logged_and_the_page_kept(tmp_path, engine, caplog) -> None:
+def test_partial_errors_in_a_200_are_logged_and_the_page_kept(tmp_path: Path, engine: Engine,
+                                                              caplog: pytest.LogCaptureFixture) -> None:
     cfg = make_cfg(tmp_path)
     body = page(tweets(NOW - timedelta(minutes=1), 2))
     body["errors"] = [{"title": "Authorization Error", "resource_type": "user", "value": "4004",
@@ -247,7 +259,7 @@ def test_partial_errors_in_a_200_are_logged_and_the_page_kept(tmp_path, engine, 
 
 
 @responses.activate
-def test_budget_stops_before_it_is_exceeded(tmp_path, engine, caplog) -> None:
+def test_budget_stops_before_it_is_exceeded(tmp_path: Path, engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
     now = store.now_utc()  # month_usage reads run rows stamped with the real clock
     cfg = make_cfg(tmp_path, monthly_read_budget=250)
     earlier = store.start_run(engine, "x")
@@ -265,7 +277,7 @@ def test_budget_stops_before_it_is_exceeded(tmp_path, engine, caplog) -> None:
     assert [bounds(c)["max_results"] for c in search_calls(responses.calls)] == ["100", "50"]
     with engine.connect() as conn:
         assert store.month_usage(conn, "x", now)["posts_read"] == 250
-    assert cursor(engine, "Bitpie -is:retweet")["pending"]["next_token"] == "tok-2"
+    assert saved_cursor(engine, "Bitpie -is:retweet")["pending"]["next_token"] == "tok-2"
     responses.calls.reset()
     again = run_source(engine, cfg, source(cfg), now=lambda: now)
     assert again.status == "skipped" and len(responses.calls) == 0
@@ -275,7 +287,8 @@ def test_budget_stops_before_it_is_exceeded(tmp_path, engine, caplog) -> None:
 
 
 @responses.activate
-def test_changed_keywords_drop_the_old_cursor_and_no_bar_off_a_terminal(tmp_path, engine, capsys) -> None:
+def test_changed_keywords_drop_the_old_cursor_and_no_bar_off_a_terminal(tmp_path: Path, engine: Engine,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
     cfg = make_cfg(tmp_path)
     with engine.begin() as conn:
         store.save_cursors(conn, "x", {"0123456789abcdef": {"query": "Bitpei -is:retweet", "since_id": "5"},
@@ -284,17 +297,17 @@ def test_changed_keywords_drop_the_old_cursor_and_no_bar_off_a_terminal(tmp_path
     res = run_source(engine, cfg, source(cfg), now=lambda: NOW, progress=True)
     assert res.status == "ok"
     assert cursor(engine, "0123456789abcdef") is None and cursor(engine, "_state") == {"note": "pipeline's own"}
-    assert cursor(engine, "Bitpie -is:retweet")["since_id"]
+    assert saved_cursor(engine, "Bitpie -is:retweet")["since_id"]
     assert "posts" not in capsys.readouterr().err  # tqdm stays silent when stderr is not a TTY
 
 
 @responses.activate
-def test_a_pass_killed_mid_pagination_still_counts_what_it_read(tmp_path, engine) -> None:
+def test_a_pass_killed_mid_pagination_still_counts_what_it_read(tmp_path: Path, engine: Engine) -> None:
     now = store.now_utc()  # month_usage reads run rows stamped with the real clock
     cfg = make_cfg(tmp_path, monthly_read_budget=1000)
     served = iter([page(tweets(now - timedelta(minutes=1), 100, step_s=2), "tok-1")])
 
-    def reply(request):  # type: ignore[no-untyped-def]
+    def reply(request: PreparedRequest) -> Reply:
         body = next(served, None)
         if body is None:
             raise KeyboardInterrupt  # the operator's Ctrl-C (or a kill) between two pages
@@ -306,4 +319,4 @@ def test_a_pass_killed_mid_pagination_still_counts_what_it_read(tmp_path, engine
     assert runs(engine)[-1]["status"] == "running"
     with engine.connect() as conn:
         assert store.month_usage(conn, "x", now) == {"posts_read": 100, "requests": 1}
-    assert cursor(engine, "Bitpie -is:retweet")["pending"]["next_token"] == "tok-1"
+    assert saved_cursor(engine, "Bitpie -is:retweet")["pending"]["next_token"] == "tok-1"

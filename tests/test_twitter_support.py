@@ -92,6 +92,13 @@ def cursor(engine: Any, key_or_query: str, source: str = "x") -> dict[str, Any] 
     return saved.get(key_or_query) or saved.get(query_key(key_or_query))
 
 
+def saved_cursor(engine: Any, key_or_query: str, source: str = "x") -> dict[str, Any]:
+    """The cursor state saved under a key or query, which must be there."""
+    state = cursor(engine, key_or_query, source)
+    assert state is not None, f"no cursor saved for {key_or_query!r}"
+    return state
+
+
 def runs(engine: Any, source: str = "x") -> list[dict[str, Any]]:
     with engine.connect() as conn:
         rows = conn.execute(store.runs.select().where(store.runs.c.source == source)

@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import responses
+from requests import PreparedRequest
+from sqlalchemy import Engine
 
 from monitor import pipeline, store
 from monitor.checks import _state_sentence
@@ -17,6 +20,7 @@ from monitor.records import query_key
 from sources.twarc import Officials, tweet_to_post
 from sources.twitter_api import to_post
 from sources.twitter_query import carry_over, planned_queries
+from tests.calls import Reply, url
 from tests.test_twitter_support import (
     SEARCH,
     TOKEN,
@@ -25,6 +29,7 @@ from tests.test_twitter_support import (
     make_cfg,
     page,
     runs,
+    saved_cursor,
     search_calls,
     snowflake,
     source,
@@ -74,7 +79,7 @@ def test_x_html_escapes_are_undone_live_and_imported(tweet: dict, expected: str)
 
 
 @responses.activate
-def test_live_search_asks_for_note_tweet(tmp_path, engine) -> None:
+def test_live_search_asks_for_note_tweet(tmp_path: Path, engine: Engine) -> None:
     cfg = make_cfg(tmp_path)
     responses.add(responses.GET, SEARCH, json=page(tweets(NOW - timedelta(minutes=1), 1)))
     run_source(engine, cfg, source(cfg), now=lambda: NOW)
@@ -85,17 +90,18 @@ def test_live_search_asks_for_note_tweet(tmp_path, engine) -> None:
 # KIND: a 200 whose body is not whole JSON -> retried like a 5xx, then one line; every attempt counted.
 @pytest.mark.parametrize("body", ['{"data": [{"id": "1", "te', "", '{"data": ', "<html>502</html>"])
 @responses.activate
-def test_truncated_200_is_retried_then_one_line(tmp_path, engine, body: str) -> None:
+def test_truncated_200_is_retried_then_one_line(tmp_path: Path, engine: Engine, body: str) -> None:
     cfg = make_cfg(tmp_path, max_retries=2)
     for _ in range(3):
         responses.add(responses.GET, SEARCH, body=body, status=200, content_type="application/json")
     res = run_source(engine, cfg, source(cfg), now=lambda: NOW)
-    assert res.status == "error" and "\n" not in res.error and "truncated JSON body" in res.error
+    assert res.status == "error" and res.error is not None
+    assert "\n" not in res.error and "truncated JSON body" in res.error
     assert res.requests == 3 and runs(engine)[-1]["requests"] == 3
 
 
 @responses.activate
-def test_truncated_200_then_good_page_keeps_the_page(tmp_path, engine) -> None:
+def test_truncated_200_then_good_page_keeps_the_page(tmp_path: Path, engine: Engine) -> None:
     cfg = make_cfg(tmp_path)
     responses.add(responses.GET, SEARCH, body='{"data": [', status=200, content_type="application/json")
     responses.add(responses.GET, SEARCH, json=page(tweets(NOW - timedelta(minutes=1), 2)))
@@ -104,7 +110,8 @@ def test_truncated_200_then_good_page_keeps_the_page(tmp_path, engine) -> None:
 
 
 @responses.activate
-def test_rate_limit_is_a_planned_skip_and_collect_exits_0(tmp_path, engine, monkeypatch) -> None:
+def test_rate_limit_is_a_planned_skip_and_collect_exits_0(tmp_path: Path, engine: Engine,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
     from monitor.cli import cli
@@ -134,12 +141,12 @@ def test_status_says_a_skip_as_a_sentence_or_not_at_all(state: dict, expected: s
 
 
 @responses.activate
-def test_query_too_long_names_the_setting_and_official_queries_still_run(tmp_path, engine) -> None:
+def test_query_too_long_names_the_setting_and_official_queries_still_run(tmp_path: Path, engine: Engine) -> None:
     cfg = make_cfg(tmp_path, officials=["BitpieWallet"], query_max_length=4096)
     responses.add(responses.GET, USERS_BY, json={"data": [{"id": "1000000001", "username": "BitpieWallet"}]})
 
-    def reply(request):  # type: ignore[no-untyped-def]
-        if "from%3ABitpieWallet+-is" in request.url or "query=from%3ABitpieWallet" in request.url:
+    def reply(request: PreparedRequest) -> Reply:
+        if "from%3ABitpieWallet+-is" in url(request) or "query=from%3ABitpieWallet" in url(request):
             return 200, {}, json.dumps(page(tweets(NOW - timedelta(minutes=2), 1, author="1000000001")))
         return 400, {}, json.dumps({"errors": [{"message": "There were errors processing your request: "
                                                "Query length (600) exceeds maximum (512)"}],
@@ -148,13 +155,13 @@ def test_query_too_long_names_the_setting_and_official_queries_still_run(tmp_pat
 
     responses.add_callback(responses.GET, SEARCH, callback=reply)
     res = run_source(engine, cfg, source(cfg), now=lambda: NOW)
-    assert res.status == "error" and "sources[0].query_max_length" in res.error
+    assert res.status == "error" and res.error is not None and "sources[0].query_max_length" in res.error
     assert "'mentions (Bitpie …)'" in res.error
     assert res.new == 1  # the official query ran
 
 
 @responses.activate
-def test_quiet_query_warns_of_no_gap(tmp_path, engine, caplog) -> None:
+def test_quiet_query_warns_of_no_gap(tmp_path: Path, engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
     cfg = make_cfg(tmp_path)
     q = planned_queries(cfg, cfg.sources[0])[0]
     old_id = snowflake(NOW - timedelta(days=9))
@@ -171,7 +178,7 @@ def test_quiet_query_warns_of_no_gap(tmp_path, engine, caplog) -> None:
 
 
 @responses.activate
-def test_real_gap_is_named_by_label_not_hash(tmp_path, engine, caplog) -> None:
+def test_real_gap_is_named_by_label_not_hash(tmp_path: Path, engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
     cfg = make_cfg(tmp_path)
     q = planned_queries(cfg, cfg.sources[0])[0]
     with engine.begin() as conn:
@@ -204,12 +211,14 @@ def test_carry_over_takes_the_old_position(old_state: dict, expected: dict) -> N
 def test_carry_over_of_several_takes_the_oldest() -> None:
     a = {"since_id": snowflake(NOW - timedelta(hours=2))}
     b = {"since_time": "2026-11-25T06:00:00+00:00"}
-    assert carry_over([a, b])["since_time"] == "2026-11-25T06:00:00+00:00"  # type: ignore[index]
+    got = carry_over([a, b])
+    assert got is not None and got["since_time"] == "2026-11-25T06:00:00+00:00"
     assert carry_over([{"query": "x"}]) is None
 
 
 @responses.activate
-def test_edited_keywords_continue_from_the_old_cursor(tmp_path, engine, caplog) -> None:
+def test_edited_keywords_continue_from_the_old_cursor(tmp_path: Path, engine: Engine,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
     old_cfg = make_cfg(tmp_path)
     old_q = planned_queries(old_cfg, old_cfg.sources[0])[0]
     since = snowflake(NOW - timedelta(hours=3))
@@ -221,12 +230,12 @@ def test_edited_keywords_continue_from_the_old_cursor(tmp_path, engine, caplog) 
     with caplog.at_level(logging.WARNING):
         run_source(engine, cfg, source(cfg), now=lambda: NOW)
     assert search_calls(responses.calls)[0]["since_id"] == since  # not 24 h back
-    assert cursor(engine, old_q) is None and cursor(engine, new_q)["since_id"] != since
+    assert cursor(engine, old_q) is None and saved_cursor(engine, new_q)["since_id"] != since
     assert len([r for r in caplog.records if "keywords changed" in r.getMessage()]) == 1
 
 
 @responses.activate
-def test_first_backfill_survives_a_429_on_the_first_request(tmp_path, engine) -> None:
+def test_first_backfill_survives_a_429_on_the_first_request(tmp_path: Path, engine: Engine) -> None:
     cfg = make_cfg(tmp_path)
     q = planned_queries(cfg, cfg.sources[0])[0]
     since = NOW - timedelta(days=5)
@@ -234,7 +243,7 @@ def test_first_backfill_survives_a_429_on_the_first_request(tmp_path, engine) ->
                   headers={"x-rate-limit-reset": str(int(NOW.timestamp()) + 60)})
     first = run_source(engine, cfg, source(cfg), since=since, now=lambda: NOW)
     assert first.status == "skipped"
-    assert cursor(engine, q)["requested_since"] == since.isoformat()
+    assert saved_cursor(engine, q)["requested_since"] == since.isoformat()
     # The next plain pass (after the reset, no --since) still starts at D, not 24 h back.
     with engine.begin() as conn:
         store.save_cursors(conn, "x", {pipeline.STATE_KEY: None})
@@ -244,7 +253,7 @@ def test_first_backfill_survives_a_429_on_the_first_request(tmp_path, engine) ->
     assert search_calls(responses.calls)[-1]["start_time"] == "2026-11-20T12:00:00Z"
 
 
-def test_split_queries_partition_the_stream(tmp_path) -> None:
+def test_split_queries_partition_the_stream(tmp_path: Path) -> None:
     """A post matching any terms is matched by exactly one split query (evaluated like X's OR/-)."""
     aliases = ["比特派", "Bitpie Wallet", "bitpie.com", "#Bitpie", "比特派客服", "bitpie support"]
     cfg = make_cfg(tmp_path, officials=["BitpieWallet"], aliases=aliases, query_max_length=140)
@@ -267,16 +276,17 @@ def test_split_queries_partition_the_stream(tmp_path) -> None:
 
 
 @responses.activate
-def test_quiet_query_saved_before_covered_to_uses_the_last_ok_pass(tmp_path, engine, caplog) -> None:
+def test_quiet_query_saved_before_covered_to_uses_the_last_ok_pass(tmp_path: Path, engine: Engine,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
     cfg = make_cfg(tmp_path)
     q = planned_queries(cfg, cfg.sources[0])[0]
     with engine.begin() as conn:
         store.save_cursors(conn, "x", {query_key(q): {"query": q, "kind": "mentions",
                                                       "since_id": snowflake(NOW - timedelta(days=9))}})
-        run_id = conn.execute(store.runs.insert().values(
+        key = conn.execute(store.runs.insert().values(
             source="x", started_at=NOW - timedelta(minutes=20), finished_at=NOW - timedelta(minutes=15),
-            status="ok")).inserted_primary_key[0]
-    assert run_id
+            status="ok")).inserted_primary_key
+    assert key is not None and key[0]
     responses.add(responses.GET, SEARCH, json=page([]))
     with caplog.at_level(logging.WARNING):
         run_source(engine, cfg, source(cfg), now=lambda: NOW)
