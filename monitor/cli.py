@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -85,11 +86,27 @@ class _Commands(click.Group):
         try:
             return super().invoke(ctx)
         except BrokenPipeError:
+            if not _stdout_closed():
+                raise  # a socket or a child's pipe, not our reader: a real error
             # What the reader wanted was printed; exit 0 (a non-zero exit means a person must act).
             # stdout goes to /dev/null so the interpreter's final flush cannot fail again (Python docs,
             # signal module, "Note on SIGPIPE").
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(0)
+
+
+def _stdout_closed() -> bool:
+    """Is our stdout the broken pipe? A pipe whose reader has gone polls as POLLERR (Linux, macOS);
+    where poll() is missing, any broken pipe is taken to be stdout's."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False  # not a real file (a test runner's buffer): the broken pipe was something else
+    if not hasattr(select, "poll"):
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _fd, events in poller.poll(0))
 
 
 @click.group(cls=_Commands)

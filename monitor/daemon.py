@@ -23,7 +23,14 @@ from sqlalchemy import Engine
 from monitor.config import Config
 from monitor.lock import claim_slot, job_lock
 from monitor.pipeline import build_sources, post_process, run_source
-from monitor.reportschedule import DailyReportTrigger, build_in_child, catch_up
+from monitor.reportschedule import (
+    DailyReportTrigger,
+    allow_builds,
+    build_in_child,
+    catch_up,
+    request_stop,
+    yesterday,
+)
 from sources.http import HostPacer, share_pacer
 
 log = logging.getLogger(__name__)
@@ -67,9 +74,7 @@ def _report_job(engine: Engine, cfg: Config, clock: Callable[[], datetime] = _ut
         if not cfg.multi_host:
             catch_up(engine, cfg, now=clock, build=build_in_child)  # yesterday + days missed (catch_up_days)
             return
-        from reports import default_day
-
-        day = default_day(cfg, clock())
+        day = yesterday(cfg, clock())
         with job_lock(engine, "report:daily") as got:
             if not got or not claim_slot(engine, "report:daily", day.isoformat()):
                 log.info("report for %s: already built by another host; skipped here", day)
@@ -84,6 +89,7 @@ def build_scheduler(engine: Engine, cfg: Config, scheduler: Any | None = None,
                     clock: Callable[[], datetime] = _utcnow) -> Any:
     """Return a scheduler with one job per enabled source and the daily report job."""
     sched = scheduler or BlockingScheduler(timezone=cfg.tz)
+    allow_builds()
     defaults: dict[str, Any] = {"coalesce": True, "max_instances": 1,
                                 "misfire_grace_time": MISFIRE_GRACE_SECONDS}
     pacer = share_pacer(build_sources(cfg))
@@ -108,6 +114,7 @@ def run_daemon(engine: Engine, cfg: Config) -> None:
 
     def stop(signum: int, _frame: Any) -> None:
         log.info("signal %s: shutting down after running jobs finish", signal.Signals(signum).name)
+        request_stop()  # a catch-up finishes the day it is building and starts no other
         sched.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import multiprocessing
+import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -37,12 +38,31 @@ from apscheduler.triggers.base import BaseTrigger
 from sqlalchemy import Engine
 
 from monitor import redact, store
+from monitor.errors import MonitorError
 
 log = logging.getLogger(__name__)
 
 RUN_SOURCE = "report"  # runs.source and cursors.source of report builds
 _CURSOR_KEY = "daily"
 _lock = threading.Lock()  # the report job and the catch-up after a source pass never build together
+_stopping = threading.Event()  # set by the daemon's SIGTERM/SIGINT handler: no new day is started
+
+
+def request_stop() -> None:
+    """Let a running catch-up finish the day it is building and start no other (daemon shutdown)."""
+    _stopping.set()
+
+
+def allow_builds() -> None:
+    """Undo :func:`request_stop` (a scheduler built again in the same process)."""
+    _stopping.clear()
+
+
+def yesterday(cfg: Any, now: dt.datetime) -> dt.date:
+    """The day a report run at ``now`` builds: yesterday in the configured zone (``reports.default_day``,
+    here so the daemon need not import the report code)."""
+    aware = now.replace(tzinfo=dt.UTC) if now.tzinfo is None else now
+    return aware.astimezone(cfg.tz).date() - dt.timedelta(days=1)
 
 
 def due_at(day: dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime:
@@ -108,11 +128,24 @@ def _child_build(url: str, cfg: Any, day: dt.date, now: dt.datetime | None, secr
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(redact.RedactingFilter())
     logging.basicConfig(level=level, handlers=[handler])
+    for noisy in ("matplotlib", "PIL", "urllib3"):  # as the CLI does below -vv
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     engine = store.open_store(url, migrate_schema=False)
     try:
         return build_report(engine, cfg, day, now=now)
+    except MonitorError as exc:
+        raise MonitorError(str(exc)) from None  # subclasses with several __init__ arguments do not unpickle
+    except Exception as exc:
+        log.exception("report %s failed in the report process", day)
+        raise MonitorError(f"report {day}: {type(exc).__name__}: {exc}") from None
     finally:
         engine.dispose()
+
+
+def _child_init() -> None:
+    # Ctrl-C in a terminal reaches the whole process group: the daemon decides when to stop, and the
+    # child finishes its day or is ended with the daemon (SIGTERM), never half-way by a stray SIGINT.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def build_in_child(engine: Engine, cfg: Any, day: dt.date, *, now: dt.datetime | None = None) -> Path:
@@ -122,7 +155,8 @@ def build_in_child(engine: Engine, cfg: Any, day: dt.date, *, now: dt.datetime |
     child died (killed, out of memory); :func:`catch_up` records either on the day's run row.
     """
     url = engine.url.render_as_string(hide_password=False)  # handed to the child, never logged
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_child_init) as pool:
         job = pool.submit(_child_build, url, cfg, day, now, redact.registered_secrets(), logging.getLogger().level)
         return job.result()
 
@@ -145,6 +179,9 @@ def catch_up(engine: Engine, cfg: Any, *, now: Callable[[], dt.datetime] = store
     with _lock:
         days = missing_days(last_report_day(engine), now(), cfg.report.time, cfg.tz, cfg.report.catch_up_days)
         for day in days:
+            if _stopping.is_set():
+                log.info("report %s: not started, the daemon is stopping (built at the next start)", day)
+                break
             run_id = store.start_run(engine, RUN_SOURCE)
             try:
                 path = build(engine, cfg, day)
@@ -152,6 +189,9 @@ def catch_up(engine: Engine, cfg: Any, *, now: Callable[[], dt.datetime] = store
                 store.finish_run(engine, run_id, status="error", error=f"report {day}: {exc}")
                 log.error("report %s failed: %s", day, exc)
                 break
+            except BaseException:  # KeyboardInterrupt, SystemExit: the run row must not stay "running"
+                store.finish_run(engine, run_id, status="interrupted", error=f"report {day}: interrupted")
+                raise
             with engine.begin() as conn:
                 store.save_cursors(conn, RUN_SOURCE, {_CURSOR_KEY: {"last_day": day.isoformat()}})
             store.finish_run(engine, run_id, status="ok", error=None)

@@ -45,15 +45,25 @@ _CANTONESE_RE = re.compile("[" + "".join(chr(c) for c in CANTONESE) + "]")
 _REPLY_FU = re.compile(r"(?<=[不没未人再会])覆(?![盖灭辙没水])|覆(?=[你我他])")
 
 
+# Well-formed references only (with the semicolon): html.unescape alone also reads "&not" in
+# "support&not one reply" as ¬, and "&copy" typed by a user as ©.
+_CHAR_REF = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _char_ref(m: re.Match[str]) -> str:
+    return html.unescape(m.group(0))
+
+
 def normalize(text: str) -> str:
     """HTML character references + NFKC + casefold + traditional->simplified + Cantonese fold (the last
     two only for CJK text).
 
     Character references first: X API text escapes ``& < >`` (``&amp;``), and feeds and scraped reviews
     carry ``&#39;`` or ``&quot;``; a rule reading "haven't heard & the live chat" must not see ``amp``.
+    Only complete references (``&name;``, ``&#39;``) are read; ``&not`` without its semicolon stays text.
     """
     if "&" in text:
-        text = html.unescape(text)
+        text = _CHAR_REF.sub(_char_ref, text)
     out = unicodedata.normalize("NFKC", text).casefold()
     if _has_cjk(out):
         out = _t2s().convert(out)

@@ -22,6 +22,7 @@ exchange errors -> :class:`SourceError` naming the setting.
 from __future__ import annotations
 
 import logging
+import math
 import random
 import re
 import time
@@ -131,9 +132,12 @@ def _f(v: Any) -> float | None:
 
 
 def _number(v: Any) -> bool:
+    """A finite number, or text spelling one (exchanges send prices as strings); not NaN, not 1e400."""
     if isinstance(v, str):
-        return _NUM.fullmatch(v) is not None
-    return isinstance(v, int | float) and not isinstance(v, bool)
+        return _NUM.fullmatch(v) is not None and math.isfinite(float(v))
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return False
+    return abs(v) < 1e18 if isinstance(v, int) else math.isfinite(v)  # an int too large for a float too
 
 
 _NUM = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
@@ -193,6 +197,7 @@ class _Calls:
             except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
                 # ccxt parses the exchange's answer itself and lets these escape on one it cannot read
                 # (undecodable bytes, a list where its markets object belongs): the answer, not our bug.
+                log.debug("%s: %s OHLCV: unreadable answer", name, pair, exc_info=True)  # if it is ours: -vv
                 self.requests += max(1, self._http_calls() - before)
                 raise SourceError(name, f"{self.src.config.exchange} OHLCV {pair}: the exchange's answer could "
                                   f"not be read ({type(exc).__name__}); the next pass retries") from None

@@ -133,6 +133,7 @@ class _Api:
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             # prawcore reads the token answer itself and lets a JSON error (requests' JSONDecodeError is a
             # ValueError) or a missing field escape when Reddit sends something else: the answer, not us.
+            log.debug("%s: Reddit %s: unreadable answer", self.name, path, exc_info=True)  # if it is ours: -vv
             raise SourceError(self.name, f"Reddit {path}: the answer could not be read ({type(exc).__name__}); "
                                          "the next pass resumes") from None
 

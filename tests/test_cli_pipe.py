@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,3 +28,20 @@ def test_closed_stdout_exits_0_quietly(tmp_path: Path) -> None:
     assert proc.wait(timeout=120) == 0, err
     assert json.loads(first)["id"] == "0"
     assert "Traceback" not in err and "Broken pipe" not in err
+
+
+def test_a_broken_pipe_that_is_not_stdout_is_an_error(monkeypatch: Any, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from monitor import checks
+    from monitor.cli import cli
+
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(f"brand: {{names: [Bitpie]}}\ndata_dir: {tmp_path / 'data'}\nsources: []\n", encoding="utf-8")
+
+    def lines(*_a: object, **_k: object) -> list[str]:
+        raise BrokenPipeError(32, "a socket closed by its peer")  # stdout itself is fine
+
+    monkeypatch.setattr(checks, "status_lines", lines)
+    res = CliRunner().invoke(cli, ["--config", str(cfg), "status"])
+    assert res.exit_code == 1  # click's own handling of an unexpected EPIPE: a failure, not a quiet 0

@@ -183,12 +183,19 @@ def test_run_demo_end_to_end(tmp_path: Path) -> None:
     assert re.search(r"market: BTC −1[0-9] % in (6|24) h", page), "no market move named on the burst day"
 
 
-def test_demo_figures_do_not_follow_the_clock(tmp_path: Path) -> None:
-    """The demo is observed at demo.AS_OF, not now: the same figures on every day it is run."""
-    index = demo.run_demo(tmp_path / "demo-out")
-    row = next(csv.DictReader((index.parent / "summary.csv").read_text(encoding="utf-8-sig").splitlines()))
-    assert row["as_of"] == "2026-11-23T09:00:00+08:00" == demo.AS_OF.astimezone(demo.dt.timezone(
-        demo.dt.timedelta(hours=8))).isoformat()
+def test_demo_figures_do_not_follow_the_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo is observed at demo.AS_OF: run on two different dates, its reports say the same."""
+    pages = {}
+    for when in (dt.datetime(2026, 12, 1, 16, 0, tzinfo=dt.UTC), dt.datetime(2027, 2, 14, 3, 0, tzinfo=dt.UTC)):
+        monkeypatch.setattr(store, "now_utc", lambda when=when: when)
+        out = tmp_path / when.strftime("%Y%m%d")
+        demo.run_demo(out)
+        pages[when] = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted((out / "reports").glob("*/*.csv"))}
+    first, second = pages.values()
+    assert len(first) >= 14 * 7 and first == second
+    row = next(csv.DictReader(first["reports/2026-11-18/summary.csv"].decode("utf-8-sig").splitlines()))
+    assert row["as_of"] == "2026-11-23T09:00:00+08:00"
+
 
 
 def test_the_demo_leaves_a_config_that_points_at_its_store(tmp_path: Path) -> None:

@@ -376,6 +376,13 @@ def test_probe2_exclusions_are_what_veto(tmp_path: Path, text: str, exclusion: s
     ("Sent my documents on Monday. Still haven&#39;t heard &amp; the live chat doesn&#39;t load", True),
     ("support never replied &#x1F620;", True),
     ("Support replied in 5 minutes &amp; fixed it, thanks", False),
+    # only complete references: "&not" without its semicolon is the user's text, not ¬
+    ("support&not one reply in a week", True),
+    ("emailed them &copy of my ID, no reply since Monday", True),
+    # X greentext: ">" lines escaped as &gt; are the author's words, not a quote to ignore
+    ("&gt;be me\n&gt;support ignored me for 9 days", True),
+    # an e-mail style quote ("> " then text) is still someone else's words
+    ("> support never replied\nthanks, it is fixed now", False),
 ])
 def test_character_references_are_read_as_characters(det: Detector, text: str, complaint: bool) -> None:
     assert det.detect(DetectInput(id="t", text=text)).complaint is complaint, text

@@ -61,3 +61,58 @@ def test_the_daemon_process_never_loads_the_report_code(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["True", "False", "False"]
+
+
+def test_an_interrupted_build_marks_its_run_row_and_propagates(tmp_path: Path) -> None:
+    engine = build_store(f"sqlite:///{tmp_path / 'store.db'}")
+    now = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
+
+    def build(*_a: object) -> Path:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        catch_up(engine, make_config(tmp_path / "out"), now=lambda: now, build=build)
+    with engine.connect() as conn:
+        statuses = [r.status for r in conn.execute(store.runs.select().where(store.runs.c.source == RUN_SOURCE))]
+    assert statuses == ["interrupted"]
+
+
+def test_a_stopping_daemon_starts_no_new_day(tmp_path: Path) -> None:
+    from monitor import reportschedule
+
+    engine = build_store(f"sqlite:///{tmp_path / 'store.db'}")
+    now = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)
+    built: list[dt.date] = []
+
+    def build(_e: object, _c: object, day: dt.date) -> Path:
+        built.append(day)
+        reportschedule.request_stop()  # SIGTERM arrives while the first day is being built
+        return tmp_path / "index.html"
+
+    try:
+        assert catch_up(engine, make_config(tmp_path / "out"), now=lambda: now, build=build) == built
+        assert len(built) == 1  # three days were missing; the other two wait for the next start
+    finally:
+        reportschedule.allow_builds()
+
+
+def test_errors_of_any_monitor_error_class_cross_the_process_boundary(monkeypatch: pytest.MonkeyPatch,
+                                                                       tmp_path: Path) -> None:
+    import pickle
+
+    import reports
+    from monitor import reportschedule
+    from monitor.errors import ConfigError, SourceError
+
+    engine = build_store(f"sqlite:///{tmp_path / 'store.db'}")
+    url = engine.url.render_as_string(hide_password=False)
+    for exc, text in [(SourceError("report", "boom"), "report: boom"), (ConfigError(["a: b", "c: d"]), "a: b; c: d"),
+                      (RuntimeError("bug"), "RuntimeError: bug")]:
+        def fail(*_a: object, _exc: BaseException = exc, **_k: object) -> Path:
+            raise _exc
+
+        monkeypatch.setattr(reports, "build_report", fail)
+        with pytest.raises(MonitorError) as got:
+            reportschedule._child_build(url, make_config(tmp_path / "o"), DAY, None, (), 30)
+        again = pickle.loads(pickle.dumps(got.value))  # what ProcessPoolExecutor does with it
+        assert text in str(again)

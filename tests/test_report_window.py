@@ -43,7 +43,7 @@ def _fill(engine: Engine) -> None:
         store.upsert_announcements(conn, anns)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request: Any, tmp_path: Any) -> Iterator[Engine]:
     if request.param == "sqlite":
         eng = store.open_store(f"sqlite:///{tmp_path}/s.db")

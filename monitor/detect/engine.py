@@ -23,7 +23,9 @@ from monitor.textnorm import normalize
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
-_QUOTE_LINE = re.compile(r"^>[^\n]*", re.M)  # "> quoted text" in issue comments and e-mail replies
+# "> quoted text" in issue comments and e-mail replies (">" then a space, or nested ">>"); an X
+# "greentext" line (">be me", ">support ignored me") is the author's own words and stays.
+_QUOTE_LINE = re.compile(r"^(?:>+[ \t][^\n]*|>+$|>>[^\n]*)", re.M)
 # Others' words inside one line (sources.quotes stores these as "> " lines; text from elsewhere, e.g.
 # `detect FILE`, may still carry them): a Weibo repost chain "my words//@b: b's words//@c: ..." and a
 # mid-text retweet "my words rt @b: ...". Casefolded text, so lower-case "rt".
