@@ -140,12 +140,24 @@ def main() -> None:
         bench_size(n)
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM (Linux) belongs to this program alone; ru_maxrss keeps
+    the high-water mark of the process that forked it across exec, so a child of a large parent reads large."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         kind, db, days = sys.argv[2], sys.argv[3], int(sys.argv[4])
         result = (child_ours(db, days, sys.argv[5]) if kind == "ours" else child_gather(db, days)
                   if kind == "gather" else child_pandas(db, days))
-        result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+        result["rss_mb"] = peak_rss_mb()
         print(json.dumps(result))
     else:
         main()
