@@ -164,9 +164,10 @@ def _report_line(conn: Any) -> str:
     last = conn.execute(select(store.runs).where(store.runs.c.source == RUN_SOURCE)
                         .order_by(store.runs.c.id.desc()).limit(1)).first()
     if last is None:
-        return "report: never run"
+        return "daily report job (mention-monitor run): no run yet"
     day = (store.load_cursors(conn, RUN_SOURCE).get("daily") or {}).get("last_day") or "none yet"
-    line = f"report: last run {last.started_at:%Y-%m-%d %H:%M}Z {last.status}; last day written {day}"
+    line = (f"daily report job (mention-monitor run): last run {last.started_at:%Y-%m-%d %H:%M}Z {last.status}; "
+            f"last day it wrote {day}")
     return line + (f"; error={last.error}" if last.error else "")
 
 

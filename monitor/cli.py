@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import select
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -165,7 +166,8 @@ def collect(ctx: click.Context, names: tuple[str, ...], since: datetime | None, 
                               progress=sys.stderr.isatty())
     failed = [r.source for r in results if r.failed]
     if failed:  # each source's error is already logged once; this is the summary cron mails
-        _fail(f"{len(failed)} of {len(results)} sources failed: {', '.join(failed)}")
+        _fail(f"{len(failed)} of {len(results)} sources failed: {', '.join(failed)} "
+              "(each one's error is in the lines above and in `mention-monitor status`)")
 
 
 @cli.command()
@@ -324,7 +326,8 @@ def reset(ctx: click.Context, source: str) -> None:
 
     cfg = _cfg(ctx)
     if all(s.name != source for s in cfg.sources):
-        raise MonitorError(f"no source named {source!r} in the config")
+        raise MonitorError(f"no source named {source!r} in the config; its sources are "
+                           f"{', '.join(s.name for s in cfg.sources) or 'none yet'}")
     with _opened(cfg, lock=True) as engine:
         reset_source(engine, source)
     click.echo(f"{source}: state cleared")
@@ -360,7 +363,7 @@ def demo(out_dir: str) -> None:
     index = run_demo(Path(out_dir))
     click.echo(str(index))
     config = Path(out_dir).resolve() / "config.yaml"
-    click.echo(f"explore the demo store: mention-monitor --config {config} status", err=True)
+    click.echo(f"explore the demo store: {_invocation()} --config {config} status", err=True)
 
 
 @cli.command()
@@ -377,6 +380,18 @@ def relabel(ctx: click.Context, since: datetime | None, force: bool) -> None:
     with _opened(cfg, lock=True) as engine:
         counts = run_relabel(engine, cfg, since=since.replace(tzinfo=UTC) if since else None, force=force)
     click.echo(f"relabel: {counts.line()}")
+
+
+def _invocation() -> str:
+    """How to run this program again from here: ``mention-monitor`` when that is on PATH and is this
+    program, else the path it was started by (``.venv/bin/mention-monitor`` right after ``make demo``)."""
+    me = Path(sys.argv[0])
+    if me.name == "__main__.py":
+        return f"{Path(sys.executable)} -m monitor"
+    found = shutil.which("mention-monitor")
+    if found and me.exists() and Path(found).resolve() == me.resolve():
+        return "mention-monitor"
+    return str(me) if me.exists() else "mention-monitor"
 
 
 def main() -> None:

@@ -167,6 +167,14 @@ class ReportConfig(Model):
         """The support desks, first one = the business-hours figures of summary.csv."""
         return list(self.business_hours) if isinstance(self.business_hours, list) else [self.business_hours]
 
+    @field_validator("time", mode="before")
+    @classmethod
+    def _clock_time(cls, v: Any) -> Any:
+        # "7:30" is how people write it; pydantic wants "07:30" (its message: "input is too short").
+        if isinstance(v, str) and re.fullmatch(r"\d:\d\d(?::\d\d)?", v.strip()):
+            return "0" + v.strip()
+        return v
+
 
 class AlertsConfig(Model):
     """Messages that must not wait for the morning report (monitor/alerts.py), sent with apprise.

@@ -12,6 +12,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+# What people call a source kind -> our type name (check-config's "did you mean" beyond spelling).
+_TYPE_WORDS = {"rss": "feed", "atom": "feed", "rsshub": "feed", "x": "twitter", "tweets": "twitter",
+               "twarc2": "twarc", "archive": "twarc", "status": "statuspage", "forum": "discourse",
+               "play": "googleplay", "google": "googleplay", "playstore": "googleplay", "ios": "appstore",
+               "itunes": "appstore", "apple": "appstore", "binance": "market", "ccxt": "market",
+               "prices": "market", "toot": "mastodon", "fediverse": "mastodon"}
+
 
 def friendly(err: Any, known_keys: Iterable[str]) -> str:
     """pydantic's message in our words: what is wrong and what would be right (issue 12).
@@ -20,6 +27,9 @@ def friendly(err: Any, known_keys: Iterable[str]) -> str:
     mean"). Kept free of the models (``monitor.config`` passes them) so this module imports nothing of ours.
     """
     kind, loc, value = err["type"], err["loc"], err.get("input")
+    if kind == "extra_forbidden" and f"{loc[-1]}_env" in set(known_keys):
+        return (f"unknown setting {loc[-1]!r}: secrets never go in config.yaml; put the value in an environment "
+                f"variable and name that variable in {loc[-1]}_env (e.g. {loc[-1]}_env: MY_{str(loc[-1]).upper()})")
     if kind == "extra_forbidden":
         # a name valid elsewhere (``name`` under ``brand``, which wants ``names``) must not suggest itself
         near = difflib.get_close_matches(str(loc[-1]), sorted(set(known_keys) - {str(loc[-1])}), n=1, cutoff=0.75)
@@ -28,6 +38,9 @@ def friendly(err: Any, known_keys: Iterable[str]) -> str:
     if kind == "union_tag_invalid":
         # pydantic names the tags the union accepts ("'feed', 'twarc', ..."): the list stays true as types are added
         tags = re.findall(r"'([^']+)'", str(err["ctx"].get("expected_tags", "")))
+        given = str(value.get("type") if isinstance(value, dict) else value).lower()
+        if _TYPE_WORDS.get(given) in tags:
+            return f"unknown source type {given!r}; did you mean {_TYPE_WORDS[given]!r}? use one of {', '.join(tags)}"
         near = difflib.get_close_matches(str(value.get("type") if isinstance(value, dict) else value), tags, n=1)
         hint = f"did you mean {near[0]!r}? " if near else ""
         return f"unknown source type {err['ctx'].get('tag')!r}; {hint}use one of {', '.join(tags)}"

@@ -80,6 +80,8 @@ class Confusion:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def line(self, name: str) -> str:
+        if self.tp == self.fp == self.fn == 0:  # nothing to find and nothing found: no score to print
+            return f"{name:<24} n/a (no positive rows, none predicted)  tn={self.tn}"
         return (f"{name:<24} P={self.precision:.3f} R={self.recall:.3f} F1={self.f1:.3f}  "
                 f"tp={self.tp} fp={self.fp} fn={self.fn} tn={self.tn}")
 

@@ -58,7 +58,8 @@ def build_sources(cfg: Config, names: Sequence[str] | None = None) -> list[Sourc
     share_pacer(chosen)  # one clock per pass: feeds on the same host are spaced politely
     missing = set(names or ()) - {s.name for s in chosen}
     if missing:
-        raise MonitorError(f"--source: no source named {', '.join(sorted(missing))} in the config")
+        raise MonitorError(f"--source: no source named {', '.join(sorted(missing))} in the config; its sources "
+                           f"are {', '.join(sc.name for sc in cfg.sources) or 'none yet'}")
     return chosen
 
 

@@ -209,6 +209,10 @@ def _total(xs: list[float | None]) -> int | None:
     return int(sum(known)) if len(known) == len(xs) else None
 
 
+def _day(row: dict[str, str]) -> dt.date:
+    return dt.date.fromisoformat(row["date"])
+
+
 def _index_tiles(rows_: list[dict[str, str]], min_n: int) -> list[Any]:
     """The newest finished day's tiles from trend.csv, each against the day before it."""
     from reports import backlog
@@ -216,6 +220,10 @@ def _index_tiles(rows_: list[dict[str, str]], min_n: int) -> list[Any]:
     if not rows_:
         return []
     cur, prev = rows_[-1], (rows_[-2] if len(rows_) > 1 else {})
+    day_before, earlier = "the day before", "a day earlier"
+    if prev and _day(prev) != _day(cur) - dt.timedelta(days=1):
+        # trend.csv skips days never reported: say which day the figure is, not "the day before"
+        day_before = earlier = f"on {prev['date']} (the last day reported before it)"
 
     def count(label: str, key: str, since: str, *keys: str) -> Any:
         c = [_num(cur, k) for k in (key, *keys)]
@@ -226,11 +234,11 @@ def _index_tiles(rows_: list[dict[str, str]], min_n: int) -> list[Any]:
                                       "prev7d_max_wait_seconds", "7d_answered_24h", "prev7d_answered_24h",
                                       "wow_km_median_change")}
     med.update({k: int(_num(cur, k) or 0) for k in ("7d_needing", "prev7d_needing")})
-    return [count(f"complaints ({cur['date']})", "complaints", "the day before"),
-            count("open backlog", "backlog_complaints", "a day earlier", "backlog_questions"),
+    return [count(f"complaints ({cur['date']})", "complaints", day_before),
+            count("open backlog", "backlog_complaints", earlier, "backlog_questions"),
             backlog.median_tile(med, min_n), backlog.share_tile(med, min_n),
-            count("high-urgency complaints open", "backlog_high_urgency", "a day earlier"),
-            count("suspected impersonators", "impersonators", "the day before")]
+            count("high-urgency complaints open", "backlog_high_urgency", earlier),
+            count("suspected impersonators", "impersonators", day_before)]
 
 
 _TREND_DIV = '<div class="chart desk" id="chart-trend">'

@@ -35,6 +35,7 @@ from requests.adapters import HTTPAdapter
 
 from monitor.errors import RateLimited, SourceDisabled, SourceError
 from monitor.records import utc
+from sources.neterr import network_problem
 
 log = logging.getLogger(__name__)
 
@@ -314,7 +315,7 @@ def _get(name: str, url: str, session: requests.Session, headers: dict[str, str]
     except requests.RequestException as exc:
         if fired.is_set():
             raise
-        raise SourceError(name, f"{url} could not be fetched ({type(exc).__name__}: {exc})") from None
+        raise SourceError(name, f"{url}: {network_problem(exc, url)}; the next pass retries") from None
     with resp:
         moved = _permanent_target(resp)
         if resp.status_code == 304:

@@ -27,6 +27,7 @@ import requests
 
 from monitor.errors import AuthError, RateLimited, SourceDisabled, SourceError
 from sources.http import HostPacer, _read_capped, _read_file, retry_after
+from sources.neterr import network_problem
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ class JsonApi:
         except requests.Timeout:
             return False, None, f"timed out after {self.timeout:g}s"
         except requests.ConnectionError as exc:
-            return False, None, f"connection error {type(exc).__name__}"
+            return False, None, network_problem(exc, url)
         with resp:
             code = resp.status_code
             if code == 429 or (code == 503 and resp.headers.get("Retry-After")):

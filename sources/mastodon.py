@@ -37,6 +37,7 @@ import requests
 from monitor.errors import AuthError, RateLimited, SourceError
 from monitor.records import Batch, Post, query_key, utc
 from sources.base import Source, SourceContext
+from sources.neterr import network_problem
 from sources.statusfold import plain
 
 log = logging.getLogger(__name__)
@@ -114,10 +115,12 @@ class _Api:
                                 f"{self.src.config.access_token_env or 'access_token_env'}") from None
             except (m.MastodonServerError, m.MastodonNetworkError) as exc:
                 if attempt > self.src.config.max_retries:
-                    raise SourceError(self.name, f"Mastodon {what} failed {attempt} times ({_why(exc)}); "
+                    raise SourceError(self.name, f"Mastodon {what} failed {attempt} times "
+                                      f"({_why(exc, self.src.config.instance)}); "
                                       "giving up for this pass, the next pass resumes") from None
                 delay = min(60.0, 2.0 * 2 ** (attempt - 1)) + self.src.rng.uniform(0, 1.0)
-                log.warning("%s: %s failed (%s), retry in %.1fs", self.name, what, _why(exc), delay)
+                log.warning("%s: %s failed (%s), retry in %.1fs", self.name, what,
+                            _why(exc, self.src.config.instance), delay)
                 self.src.sleep(delay)
             except m.MastodonAPIError as exc:
                 code = exc.args[1] if len(exc.args) > 1 else None
@@ -139,7 +142,9 @@ def snowflake(at: datetime) -> int:
     return int(at.timestamp() * 1000) << 16
 
 
-def _why(exc: Exception) -> str:
+def _why(exc: Exception, url: str = "") -> str:
+    if url and any(isinstance(e, OSError | requests.RequestException) for e in (exc, exc.__cause__, exc.__context__)):
+        return network_problem(exc, url)
     args = [str(a) for a in exc.args if a is not None]
     return " ".join(" ".join(args).split())[:200] or type(exc).__name__
 

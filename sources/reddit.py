@@ -37,6 +37,7 @@ import requests
 from monitor.errors import AuthError, RateLimited, SourceError
 from monitor.records import Batch, Post, query_key
 from sources.base import Source, SourceContext
+from sources.neterr import network_problem
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ class _Api:
             raise SourceError(self.name, f"Reddit {path}: HTTP {code} ({type(exc).__name__}); giving up for "
                                          "this pass, the next pass resumes") from None
         except prawcore.RequestException as exc:
-            why = type(exc.original_exception).__name__
+            why = network_problem(exc.original_exception, "https://oauth.reddit.com/")
             raise SourceError(self.name, f"Reddit {path} failed ({why}) after retries; the next pass "
                                          "resumes") from None
         except prawcore.PrawcoreException as exc:

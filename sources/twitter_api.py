@@ -21,6 +21,7 @@ import tweepy
 from monitor.errors import AuthError, RateLimited, SourceError
 from monitor.records import Post
 from sources.http import MAX_RETRY_AFTER, count_request, deadline, with_deadlines
+from sources.neterr import network_problem
 from sources.twitter_query import full_text, snowflake_time
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,8 @@ class XApi:
                 # A 200 whose JSON body is cut off (a proxy or X dropping the connection mid-body) is
                 # as transient as a 5xx: same retries, same one-line failure.
                 why = (f"HTTP {exc.response.status_code}" if isinstance(exc, tweepy.HTTPException)
-                       else "truncated JSON body" if isinstance(exc, ValueError) else type(exc).__name__)
+                       else "truncated JSON body" if isinstance(exc, ValueError)
+                       else network_problem(exc, "https://api.x.com/2/"))
                 if attempt > self.max_retries:
                     raise SourceError(self.source, f"X API {what} failed {attempt} times ({why}); "
                                       "giving up for this pass, the next pass resumes") from None

@@ -136,3 +136,27 @@ def test_check_config_reports_missing_twarc_paths(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["--config", str(cfg), "check-config"])
     assert res.exit_code == 1
     assert f"config error: sources[0] (archive).paths[0]: {tmp_path / 'nope.jsonl'} does not exist" in res.output
+
+
+def test_report_time_as_people_write_it(tmp_path: Path) -> None:
+    from monitor.config import parse_config
+
+    assert parse_config({"brand": {"names": ["x"]}, "report": {"time": "7:30"}}, tmp_path, env={}).report.time \
+        == __import__("datetime").time(7, 30)
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ({"type": "rss", "name": "a", "url": "https://a.example/f"}, "unknown source type 'rss'; did you mean 'feed'?"),
+    ({"type": "ios", "name": "a", "app_id": "1"}, "did you mean 'appstore'?"),
+    ({"type": "twitter", "name": "a", "bearer_token": "s3cr3t-value"},
+     "secrets never go in config.yaml; put the value in an environment variable and name that variable in "
+     "bearer_token_env"),
+])
+def test_config_mistakes_get_the_fix_in_one_line(tmp_path: Path, source: dict, expected: str) -> None:
+    from monitor.config import parse_config
+    from monitor.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        parse_config({"brand": {"names": ["x"]}, "sources": [source]}, tmp_path, env={})
+    text = "; ".join(err.value.problems)
+    assert expected in text and "s3cr3t-value" not in text

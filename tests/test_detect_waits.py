@@ -99,3 +99,13 @@ def test_claimed_wait_kinds(det: Detector, text: str, seconds: int) -> None:
     res = det.detect(DetectInput(id="x", text=text))
     assert res.complaint, text
     assert res.claimed_wait_seconds == seconds, text
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("客服三天不回复 提币卡住了", 3 * 86400),  # a space between clauses, as Weibo and app reviews write
+    ("客服三天不回复　提币卡住了", 3 * 86400),  # the ideographic space
+    ("客服三天不回复，提币卡住了", 3 * 86400),
+    ("提币卡了三天 客服一直不回复", None),  # the three days measure the withdrawal, in its own clause
+])
+def test_a_space_between_chinese_clauses_separates_them(det: Detector, text: str, seconds: int | None) -> None:
+    assert det.detect(DetectInput(id="w", text=text)).claimed_wait_seconds == seconds, text

@@ -70,3 +70,13 @@ def test_index_tiles_compare_the_newest_finished_day_with_the_one_before(tmp_pat
     assert got[0] == ("complaints (2026-03-10)", "8", "+8, more", "was 0 the day before")
     assert got[5] == ("suspected impersonators", "1", "+1, more", "was 0 the day before")
     assert got[2][2].startswith("too few to compare")  # 10 and 2 posts: below report.min_sample
+
+
+def test_index_tiles_name_the_day_when_days_between_were_not_reported(tmp_path: Path) -> None:
+    engine = G.build_store(f"sqlite:///{tmp_path / 's.db'}")
+    cfg = G.make_config(tmp_path / "out")
+    for day in (dt.date(2026, 3, 6), G.DAY):  # 7, 8 and 9 March never reported
+        build_report(engine, cfg, day, now=G.AS_OF)
+    got = G.tiles((tmp_path / "out" / "index.html").read_text(encoding="utf-8"))
+    assert got[0][3].endswith(" on 2026-03-06 (the last day reported before it)") and got[0][3].startswith("was ")
+    assert "the day before" not in " ".join(t[3] for t in got)

@@ -124,14 +124,14 @@ def test_catch_up_records_runs_cursor_and_status(tmp_path: Path, engine: Any) ->
     now = dt.datetime(2026, 11, 25, 3, 0, tzinfo=dt.UTC)  # 11:00 in Shanghai
     assert catch_up(engine, cfg, now=lambda: now, build=build) == [dt.date(2026, 11, 22)]
     assert last_report_day(engine) == dt.date(2026, 11, 22)
-    assert any("report: last run" in line and "error=report 2026-11-23: disk full" in line
+    assert any("report job (mention-monitor run): last run" in line and "error=report 2026-11-23: disk full" in line
                for line in status_lines(engine, cfg))
     assert catch_up(engine, cfg, now=lambda: now, build=build) == [dt.date(2026, 11, 23), dt.date(2026, 11, 24)]
     assert catch_up(engine, cfg, now=lambda: now, build=build) == []  # one report per day
     with engine.connect() as conn:
         rows = conn.execute(store.runs.select().where(store.runs.c.source == "report")).all()
     assert [r.status for r in rows] == ["ok", "error", "ok", "ok"]
-    assert any("last day written 2026-11-24" in line for line in status_lines(engine, cfg))
+    assert any("last day it wrote 2026-11-24" in line for line in status_lines(engine, cfg))
 
 
 def test_a_missed_fire_is_offered_after_waking() -> None:

@@ -216,10 +216,14 @@ def _zh_candidates(text: str) -> list[tuple[int, int, float]]:
     return sorted(out)
 
 
-def _accept(text: str, start: int, end: int, cjk: bool) -> bool:
+# A space between two Chinese characters separates clauses as a comma does ("客服三天不回复 提币卡住了").
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])[ \u3000]+(?=[\u3400-\u9fff])")
+
+
+def _accept(text: str, start: int, end: int, cjk: bool, clauses: str | None = None) -> bool:
     if cjk and ("\u3400" <= text[start] <= "\u9fff" or "\u3400" <= text[end - 1] <= "\u9fff"):
         # Chinese chains clauses with commas; what a duration measures is said in its own clause.
-        c_before, c_after = _sentence(text, start, end, CLAUSE_END)
+        c_before, c_after = _sentence(clauses or text, start, end, CLAUSE_END)
         if _ZH_NEG.search(c_before) or _ZH_NEG.search(c_after) or _ZH_PROMISED.search(c_before):
             return False
         before, after = _sentence(text, start, end)
@@ -249,11 +253,12 @@ def claimed_wait(text: str, cjk: bool, near: list[tuple[int, int]] | None = None
     cands = _en_candidates(text)
     if cjk:
         cands = sorted(cands + _zh_candidates(text))
+    clauses = _CJK_GAP.sub(lambda m: "，" * len(m.group(0)), text) if cjk else text  # same length, same offsets
     best: tuple[int, int, int, float] | None = None
     for start, end, seconds in cands:
         if seconds <= 0 or seconds > 5 * 365 * DAY:
             continue
-        if _accept(text, start, end, cjk):
+        if _accept(text, start, end, cjk, clauses):
             d = _distance(start, end, near or [])
             if best is None or d < best[0]:
                 best = (d, start, end, seconds)
