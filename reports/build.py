@@ -265,7 +265,8 @@ def _platform_notes(needing: pd.DataFrame, volumes: dict[str, tuple[int, int]]) 
             out.append(f"{platform}: {len(mine)} posts needing an answer in 28 days, none answered yet")
         else:
             out.append(f"{platform}: {len(answered)} of {len(mine)} posts needing an answer in 28 days "
-                       f"answered, median first reply {answered.median() / 3600:.1f} h")
+                       f"answered, median first reply among those answered {answered.median() / 3600:.1f} h "
+                       "(the response-time table also counts those still waiting)")
     return out
 
 
