@@ -16,6 +16,7 @@ import pytest
 import responses
 
 from monitor.pipeline import build_sources
+from sources.market import MarketSource
 from tests.conftest import base_config
 from tests.test_fault_matrix import HTTP_FAULTS, UNCAUGHT, _run  # the same run: backoffs never wait
 
@@ -79,7 +80,8 @@ def test_more_sources_faults_end_typed(tmp_path: Path, kind: str, case: str, fau
 ])
 def test_a_candle_in_another_shape_is_skipped_not_fatal(tmp_path: Path, row: Any, kept: bool) -> None:
     (source,) = build_sources(base_config(tmp_path, sources=[MORE["market"][0]]))
-    bar = source._bar("BTC", row, 0, 2_000_000_000_000)  # type: ignore[attr-defined]
+    assert isinstance(source, MarketSource)
+    bar = source._bar("BTC", row, 0, 2_000_000_000_000)
     assert (bar is not None) is kept
     if bar is not None:
         assert bar.price == 1.5 and bar.ts.year == 2023

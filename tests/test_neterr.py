@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+from typing import Any
 
 import pytest
 import requests
@@ -15,9 +16,10 @@ from sources.neterr import network_problem
 
 def _wrapped(cause: BaseException) -> requests.ConnectionError:
     """The shape requests raises: ConnectionError(MaxRetryError(reason=NewConnectionError... from cause))."""
-    inner = urllib3.exceptions.NewConnectionError(None, f"Failed to establish a new connection: {cause}")  # type: ignore[arg-type]
+    no_conn: Any = None  # the connection object is not read by what is tested
+    inner = urllib3.exceptions.NewConnectionError(no_conn, f"Failed to establish a new connection: {cause}")
     inner.__cause__ = cause
-    retry = urllib3.exceptions.MaxRetryError(None, "/feed", reason=inner)  # type: ignore[arg-type]
+    retry = urllib3.exceptions.MaxRetryError(no_conn, "/feed", reason=inner)
     return requests.ConnectionError(retry)
 
 
