@@ -52,7 +52,8 @@ def _source_job(engine: Engine, cfg: Config, name: str, pacer: HostPacer,
         if not cfg.multi_host:
             run_source(engine, cfg, source)
             post_process(engine, cfg)
-            catch_up(engine, cfg, build=build_in_child)  # a report missed while asleep: built on waking
+            # a report missed while asleep is built on waking; never waits for a catch-up already building
+            catch_up(engine, cfg, build=build_in_child, wait=False)
             return
         # Several hosts: this source's lock, then its slot (interval number since the epoch), so the
         # first host to get there runs it and the others skip it for this slot. Missed reports are the

@@ -168,33 +168,48 @@ def last_report_day(engine: Engine) -> dt.date | None:
 
 
 def catch_up(engine: Engine, cfg: Any, *, now: Callable[[], dt.datetime] = store.now_utc,
-             build: Callable[..., Any] | None = None) -> list[dt.date]:
+             build: Callable[..., Any] | None = None, wait: bool = True) -> list[dt.date]:
     """Build every missing day (oldest first); return the days built. A failed day is recorded on
-    its run row and logged, and stops the catch-up (the next call retries from it)."""
+    its run row and logged, and stops the catch-up (the next call retries from it).
+
+    ``wait=False`` (a source job's catch-up after its pass): when another catch-up is building, return
+    [] at once instead of holding the source job for the length of a report; that one builds the days.
+    """
     if build is None:
         from reports import build_report
 
         build = build_report
     built: list[dt.date] = []
-    with _lock:
-        days = missing_days(last_report_day(engine), now(), cfg.report.time, cfg.tz, cfg.report.catch_up_days)
-        for day in days:
-            if _stopping.is_set():
-                log.info("report %s: not started, the daemon is stopping (built at the next start)", day)
-                break
-            run_id = store.start_run(engine, RUN_SOURCE)
-            try:
-                path = build(engine, cfg, day)
-            except Exception as exc:  # the daemon must keep running; the row and the log say why
-                store.finish_run(engine, run_id, status="error", error=f"report {day}: {exc}")
-                log.error("report %s failed: %s", day, exc)
-                break
-            except BaseException:  # KeyboardInterrupt, SystemExit: the run row must not stay "running"
-                store.finish_run(engine, run_id, status="interrupted", error=f"report {day}: interrupted")
-                raise
-            with engine.begin() as conn:
-                store.save_cursors(conn, RUN_SOURCE, {_CURSOR_KEY: {"last_day": day.isoformat()}})
-            store.finish_run(engine, run_id, status="ok", error=None)
-            log.info("report %s written: %s", day, path)
-            built.append(day)
+    if not _lock.acquire(blocking=wait):
+        log.debug("report catch-up already running; this pass leaves the days to it")
+        return built
+    try:
+        return _catch_up_locked(engine, cfg, now, build, built)
+    finally:
+        _lock.release()
+
+
+def _catch_up_locked(engine: Engine, cfg: Any, now: Callable[[], dt.datetime], build: Callable[..., Any],
+                     built: list[dt.date]) -> list[dt.date]:
+    """catch_up's days, under ``_lock``: builds them oldest first into ``built``."""
+    days = missing_days(last_report_day(engine), now(), cfg.report.time, cfg.tz, cfg.report.catch_up_days)
+    for day in days:
+        if _stopping.is_set():
+            log.info("report %s: not started, the daemon is stopping (built at the next start)", day)
+            break
+        run_id = store.start_run(engine, RUN_SOURCE)
+        try:
+            path = build(engine, cfg, day)
+        except Exception as exc:  # the daemon must keep running; the row and the log say why
+            store.finish_run(engine, run_id, status="error", error=f"report {day}: {exc}")
+            log.error("report %s failed: %s", day, exc)
+            break
+        except BaseException:  # KeyboardInterrupt, SystemExit: the run row must not stay "running"
+            store.finish_run(engine, run_id, status="interrupted", error=f"report {day}: interrupted")
+            raise
+        with engine.begin() as conn:
+            store.save_cursors(conn, RUN_SOURCE, {_CURSOR_KEY: {"last_day": day.isoformat()}})
+        store.finish_run(engine, run_id, status="ok", error=None)
+        log.info("report %s written: %s", day, path)
+        built.append(day)
     return built

@@ -116,3 +116,30 @@ def test_errors_of_any_monitor_error_class_cross_the_process_boundary(monkeypatc
             reportschedule._child_build(url, make_config(tmp_path / "o"), DAY, None, (), 30)
         again = pickle.loads(pickle.dumps(got.value))  # what ProcessPoolExecutor does with it
         assert text in str(again)
+
+
+def test_a_source_jobs_catch_up_does_not_wait_for_one_already_building(tmp_path: Path) -> None:
+    import threading
+
+    engine = build_store(f"sqlite:///{tmp_path / 'store.db'}")
+    cfg = make_config(tmp_path / "out")
+    now = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.UTC)
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def slow_build(_e: object, _c: object, day: dt.date) -> Path:
+        started.set()
+        release.wait(10)
+        finished.set()
+        return tmp_path / f"{day}.html"
+
+    builder = threading.Thread(target=catch_up, args=(engine, cfg), kwargs={"now": lambda: now, "build": slow_build})
+    builder.start()
+    try:
+        assert started.wait(10)
+        # the source job's catch-up returns at once while the report job builds
+        assert catch_up(engine, cfg, now=lambda: now, build=slow_build, wait=False) == []
+        assert not finished.is_set()  # it returned while the other was still building, not after
+    finally:
+        release.set()
+        builder.join(10)
+    assert not builder.is_alive()
