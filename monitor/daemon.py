@@ -23,13 +23,13 @@ from sqlalchemy import Engine
 from monitor.config import Config
 from monitor.lock import claim_slot, job_lock
 from monitor.pipeline import build_sources, post_process, run_source
+from monitor.records import local_yesterday
 from monitor.reportschedule import (
     DailyReportTrigger,
     allow_builds,
     build_in_child,
     catch_up,
     request_stop,
-    yesterday,
 )
 from sources.http import HostPacer, share_pacer
 
@@ -75,7 +75,7 @@ def _report_job(engine: Engine, cfg: Config, clock: Callable[[], datetime] = _ut
         if not cfg.multi_host:
             catch_up(engine, cfg, now=clock, build=build_in_child)  # yesterday + days missed (catch_up_days)
             return
-        day = yesterday(cfg, clock())
+        day = local_yesterday(clock(), cfg.tz)
         with job_lock(engine, "report:daily") as got:
             if not got or not claim_slot(engine, "report:daily", day.isoformat()):
                 log.info("report for %s: already built by another host; skipped here", day)

@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
 from monitor import clean
@@ -26,6 +26,12 @@ def utc(dt: datetime) -> datetime:
     if dt.tzinfo is None:
         return dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)
+
+
+def local_yesterday(now: datetime, tz: tzinfo) -> date:
+    """The calendar day before ``now``'s in zone ``tz`` (the day a daily report run at ``now`` covers);
+    a naive ``now`` is UTC."""
+    return utc(now).astimezone(tz).date() - timedelta(days=1)
 
 
 def query_key(query: str | Mapping[str, Any]) -> str:

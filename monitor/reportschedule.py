@@ -58,13 +58,6 @@ def allow_builds() -> None:
     _stopping.clear()
 
 
-def yesterday(cfg: Any, now: dt.datetime) -> dt.date:
-    """The day a report run at ``now`` builds: yesterday in the configured zone (``reports.default_day``,
-    here so the daemon need not import the report code)."""
-    aware = now.replace(tzinfo=dt.UTC) if now.tzinfo is None else now
-    return aware.astimezone(cfg.tz).date() - dt.timedelta(days=1)
-
-
 def due_at(day: dt.date, at: dt.time, tz: ZoneInfo) -> dt.datetime:
     """The UTC instant the report for local ``day`` is due: ``at`` on the next local day."""
     nxt = day + dt.timedelta(days=1)

@@ -285,14 +285,6 @@ def table_counts(conn: Connection) -> dict[str, int]:
             for t in (posts, announcements, detections, reply_links, cursors, runs)}
 
 
-def undetected_posts(conn: Connection, limit: int = 5000) -> list[dict[str, Any]]:
-    """Posts with no detection row yet (the detector runs on them after each pass)."""
-    q = (select(posts).outerjoin(detections, (detections.c.platform == posts.c.platform)
-                                 & (detections.c.post_id == posts.c.post_id))
-         .where(detections.c.post_id.is_(None)).limit(limit))
-    return [dict(r._mapping) for r in conn.execute(q)]
-
-
 def upsert_detections(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return

@@ -20,7 +20,8 @@ from sqlalchemy import Engine, select
 from monitor import store
 from monitor.config import Config
 from monitor.errors import MonitorError
-from reports.build import day_bounds, default_day, gather, store_utc
+from monitor.records import utc
+from reports.build import day_bounds, default_day, gather
 
 __all__ = ["build_range", "build_report", "default_day"]
 
@@ -37,7 +38,7 @@ def build_report(engine: Engine, cfg: Config, day: dt.date, *, now: dt.datetime 
     """
     from reports import output  # local: pulls in matplotlib
 
-    as_of = store_utc(now or store.now_utc())
+    as_of = utc(now or store.now_utc())
     today = as_of.astimezone(cfg.tz).date()
     if day > today:
         raise MonitorError(f"report: {day} is in the future (today is {today} in {cfg.timezone})")
@@ -78,7 +79,7 @@ def build_range(engine: Engine, cfg: Config, start: dt.date, end: dt.date, *,
     """Rebuild every day from ``start`` to ``end`` inclusive (oldest first)."""
     if end < start:
         raise MonitorError(f"--to {end} is before --from {start}")
-    as_of = store_utc(now or store.now_utc())
+    as_of = utc(now or store.now_utc())
     paths = []
     day = start
     while day <= end:

@@ -152,6 +152,3 @@ def share_tile(s: dict[str, Any], min_n: int) -> Tile:
     return Tile(label, rows.pct(a), prev_txt, f"{diff:+d} points, {word}", _tone(-diff, True))
 
 
-def max_wait(w: pd.DataFrame) -> float | None:
-    """Longest wait observed in a window: a median not reached is longer than this."""
-    return float(np.max(w["wait"].to_numpy())) if len(w) else None

@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from monitor.config import Config
+from monitor.records import local_yesterday
 from monitor.store import label_fingerprints
 from monitor.usage import usage_lines
 from reports import backlog, data, rows
@@ -41,11 +42,7 @@ def day_bounds(tz: ZoneInfo, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 def default_day(cfg: Config, now: dt.datetime) -> dt.date:
     """Yesterday in the configured time zone."""
-    return store_utc(now).astimezone(cfg.tz).date() - dt.timedelta(days=1)
-
-
-def store_utc(ts: dt.datetime) -> dt.datetime:
-    return ts.replace(tzinfo=dt.UTC) if ts.tzinfo is None else ts.astimezone(dt.UTC)
+    return local_yesterday(now, cfg.tz)
 
 
 @dataclass(slots=True)

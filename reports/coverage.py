@@ -62,9 +62,6 @@ class Coverage:
     cuts: list[tuple[str, str, dt.datetime]] = field(default_factory=list)
     first: dt.datetime | None = None
 
-    def start_of(self, name: str) -> dt.datetime | None:
-        return next((s for _k, n, s in self.cuts if n == name), None)
-
     def clause(self, since: dt.datetime | None = None) -> ColumnElement[bool]:
         """SQL: the post is inside its source's coverage. Cuts older than ``since`` are dropped (the
         usual case once every source is older than the report's window: no extra condition)."""

@@ -78,11 +78,6 @@ def hourly_counts(conn: Connection, start: dt.datetime, end: dt.datetime, shift_
     return df.astype({c: "int64" for c in ("mentions", "complaints", "official", "maintenance")})
 
 
-def first_post_at(conn: Connection) -> dt.datetime | None:
-    """When the store's history starts: counts before it are unknown, not zero."""
-    return conn.execute(select(func.min(posts.c.created_at))).scalar()
-
-
 def _first_reply(as_of: dt.datetime) -> ColumnElement[Any]:
     """Latency of the first reply by an official account that existed at ``as_of``.
 
