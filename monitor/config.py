@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator
@@ -554,7 +555,10 @@ _CREDENTIAL_KEY = re.compile(r"urls?$|token|secret|passw|auth|credential|header|
 
 
 def _credential_path(path: str) -> bool:
-    """``sources[0].url`` / ``sources[1].client_secret`` / ``sources[2].urls[3]``, not ``.paths[0]``."""
+    """``store_url``, ``sources[0].url`` / ``sources[1].client_secret`` / ``sources[2].urls[3]``, not
+    ``.paths[0]``."""
+    if path == "store_url":
+        return True
     if not path.startswith("sources["):
         return False
     keys = [re.sub(r"\[\d+\]", "", part) for part in path.split(".")[1:]]
@@ -562,11 +566,14 @@ def _credential_path(path: str) -> bool:
 
 
 def credential_values(cfg: Config, from_env: list[tuple[str, str]], env: Mapping[str, str]) -> list[str]:
-    """Values masked everywhere (monitor.redact): what ``${VAR}`` put into a source's URL / token /
-    key / secret / password / auth / header setting, and the variables named by a source's ``*_env``
-    settings (``bearer_token_env``). Paths, names and keywords expanded from the environment are not
-    secrets and stay readable."""
+    """Values masked everywhere (monitor.redact): what ``${VAR}`` put into ``store_url`` or a source's URL /
+    token / key / secret / password / auth / header setting, the store's database password, and the variables
+    named by a source's ``*_env`` settings (``bearer_token_env``). Paths, names and keywords expanded from the
+    environment are not secrets and stay readable."""
     values = [v for path, v in from_env if _credential_path(path)]
+    password = urlsplit(cfg.resolved_store_url).password  # written in the file or expanded: a secret either way
+    if password:
+        values.append(unquote(password))
     for sc in cfg.sources:
         for field, var in sc.model_dump().items():
             if field.endswith("_env") and isinstance(var, str) and env.get(var):

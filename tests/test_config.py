@@ -160,3 +160,15 @@ def test_config_mistakes_get_the_fix_in_one_line(tmp_path: Path, source: dict, e
         parse_config({"brand": {"names": ["x"]}, "sources": [source]}, tmp_path, env={})
     text = "; ".join(err.value.problems)
     assert expected in text and "s3cr3t-value" not in text
+
+
+def test_the_store_password_is_masked_by_value(tmp_path: Path) -> None:
+    from monitor import redact
+
+    try:
+        parse_config({"brand": {"names": ["x"]}, "store_url": "${PGURL}"}, tmp_path,
+                     env={"PGURL": "postgresql://mm:Sup3r%2FSecretPw@db.example/mm"})
+        assert "Sup3r/SecretPw" not in redact.mask_values("connect failed: password Sup3r/SecretPw rejected")
+        assert "db.example" not in redact.mask_values("postgresql://mm:Sup3r%2FSecretPw@db.example/mm")
+    finally:
+        redact.set_secrets([])
