@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 
-# Load benches (report, collect, daemon) run at the store sizes in BENCH_SIZES (default 250k,1M; 4M is a
+# The report and collect benches run at the store sizes in BENCH_SIZES (default 250k,1M; 4M is a
 # year of history, generated once into bench/out/): `make bench BENCH_SIZES=250k,1M,4M`.
 bench: $(STAMP)
 	$(PY) bench/run.py

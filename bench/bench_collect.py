@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import sqlite3
 import statistics
@@ -150,9 +149,8 @@ def bench_size(n_posts: int) -> None:
 
 
 def main() -> None:
-    for w in os.environ.get("BENCH_SIZES", "250k,1M").split(","):
-        if w.strip():
-            bench_size(storegen.parse_size(w))
+    for n in storegen.sizes():
+        bench_size(n)
 
 
 if __name__ == "__main__":

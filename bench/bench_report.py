@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import resource
 import sqlite3
 import subprocess
@@ -113,10 +112,6 @@ def run_child(kind: str, *args: str) -> dict[str, float]:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def sizes() -> list[int]:
-    return [storegen.parse_size(w) for w in os.environ.get("BENCH_SIZES", "250k,1M").split(",") if w.strip()]
-
-
 def bench_size(n_posts: int) -> None:
     days = storegen.days_for(n_posts)
     db = str(storegen.cached_store(n_posts))
@@ -136,7 +131,7 @@ def bench_size(n_posts: int) -> None:
 
 
 def main() -> None:
-    for n in sizes():
+    for n in storegen.sizes():
         bench_size(n)
 
 

@@ -9,6 +9,7 @@ their label was made from ('' = unchanged), as after the fingerprint migration.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 import sys
 import time
@@ -31,6 +32,11 @@ def parse_size(word: str) -> int:
     w = word.strip().lower()
     mult = {"k": 1_000, "m": 1_000_000}.get(w[-1:], 1)
     return int(float(w.rstrip("km")) * mult)
+
+
+def sizes() -> list[int]:
+    """The store sizes ``BENCH_SIZES`` asks for (default ``250k,1M``), in posts."""
+    return [parse_size(w) for w in os.environ.get("BENCH_SIZES", "250k,1M").split(",") if w.strip()]
 
 
 def days_for(n_posts: int) -> int:
