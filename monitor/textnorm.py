@@ -64,6 +64,12 @@ def normalize(text: str) -> str:
     """
     if "&" in text:
         text = _CHAR_REF.sub(_char_ref, text)
+    return fold(text)
+
+
+def fold(text: str) -> str:
+    """:func:`normalize` without the character references: what literal text in a rule or config pattern
+    gets (``monitor.detect.patterns.fold_literal``), so patterns and posts are folded by one function."""
     out = unicodedata.normalize("NFKC", text).casefold()
     if _has_cjk(out):
         out = _t2s().convert(out)

@@ -70,10 +70,3 @@ def test_unknown_word_list_is_a_clear_error() -> None:
                                                      "pattern": "{y}"}]}
     with pytest.raises(MonitorError, match=r"en\.bad uses unknown word list"):
         maintable.compile_table(doc)
-
-
-def test_rules_listing_names_families_and_counts() -> None:
-    lines = maintable.rule_lines()
-    assert any(" announce " in x and "en.maintenance" in x for x in lines)
-    assert any(" incident " in x and "zh.incident" in x for x in lines)
-    assert lines[-1].startswith(f"(maintenance: {len(RULES)} rules")

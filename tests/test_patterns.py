@@ -189,3 +189,12 @@ def test_random_mixes_of_syntax_and_literals_prepare_piecewise() -> None:
         written, expected = _random_pattern(rng)
         assert prepare_pattern(written) == expected, written
         re.compile(expected)
+
+
+def test_a_cantonese_config_pattern_is_folded_like_posts() -> None:
+    """Config literals get the same fold as posts (textnorm.fold), Cantonese included: 冇人覆 -> 没人回."""
+    from monitor.detect.patterns import prepare_pattern
+    from monitor.textnorm import normalize
+
+    for literal in ("冇人覆", "唔覆email", "覆咗"):
+        assert prepare_pattern(literal) == normalize(literal), literal

@@ -47,7 +47,6 @@ class Rule:
     pattern: str
     origin: str  # built-in | config
     kind: str = "include"  # include | exclude
-    regex: re.Pattern[str] | None = None
     # The built-in rule's row in the rule table (monitor/detect/data): its scope, direction, prefilter
     # literals, conditions and family; None for a config pattern.
     table: TableRule | None = None
@@ -89,7 +88,7 @@ class DetectResult:
 
 
 def brand_pattern(cfg: Config) -> str:
-    """The configured brand names and aliases as one alternation, folded like the text (for ``rules.BRAND``)."""
+    """The configured brand names and aliases as one alternation, folded like the text (the tables' ``{brand}``)."""
     terms = sorted({fold_literal(t) for t in cfg.brand.terms if t.strip()}, key=len, reverse=True)
     return "(?:" + "|".join(re.escape(t) for t in terms) + ")" if terms else "(?!)"
 
@@ -160,7 +159,7 @@ class Detector:
         """``without``: rule keys ``detector.lang.name`` to leave out (to show what a rule contributes)."""
         self.cfg = cfg
         self.rules: list[Rule] = []
-        self._regexes: list[re.Pattern[str]] = []  # self.rules[i].regex, compiled
+        self._regexes: list[re.Pattern[str]] = []  # self.rules[i]'s pattern, compiled
         rules = effective_rules(cfg)
         topics = _compiled_topics([r for r in rules if r.detector == "topic"])
         for r in [r for r in rules if r.detector != "topic"] + topics:
@@ -168,12 +167,11 @@ class Detector:
                 continue
             ascii_ = re.ASCII if r.lang in ASCII_LANGS else 0
             if r.origin == "config":
-                r.regex = re.compile(prepare_pattern(r.pattern) if r.detector != "topic" else r.pattern,
-                                     FLAGS | ascii_)
+                rx = re.compile(prepare_pattern(r.pattern) if r.detector != "topic" else r.pattern, FLAGS | ascii_)
             else:
-                r.regex = re.compile(r.pattern, ascii_)
+                rx = re.compile(r.pattern, ascii_)
             self.rules.append(r)
-            self._regexes.append(r.regex)
+            self._regexes.append(rx)
         self._notices, maint_anchors = _load_notices(cfg)
         # Built-in rules bring their prefilter literals from the table's word lists; config, topic and
         # impersonation patterns are user regexes, so theirs are derived from the pattern (anchors.py).
@@ -185,9 +183,10 @@ class Detector:
         self.prefilter = Prefilter(anchors + list(maint_anchors or []), use_aho=use_aho)
         # Further literal sets every match also contains (exact): the table's ``requires``, or for user
         # regexes the next-best required sets of their pattern; checked with ``in`` before the regex runs.
-        # Small sets only: a Python loop over dozens of literals costs more than the regex it guards
-        # (bench/bench_detect.py; routing them through the automaton was slower still).
-        self._also = [tuple(tuple(sorted(x)) for x in r.table.requires if len(x) <= 12) if r.table is not None
+        # Small sets only for derived ones (the table caps its own: table.MAX_DERIVED_REQUIRES): a Python loop
+        # over dozens of literals costs more than the regex it guards (routing them through the automaton was
+        # slower still).
+        self._also = [tuple(tuple(sorted(x)) for x in r.table.requires) if r.table is not None
                       else tuple(tuple(x) for x in required_sets(rx.pattern, limit=3)[1:] if len(x) <= 8)
                       for r, rx in zip(self.rules, self._regexes, strict=True)]
         self.impersonation = Impersonation(
@@ -197,8 +196,6 @@ class Detector:
                      for d in ("complaint", "urgency", "topic")}
         self._exc = {d: frozenset(i for i, r in enumerate(self.rules) if r.detector == d and r.kind == "exclude")
                      for d in ("complaint", "urgency", "topic")}
-        # Chinese rules whose phrase names no support channel ("已读不回", "联系不上", "没人理") count only in a
-        # post that mentions support, the brand or a contact made (``rules.ZH_ANCHOR``).
         # Conditions a rule's post must meet (the table's ``needs``), e.g. a Chinese post about support at all.
         table, brand = load_table(), brand_pattern(cfg)
         needs = {i: r.table.needs for i, r in enumerate(self.rules) if r.table is not None and r.table.needs}
@@ -261,8 +258,6 @@ class Detector:
 
     def _maintenance(self, item: DetectInput, plain: str, folded: str, cand: frozenset[int],
                      res: DetectResult) -> None:
-        if self._notices is None:
-            return
         if self._maint_idx is not None:
             # None of the maintenance include rules can match: skip the call (exact, see _load_notices).
             # Folding (quote masking) may hide text from our pass, so then check the plain text.
@@ -320,8 +315,7 @@ class Detector:
             res.impersonation_suspect = flagged
             if flagged:
                 res.evidence.extend(ev)
-        if self._notices is not None and (self._maint_idx is None or not self._maint_idx.isdisjoint(cand)
-                                          or text is not plain):
+        if self._maint_idx is None or not self._maint_idx.isdisjoint(cand) or text is not plain:
             self._maintenance(item, plain, text, cand, res)
         return res
 

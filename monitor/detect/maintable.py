@@ -5,7 +5,7 @@ lists of its language (``{name}``), with a family (``announce`` includes; ``comp
 ``other`` exclusions), a scope (``text`` or ``lead``), ``anchors`` (the literals every match
 contains: the prefilter's keys, taken from the word lists rather than parsed out of the regex), and
 its own ``examples`` and ``near_misses`` (run by ``tests/test_maintenance_table.py``).
-:func:`rule_lines` gives ``mention-monitor rules`` its maintenance part.
+``mention-monitor rules`` lists them (``monitor.detect.runner.list_rules``).
 """
 
 from __future__ import annotations
@@ -124,16 +124,3 @@ def table() -> Table:
     with PATH.open(encoding="utf-8") as fh:
         doc = YAML(typ="safe").load(fh)
     return compile_table(doc)
-
-
-def rule_lines(mode: str = "extend") -> list[str]:
-    """Lines for ``mention-monitor rules``: family, language, scope, name, word lists, examples."""
-    t = table()
-    lines = [f"{'maintenance':<13} {'family':<9} {'lang':<4} {'scope':<5} {'rule':<22} {'ex':>2} {'nm':>2} word lists"]
-    for r in t.rules:
-        lists = ", ".join(f"{n}({len(t.words[r.lang][n])})" for n in dict.fromkeys(r.lists)) or "-"
-        lines.append(f"{'maintenance':<13} {r.family:<9} {r.lang:<4} {r.scope:<5} {r.name:<22} "
-                     f"{len(r.examples):>2} {len(r.near_misses):>2} {lists}")
-    lines.append(f"(maintenance: {len(t.rules)} rules from {PATH.name}; built-ins "
-                 f"{'in use' if mode == 'extend' else 'replaced by config'}; ex = examples, nm = near misses)")
-    return lines

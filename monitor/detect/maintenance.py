@@ -23,10 +23,8 @@ if TYPE_CHECKING:
     from monitor.config import Config, DetectorRules
 
 __all__ = [
-    "KINDS", "classify_kind", "evidence_in", "extract_window", "include_anchors", "maintenance_evidence", "rules",
+    "classify_kind", "evidence_in", "extract_window", "include_anchors", "maintenance_evidence", "rules",
 ]
-
-KINDS = ("maintenance", "incident", "release", "other")
 
 # Vetoes only count in the lead (title + first sentences): real maintenance notices are often
 # edited later with "Update: completed" at the bottom (TUNA's 2017 扩容 notice), and planned ones
@@ -220,10 +218,11 @@ def classify_kind(title: str, text: str, cfg: Config | None = None) -> str:
     A stand-alone "maintenance completed" notice is ``other``: it announces no window to come.
     """
     body = text if text.startswith(title) else f"{title}\n{text}"
-    if maintenance_evidence(body, cfg):
+    norm = normalize(body)
+    if evidence_in(norm, cfg):
         return "maintenance"
     head = normalize(title)
-    lead = _strip_updates(normalize(body))[:LEAD_CHARS]
+    lead = _strip_updates(norm)[:LEAD_CHARS]
     if any(rx.search(lead) for _, rx in _table_rules(frozenset({"completed"}))) and \
             any(rx.search(lead) for _, rx in _table_rules(maintable.INCLUDE_FAMILIES)):
         return "other"

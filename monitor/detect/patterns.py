@@ -32,13 +32,12 @@ configured pattern that differs from what was written.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
 from monitor.config import DetectionConfig
-from monitor.textnorm import _has_cjk, _t2s
+from monitor.textnorm import fold
 
 _VERBOSE_FLAGS = re.compile(r"\(\?[aiLmsux]*x[aiLmsux]*\)")
 # re reads only ASCII digits in a repeat ("{２}" is literal text), hence [0-9] and not \d.
@@ -57,9 +56,9 @@ class _Tok:
 
 
 def fold_literal(text: str) -> str:
-    """Fold literal text like post text: NFKC, casefold, traditional -> simplified when CJK is present."""
-    out = unicodedata.normalize("NFKC", text).casefold()
-    return _t2s().convert(out) if _has_cjk(out) else out
+    """Fold literal text like post text (``textnorm.fold``: NFKC, casefold, traditional -> simplified and the
+    Cantonese fold when CJK is present), so a config ``冇人覆`` matches a post's ``冇人覆`` (both ``没人回``)."""
+    return fold(text)
 
 
 def _escape(folded: str, verbose: bool) -> str:

@@ -6,7 +6,6 @@ Pure: nothing here reads or writes the store; labelling stored posts is ``monito
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
@@ -17,10 +16,6 @@ from monitor.detect.patterns import prepare_pattern
 from monitor.detect.table import load_table
 from monitor.errors import MonitorError
 from monitor.records import utc
-
-log = logging.getLogger(__name__)
-
-_BATCH = 2000
 
 
 def _parse_time(value: Any, lineno: int) -> datetime | None:

@@ -41,14 +41,14 @@ Errors: :class:`TableError` (a ``MonitorError``) names the file and the rule or 
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Iterator, Set
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from monitor.detect.anchors import _score  # one selectivity measure for table and derived anchors
 from monitor.errors import MonitorError
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -204,13 +204,6 @@ def _required_lists(template: str) -> list[str]:
     return out
 
 
-def _score(lits: Set[str]) -> float:
-    """Selectivity of an anchor set: its weakest phrase, minus a cost for many phrases."""
-    def info(a: str) -> float:
-        return sum(2.0 if "\u3400" <= c <= "\u9fff" else 1.0 if c.isalnum() else 0.3 for c in a)
-    return min(info(a) for a in lits) - 0.5 * math.log2(len(lits))
-
-
 def _anchors(table: Table, spec: dict[str, Any], template: str) -> frozenset[str] | None:
     if "anchors" in spec:
         given = spec["anchors"]
@@ -226,13 +219,18 @@ def _anchors(table: Table, spec: dict[str, Any], template: str) -> frozenset[str
     return frozenset(out)
 
 
+MAX_DERIVED_REQUIRES = 12
+
+
 def _requires(table: Table, spec: dict[str, Any], template: str, anchors: frozenset[str] | None,
               ) -> tuple[frozenset[str], ...]:
     given = [frozenset(v for a in group for v in _variants(str(a))) for group in spec.get("requires") or ()]
     if len(_branches(template)) != 1:
         return tuple(given)
     sets = [phrase_literals(table.lists[n]) for n in _required_lists(template)]
-    derived = [c for c in sets if c and all(c) and c != anchors and len(c) <= 60]
+    # A derived set is kept only when small: a Python loop over dozens of literals costs more than the regex
+    # it guards (bench/bench_detect.py). A rule's own ``requires:`` is always kept: its author chose it.
+    derived = [c for c in sets if c and all(c) and c != anchors and len(c) <= MAX_DERIVED_REQUIRES]
     return tuple(dict.fromkeys([*derived, *given]))
 
 

@@ -118,7 +118,6 @@ _ZH_POS_BEFORE = re.compile(
 )
 SENT_END = ".!?\n。！？"
 CLAUSE_END = ".!?\n。！？，,、；;"
-EN_SENT = ".!?\n"  # an English exclusion's scope: its sentence
 ZH_CLAUSE = "，,；;。！？!?\n"  # a Chinese exclusion's scope: its clause
 
 
@@ -147,7 +146,7 @@ def _end_res(ends: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     return re.compile(rf"(?s:.*){cls}"), re.compile(cls)  # greedy: the last terminator; then the next one
 
 
-_END_RES = {e: _end_res(e) for e in (SENT_END, CLAUSE_END, EN_SENT, ZH_CLAUSE)}
+_END_RES = {e: _end_res(e) for e in (SENT_END, CLAUSE_END, ZH_CLAUSE)}
 
 
 def bounds(text: str, start: int, end: int, ends: str) -> tuple[int, int]:
