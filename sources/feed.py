@@ -77,12 +77,13 @@ def entry_ids(entries: Sequence[Mapping[str, Any]], scope: str | None) -> list[s
     """
     ids = [entry_identity(e) for e in entries]
     seen = Counter(ids)
+    # counted once, not by a scan per entry (quadratic on exactly the feeds that repeat one guid)
+    links = Counter(link for e in entries if isinstance(link := e.get("link"), str))
     out = []
     for entry, key in zip(entries, ids, strict=True):
         if seen[key] > 1:
             link = entry.get("link")
-            if isinstance(link, str) and link.strip() and link.strip() != key and sum(
-                    1 for e in entries if e.get("link") == link) == 1:
+            if isinstance(link, str) and link.strip() and link.strip() != key and links[link] == 1:
                 key = link.strip()
             else:
                 seed = "\x1f".join(str(entry.get(k) or "") for k in ("id", "title", "published", "updated"))

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,34 @@ def retry_after(value: str | None, now: datetime) -> datetime:
     :data:`MAX_RETRY_AFTER` ahead (a huge number or a date years away is a server bug, not a reason to
     stop collecting for years); a default when missing or unparsable."""
     return _retry_after(value, now)[0]
+
+
+def reset_at(value: object, now: datetime, default: timedelta, *, seconds_until: bool = False) -> datetime:
+    """A rate-limit reset header as an aware UTC time, at most :data:`MAX_RETRY_AFTER` ahead, for every client.
+
+    ``value`` is seconds until the reset (always with ``seconds_until``, as Reddit sends; otherwise while
+    under 1e9), an epoch time, or an HTTP date. Missing, unreadable or already past: ``now + default``.
+    Huge, infinite or out-of-range values are a server bug: clamped, never an OverflowError.
+    """
+    limit = now + MAX_RETRY_AFTER
+    try:
+        number = float(str(value).strip()) if value is not None else math.nan
+    except ValueError:  # an HTTP date, or nothing readable
+        try:
+            when = utc(parsedate_to_datetime(str(value).strip()))
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return now + default
+        return min(when, limit) if when > now else now + default
+    if math.isnan(number):
+        return now + default
+    if not math.isfinite(number):
+        return limit
+    try:
+        when = (datetime.fromtimestamp(number, UTC) if number > 1e9 and not seconds_until
+                else now + timedelta(seconds=max(1.0, number)))
+    except (OverflowError, OSError, ValueError):
+        return limit
+    return min(when, limit) if when > now else now + default
 
 
 def requests_made() -> int:

@@ -20,13 +20,13 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
 
 from monitor.errors import AuthError, RateLimited, SourceDisabled, SourceError
-from sources.http import HostPacer, _read_capped, _read_file, retry_after
+from sources.http import HostPacer, _read_capped, _read_file, deadline, reset_at, retry_after, with_deadlines
 from sources.neterr import network_problem
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ class JsonApi:
         self.auth_hint, self.pacer, self.sleep = auth_hint, pacer, sleep
         self.rng = rng or random.Random()
         self.requests = 0
+        with_deadlines(session)  # its sockets can be cut when a request outlives timeout_seconds
 
     def get(self, url: str, params: Mapping[str, Any] | list[tuple[str, Any]] | None = None) -> Any:
         """GET ``url`` and return the decoded JSON document."""
@@ -65,7 +66,7 @@ class JsonApi:
             self.requests += 1
             if self.pacer is not None:
                 self.pacer.wait(url)
-            ok, doc, why = self._once(method, url, params, data, headers, raw)
+            ok, doc, why = self._bounded(method, url, params, data, headers, raw)
             if ok:
                 return doc
             if attempt > self.max_retries:
@@ -75,6 +76,21 @@ class JsonApi:
             log.warning("%s: %s failed (%s), retry %d/%d in %.1fs", self.source, url, why, attempt,
                         self.max_retries, delay)
             self.sleep(delay)
+
+    def _bounded(self, method: str, url: str, params: Any, data: bytes | None,
+                 headers: Mapping[str, str] | None, raw: bool) -> tuple[bool, Any, str]:
+        """:meth:`_once` within ``timeout`` as a whole (sources.http.deadline, as http.fetch and the X client
+        do): the session's timeout is per socket read, which a server dripping bytes never trips."""
+        with deadline(self.timeout) as fired:
+            try:
+                ok, doc, why = self._once(method, url, params, data, headers, raw)
+            except (requests.RequestException, OSError, ValueError):
+                if not fired.is_set():
+                    raise
+                ok, doc, why = False, None, ""
+        if fired.is_set() and not ok:
+            why = f"did not finish within {self.timeout:g}s (timeout_seconds bounds the whole request)"
+        return ok, doc, why
 
     def _once(self, method: str, url: str, params: Any, data: bytes | None, headers: Mapping[str, str] | None,
               raw: bool) -> tuple[bool, Any, str]:
@@ -126,10 +142,5 @@ class JsonApi:
         now = self.now()
         if resp.headers.get("Retry-After"):
             return retry_after(resp.headers["Retry-After"], now)
-        reset = resp.headers.get("X-RateLimit-Reset") or resp.headers.get("x-ratelimit-reset")
-        if reset and reset.replace(".", "", 1).isdigit():
-            value = float(reset)
-            # Reddit sends seconds *until* the reset; others an epoch time.
-            return datetime.fromtimestamp(value, UTC) if value > 1e9 else now + timedelta(seconds=value)
-        return now + _DEFAULT_RESET
+        return reset_at(resp.headers.get("X-RateLimit-Reset"), now, _DEFAULT_RESET)
 

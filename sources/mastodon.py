@@ -11,9 +11,10 @@ and nothing is read twice. Streams:
 * ``#tag`` timelines for each of ``hashtags`` (public, no token needed);
 * status search for each of ``search_terms`` when ``search`` is on (needs a token on most instances, and
   full-text search enabled on the instance): the newest 40 matches per term and pass;
-* statuses of ``official_accounts`` with ``platform: mastodon`` (resolved once to account ids, kept in
-  the ``_officials`` cursor). Their replies carry ``in_reply_to_id``; a parent not stored yet is fetched
-  by id (``GET /api/v1/statuses?id[]=``, 20 per request), so each official reply can be linked.
+* statuses of ``official_accounts`` with the source's ``platform`` (``mastodon`` by default; resolved once
+  to account ids, kept in the ``_officials`` cursor). Their replies carry ``in_reply_to_id``; a parent not
+  stored yet is fetched by id (``GET /api/v1/statuses?id[]=``, 20 per request), so each official reply
+  can be linked.
 
 Ids are the instance's status ids (one instance per source). Boosts are skipped (the original is what
 was said). An edited status (``edited_at``) updates its stored text when read again. Errors: 429 ->
@@ -29,7 +30,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
@@ -37,6 +38,7 @@ import requests
 from monitor.errors import AuthError, RateLimited, SourceError
 from monitor.records import Batch, Post, query_key, utc
 from sources.base import Source, SourceContext
+from sources.http import reset_at
 from sources.neterr import network_problem
 from sources.statusfold import plain
 
@@ -108,8 +110,9 @@ class _Api:
             try:
                 return fn(*args, **kwargs)
             except m.MastodonRatelimitError:
+                until = self._reset()
                 raise RateLimited(self.name, f"Mastodon rate limit on {what}; skipping this source until "
-                                  f"{self._reset():%Y-%m-%d %H:%M:%S} UTC", self._reset()) from None
+                                  f"{until:%Y-%m-%d %H:%M:%S} UTC", until) from None
             except m.MastodonUnauthorizedError:
                 raise AuthError(self.name, f"{self.src.config.instance} answered 401 to {what}: check "
                                 f"{self.src.config.access_token_env or 'access_token_env'}") from None
@@ -130,11 +133,8 @@ class _Api:
                 raise SourceError(self.name, f"Mastodon {what}: {_why(exc)}") from None
 
     def _reset(self) -> datetime:
-        reset = getattr(self.client, "ratelimit_reset", None)
-        now = self.ctx.now()
-        if isinstance(reset, int | float) and reset > time.time():
-            return datetime.fromtimestamp(reset, UTC)
-        return now + timedelta(minutes=5)  # Mastodon's rate-limit window
+        # Mastodon.py keeps X-RateLimit-Reset as an epoch time; the window is 5 minutes
+        return reset_at(getattr(self.client, "ratelimit_reset", None), self.ctx.now(), timedelta(minutes=5))
 
 
 def snowflake(at: datetime) -> int:
@@ -194,7 +194,7 @@ class _Pass:
 
     def resolve_officials(self) -> Batch:
         saved = dict((self.ctx.cursors.get(OFFICIALS_KEY) or {}).get("ids", {}))
-        handles = [h.lower() for h in self.src.settings.official_handles("mastodon")]
+        handles = [h.lower() for h in self.src.settings.official_handles(self.cfg.platform)]
         notes, changed = [], False
         for h in handles:
             if h in saved:
@@ -244,7 +244,7 @@ class _Pass:
         have = {p.post_id for p in posts}
         wanted = {p.reply_to_id for p in posts if p.is_official and p.reply_to_id} - have - set(self.parents)
         if wanted:
-            self.parents.extend(sorted(wanted - self.ctx.known_post_ids("mastodon", wanted)))
+            self.parents.extend(sorted(wanted - self.ctx.known_post_ids(self.cfg.platform, wanted)))
 
     def lookup_parents(self) -> Iterator[Batch]:
         while self.parents:

@@ -37,6 +37,7 @@ import requests
 from monitor.errors import AuthError, RateLimited, SourceError
 from monitor.records import Batch, Post, query_key
 from sources.base import Source, SourceContext
+from sources.http import reset_at
 from sources.neterr import network_problem
 
 log = logging.getLogger(__name__)
@@ -111,8 +112,9 @@ class _Api:
         try:
             return self.reddit.request(method="GET", path=path, params={**params, "raw_json": 1})
         except prawcore.TooManyRequests as exc:
+            until = self._reset(exc.response)
             raise RateLimited(self.name, f"Reddit answered 429 to {path}; skipping this source until "
-                              f"{self._reset(exc.response):%Y-%m-%d %H:%M:%S} UTC", self._reset(exc.response)) from None
+                              f"{until:%Y-%m-%d %H:%M:%S} UTC", until) from None
         except prawcore.NotFound:
             raise NotFoundError(self.name, f"Reddit {path}: 404 not found") from None
         except prawcore.BadJSON:
@@ -141,15 +143,8 @@ class _Api:
     def _reset(self, resp: Any) -> datetime:
         now = self.ctx.now()
         headers = getattr(resp, "headers", {}) or {}
-        for key in ("retry-after", "x-ratelimit-reset"):
-            value = headers.get(key)
-            if value is None:  # float(None): a TypeError, skipped like an unreadable value
-                continue
-            try:
-                return now + timedelta(seconds=max(1.0, float(value)))
-            except (TypeError, ValueError):
-                continue
-        return now + timedelta(minutes=10)  # Reddit's rate-limit window
+        value = headers.get("retry-after") or headers.get("x-ratelimit-reset")  # both: seconds until the reset
+        return reset_at(value, now, timedelta(minutes=10), seconds_until=True)  # Reddit's window is 10 min
 
 
 class _Pass:

@@ -43,6 +43,9 @@ HTTP_FAULTS: list[HttpFault] = [
     ("429 with Retry-After", lambda b: {"status": 429, "headers": {"Retry-After": "60"}}),
     ("429 with absurd Retry-After", lambda b: {"status": 429, "headers": {"Retry-After": "9" * 300}}),
     ("429 with x-rate-limit-reset far away", lambda b: {"status": 429, "headers": {"x-rate-limit-reset": "9" * 30}}),
+    # the other clients' spellings (Discourse, Mastodon, the app stores: X-RateLimit-Reset; Reddit: seconds)
+    ("429 with X-RateLimit-Reset far away", lambda b: {"status": 429, "headers": {"X-RateLimit-Reset": "9" * 30}}),
+    ("429 with x-ratelimit-reset inf", lambda b: {"status": 429, "headers": {"x-ratelimit-reset": "inf"}}),
     ("connection reset", lambda b: {"body": requests.ConnectionError("Connection reset by peer")}),
     ("read timeout", lambda b: {"body": requests.ReadTimeout("read timed out")}),
     ("truncated body", lambda b: {"body": b[: len(b) // 2]}),

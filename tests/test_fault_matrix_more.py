@@ -85,3 +85,18 @@ def test_a_candle_in_another_shape_is_skipped_not_fatal(tmp_path: Path, row: Any
     assert (bar is not None) is kept
     if bar is not None:
         assert bar.price == 1.5 and bar.ts.year == 2023
+
+
+def test_a_json_source_that_drips_is_cut_by_the_request_deadline(tmp_path: Path) -> None:
+    """JsonApi (Discourse, the app stores) bounds each request as a whole, as http.fetch does."""
+    import time
+
+    from tests.loopback import serve
+    from tests.test_bounded import _drip_body
+
+    with serve({"/latest.json": _drip_body}) as lb:
+        started = time.monotonic()
+        res = _run(tmp_path, {"name": "forum", "type": "discourse", "base_url": lb.url(""), "timeout_seconds": 1,
+                              "max_retries": 0, "host_spacing_seconds": 0})
+        assert time.monotonic() - started < 4  # the drip lasts far longer
+    assert res.status == "error" and "did not finish within 1s" in (res.error or ""), res.error

@@ -65,3 +65,27 @@ def test_a_feed_that_cannot_be_reached_says_why_in_one_line(tmp_path: object) ->
     assert res.status == "error" and res.error is not None
     assert res.error.startswith(f"notices: {url}: cannot resolve host feeds.bitpie.example")
     assert "\n" not in res.error and "Caused by" not in res.error
+
+
+NOW = __import__("datetime").datetime(2026, 11, 20, 12, 0, tzinfo=__import__("datetime").UTC)
+
+
+@pytest.mark.parametrize(("value", "until", "expected_hours"), [
+    ("120", False, 120 / 3600),  # seconds until
+    (str(int(NOW.timestamp()) + 1800), False, 0.5),  # an epoch time
+    ("9" * 30, False, 24.0),  # absurd: clamped to MAX_RETRY_AFTER
+    ("inf", True, 24.0),
+    ("1e20", True, 24.0),
+    (str(int(NOW.timestamp()) - 60), False, 0.25),  # already past: the default
+    ("soon", False, 0.25),  # unreadable: the default
+    (None, False, 0.25),
+    ("Fri, 20 Nov 2026 13:00:00 GMT", False, 1.0),  # an HTTP date
+])
+def test_reset_headers_are_read_and_clamped_for_every_client(value: str | None, until: bool,
+                                                             expected_hours: float) -> None:
+    import datetime as dt
+
+    from sources.http import reset_at
+
+    got = reset_at(value, NOW, dt.timedelta(minutes=15), seconds_until=until)
+    assert abs((got - NOW).total_seconds() / 3600 - expected_hours) < 1e-6, got
