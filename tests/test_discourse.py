@@ -256,6 +256,9 @@ def test_errors_fail_the_source_with_one_line_and_keep_the_cursor(tmp_path: Path
     assert run["status"] == planned and words in run["error"] and run["requests"] == len(responses.calls)
     skip = cursor(engine, "_state")
     assert (skip is not None and "skip_until" in skip) == (kind == "RateLimited")
+    if skip is not None and kind == "RateLimited":  # skipped until the time the server named, not a default
+        until = datetime.fromisoformat(skip["skip_until"])
+        assert until == NOW + timedelta(seconds=int(reply["headers"]["Retry-After"]))
 
 
 @responses.activate
